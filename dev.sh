@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The two commands of the README, and a few more for working on nichevid.
+#   ./dev.sh demo   install, seed demo content, serve at http://127.0.0.1:8000
+#   ./dev.sh test   lint, type-check, and the whole suite in both shapes
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=${NICHEVID_VENV:-.venv}
+PY=${PYTHON:-python3}
+SYSTEM_PACKAGES=(ffmpeg postgresql redis-server chromium python3-venv)
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "error: need root (or sudo) to run: $*" >&2; exit 2; fi
+}
+
+system_packages() {
+  # Install what the tests need from Debian when it is missing; quiet when all is there.
+  local missing=()
+  command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing+=(chromium)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
+  "$PY" -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing system packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+venv() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV" 2>/dev/null || { system_packages; "$PY" -m venv "$VENV"; }
+  fi
+  local stamp="$VENV/.installed"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/pip" install -q -e ".[test]"
+    touch "$stamp"
+  fi
+}
+
+case "${1:-help}" in
+  demo)
+    venv
+    export NICHEVID_DATA_DIR=${NICHEVID_DATA_DIR:-./var}
+    mkdir -p "$NICHEVID_DATA_DIR"
+    "$VENV/bin/nichevid" migrate
+    "$VENV/bin/nichevid" demo
+    exec "$VENV/bin/nichevid" serve --no-migrate
+    ;;
+  test)
+    system_packages
+    venv
+    shift || true
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/mypy"
+    mkdir -p test-artifacts
+    echo "== embedded shape: SQLite, in-process jobs"
+    NICHEVID_TEST_SHAPE=sqlite "$VENV/bin/python" -m pytest "$@"
+    echo "== production shape: PostgreSQL, Redis, arq worker"
+    NICHEVID_TEST_SHAPE=postgres "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./dev.sh demo | test [pytest args]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, sessions, roles, profiles and API tokens."""

@@ -1,0 +1,1 @@
+"""Accounts as a plugin of the core."""

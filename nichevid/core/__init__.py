@@ -1,0 +1,1 @@
+"""Core services every feature package uses: jobs table, key-value store, rate limits, health."""

@@ -1,0 +1,33 @@
+"""The core as a plugin: its tables, health and metrics routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nichevid.plugins import hookimpl
+from nichevid.settings import Settings
+
+
+@hookimpl
+def register_piccolo_apps() -> list[str]:
+    return ["nichevid.core.piccolo_app"]
+
+
+@hookimpl
+def register_routes(settings: Settings) -> list[Any]:
+    from nichevid.core.routes import HealthController, MetricsController
+
+    return [HealthController, MetricsController]
+
+
+@hookimpl
+def register_middleware(settings: Settings) -> list[Any]:
+    from litestar.plugins.prometheus import PrometheusConfig
+
+    config = PrometheusConfig(
+        app_name="nichevid",
+        prefix="nichevid",
+        group_path=True,
+        exclude=["/metrics", "/static"],
+    )
+    return [config.middleware]

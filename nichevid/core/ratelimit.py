@@ -1,0 +1,62 @@
+"""Fixed-window rate limits: Redis ``INCR`` in production, an upsert counter in the database otherwise."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nichevid.core.tables import RateCounter
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one hit: allowed or not, and when to try again."""
+
+    allowed: bool
+    count: int
+    retry_after: int
+
+
+class RateLimiter:
+    """Counts hits per key in fixed windows. Atomic on both backends."""
+
+    def __init__(self, redis: Any = None, prefix: str = "nv:rl:") -> None:
+        self.redis = redis
+        self.prefix = prefix
+
+    async def hit(self, key: str, limit: int, window: int) -> Verdict:
+        """Record one hit on ``key``; refuse it when ``limit`` hits in ``window`` seconds are used."""
+        bucket = int(time.time() // window)
+        retry_after = (bucket + 1) * window - int(time.time())
+        if self.redis is not None:
+            full = f"{self.prefix}{key}:{bucket}"
+            pipe = self.redis.pipeline()
+            pipe.incr(full)
+            pipe.expire(full, window + 1)
+            count, _ = await pipe.execute()
+        else:
+            count = await self._db_hit(f"{key}:{bucket}", window)
+        return Verdict(count <= limit, int(count), max(1, retry_after))
+
+    async def reset(self, key: str, window: int) -> None:
+        """Forget the hits of the current window (e.g. after a successful login)."""
+        bucket = int(time.time() // window)
+        if self.redis is not None:
+            await self.redis.delete(f"{self.prefix}{key}:{bucket}")
+        else:
+            await RateCounter.delete().where(RateCounter.key == f"{key}:{bucket}").run()
+
+    async def _db_hit(self, key: str, window: int) -> int:
+        now = datetime.now(UTC)
+        # One statement, so concurrent hits never lose a count.
+        rows = await RateCounter.raw(
+            "INSERT INTO nv_rate (key, count, window_end) VALUES ({}, 1, {}) "
+            "ON CONFLICT (key) DO UPDATE SET count = nv_rate.count + 1 RETURNING count",
+            key,
+            now + timedelta(seconds=window),
+        ).run()
+        if now.second == 0:  # purge old windows now and then, not on every hit
+            await RateCounter.delete().where(RateCounter.window_end < now).run()
+        return int(rows[0]["count"])

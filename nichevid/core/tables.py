@@ -1,0 +1,40 @@
+"""Tables of the core app: the in-process job queue, a key-value store and rate counters."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, Bytea, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class JobRow(Table, tablename="nv_job"):
+    """A job of the in-process runner (the production shape keeps jobs in Redis)."""
+
+    job_id = Varchar(length=255, unique=True, index=True)
+    name = Varchar(length=120)
+    kwargs = JSON(default="{}")
+    status = Varchar(length=16, index=True, default="queued")  # queued running done failed
+    tries = Integer(default=0)
+    max_tries = Integer(default=5)
+    timeout = Integer(default=300)
+    run_at = Timestamptz(default=TimestamptzNow(), index=True)
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class KeyValue(Table, tablename="nv_kv"):
+    """Sessions and caches when there is no Redis."""
+
+    key = Varchar(length=255, unique=True, index=True)
+    value = Bytea()
+    expires_at = Timestamptz(null=True, default=None, index=True)
+
+
+class RateCounter(Table, tablename="nv_rate"):
+    """Fixed-window counters for rate limits when there is no Redis."""
+
+    key = Varchar(length=255, unique=True, index=True)
+    count = Integer(default=0)
+    window_end = Timestamptz(default=TimestamptzNow())

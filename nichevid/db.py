@@ -1,0 +1,160 @@
+"""Database engines, table binding and migrations (Piccolo, SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import pluggy
+from piccolo.apps.migrations.commands.forwards import ForwardsMigrationManager
+from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import AppConfig, AppRegistry, Finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.table import Table
+
+from nichevid.plugins import collect_lists
+
+os.environ.setdefault("PICCOLO_CONF", "nichevid.piccolo_conf")
+
+
+class DatabaseError(Exception):
+    """The database cannot be used; the message says what to fix."""
+
+
+def make_engine(url: str) -> Engine:
+    """Build a Piccolo engine from ``sqlite:///path`` or ``postgresql://...``."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = parts.path
+        # sqlite:///relative.db -> "relative.db"; sqlite:////abs.db -> "/abs.db"
+        if url.startswith("sqlite:////") or url.startswith("sqlite:///") and path.startswith("//"):
+            path = "/" + path.lstrip("/")
+        engine = SQLiteEngine(path=path, timeout=30, check_same_thread=False)
+        return engine
+    if parts.scheme in ("postgres", "postgresql"):
+        dsn = url.replace("postgres://", "postgresql://", 1)
+        return PostgresEngine(config={"dsn": dsn}, extensions=())
+    raise DatabaseError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    """Whether the engine is the embedded SQLite default."""
+    return isinstance(engine, SQLiteEngine)
+
+
+def prepare_sqlite(engine: Engine) -> None:
+    """Switch an SQLite file to WAL so readers never block the writer."""
+    if not isinstance(engine, SQLiteEngine):
+        return
+    path = engine.connection_kwargs["database"]
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+
+
+def piccolo_app_configs(pm: pluggy.PluginManager) -> list[AppConfig]:
+    """Every Piccolo app registered by the core and the enabled plugins, dependencies first."""
+    registry = AppRegistry(apps=list(dict.fromkeys(collect_lists(pm.hook.register_piccolo_apps))))
+    return Finder().sort_app_configs(list(registry.app_configs.values()))
+
+
+def all_tables(app_configs: list[AppConfig]) -> list[type[Table]]:
+    """The table classes of the given apps, plus Piccolo's migration table."""
+    tables: list[type[Table]] = [Migration]
+    for app in app_configs:
+        tables.extend(app.table_classes)
+    return tables
+
+
+def configure(engine: Engine, app_configs: list[AppConfig]) -> None:
+    """Point every table and Piccolo's migration machinery at ``engine``."""
+    from nichevid import piccolo_conf
+
+    piccolo_conf.DB = engine
+    piccolo_conf.APP_REGISTRY = AppRegistry(apps=[_module_of(app) for app in app_configs])
+    for table in all_tables(app_configs):
+        table._meta.db = engine
+
+
+def _module_of(app: AppConfig) -> str:
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "APP_CONFIG", None) is app:
+            return name
+    raise DatabaseError(f"Piccolo app {app.app_name!r} is not defined in an importable module")
+
+
+async def connect(engine: Engine, pool_size: int = 10) -> None:
+    """Open the connection pool (PostgreSQL) and check that the database answers.
+
+    Raises:
+        DatabaseError: When the database cannot be reached, naming the URL to fix.
+    """
+    if isinstance(engine, PostgresEngine):
+        try:
+            await engine.start_connection_pool(min_size=1, max_size=pool_size, timeout=5)
+        except Exception as exc:
+            raise DatabaseError(
+                f"cannot reach PostgreSQL: {type(exc).__name__}: {exc}; "
+                "check database.url / NICHEVID_DATABASE_URL and that the server is running"
+            ) from exc
+    else:
+        prepare_sqlite(engine)
+    await ping(engine)
+
+
+async def ping(engine: Engine) -> None:
+    """Run ``SELECT 1``; raise :class:`DatabaseError` when the database does not answer."""
+    try:
+        await engine.run_ddl("SELECT 1")
+    except Exception as exc:
+        raise DatabaseError(f"database does not answer: {type(exc).__name__}: {exc}") from exc
+
+
+async def disconnect(engine: Engine) -> None:
+    """Close the connection pool, if any."""
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+async def migrate(
+    engine: Engine,
+    app_configs: list[AppConfig],
+    progress: Callable[[str], Any] | None = None,
+) -> list[str]:
+    """Run every pending migration of every app; safe to run again (idempotent).
+
+    Returns:
+        The names of the apps whose migrations were checked, in dependency order.
+    """
+    configure(engine, app_configs)
+    await Migration.create_table(if_not_exists=True).run()
+    names = [app.app_name for app in app_configs]
+    for name in names:
+        if progress:
+            progress(name)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            result = await ForwardsMigrationManager(app_name=name, migration_id="all").run()
+        if not result.success:
+            raise DatabaseError(f"migrations of {name!r} failed: {result.message}")
+    return names
+
+
+async def clear_tables(app_configs: list[AppConfig]) -> None:
+    """Delete every row of every app table (tests use this between cases)."""
+    for app in reversed(app_configs):
+        for table in reversed(app.table_classes):
+            await table.delete(force=True).run()
+
+
+def json_default(obj: Any) -> Any:  # pragma: no cover - used by callers serialising rows
+    raise TypeError(type(obj).__name__)

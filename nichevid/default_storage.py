@@ -1,0 +1,119 @@
+"""Default storage: files on local disk under ``<data_dir>/media``, written atomically."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from nichevid.plugins import hookimpl
+from nichevid.settings import Settings
+from nichevid.storage import CHUNK_SIZE, NotFound, Storage, StorageError, StoredObject, check_key
+
+
+class LocalStorage(Storage):
+    """Media on the local file system, served by the app (or nginx via X-Accel-Redirect)."""
+
+    name = "local"
+
+    def __init__(self, root: Path, url_prefix: str = "/media") -> None:
+        self.root = root.resolve()
+        self.url_prefix = url_prefix.rstrip("/")
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        """The file holding ``key`` (which may not exist)."""
+        return self.root / check_key(key)
+
+    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> int:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+        size = 0
+        try:
+            with tmp.open("wb") as fh:
+                async for chunk in chunks:
+                    await asyncio.to_thread(fh.write, chunk)
+                    size += len(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return size
+
+    async def open(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        target = self.path(key)
+        try:
+            fh = target.open("rb")
+        except FileNotFoundError as exc:
+            raise NotFound(f"no object {key!r}") from exc
+        with fh:
+            fh.seek(start)
+            remaining = None if end is None else end - start + 1
+            while remaining is None or remaining > 0:
+                want = CHUNK_SIZE if remaining is None else min(CHUNK_SIZE, remaining)
+                chunk = await asyncio.to_thread(fh.read, want)
+                if not chunk:
+                    break
+                if remaining is not None:
+                    remaining -= len(chunk)
+                yield chunk
+
+    async def delete(self, key: str) -> bool:
+        target = self.path(key)
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            return False
+        # Remove emptied parent folders up to the root so deletion leaves nothing behind.
+        parent = target.parent
+        while parent != self.root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
+        return True
+
+    async def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    async def size(self, key: str) -> int:
+        try:
+            return self.path(key).stat().st_size
+        except FileNotFoundError as exc:
+            raise NotFound(f"no object {key!r}") from exc
+
+    async def list(self, prefix: str = "") -> AsyncIterator[StoredObject]:
+        for dirpath, _dirs, files in os.walk(self.root):
+            for filename in sorted(files):
+                if filename.endswith(".part"):
+                    continue
+                full = Path(dirpath) / filename
+                key = full.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    yield StoredObject(key, full.stat().st_size)
+
+    async def url(self, key: str, *, expires_in: int | None = None) -> str:
+        return f"{self.url_prefix}/{check_key(key)}"
+
+    async def check(self) -> None:
+        if not os.access(self.root, os.W_OK):
+            raise StorageError(f"media directory {self.root} is not writable")
+
+
+@hookimpl(trylast=True)
+def storage_backend(settings: Settings) -> Storage:
+    """Local disk under the data directory."""
+    return LocalStorage(settings.data_dir / "media")
+
+
+@hookimpl
+def register_storage_backends() -> dict[str, Any]:
+    """Name the local backend so settings and listings can refer to it."""
+    return {"local": lambda settings: LocalStorage(settings.data_dir / "media")}

@@ -1,0 +1,150 @@
+"""Every core hook. Each docstring is the contract; ``docs/plugin_hooks.md`` is tested against it.
+
+Calling conventions, by family:
+
+* registration (``register_*``): every plugin may answer; the core collects the lists.
+* who answers (``firstresult``): the first non-``None`` answer wins; defaults are ``trylast``.
+* gates: every plugin is asked; any refusal wins and carries a user-facing reason.
+* page slots: every answer is an HTML fragment, joined in plugin order.
+* events: actions; a plugin that raises is logged and never breaks the request.
+
+Any hook may return an awaitable instead of a value; the core awaits it. Hooks are
+always called with keyword arguments, and evolve only by adding arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nichevid.plugins import hookspec
+
+# ---------------------------------------------------------------- registration
+
+
+@hookspec
+def register_routes(settings: Any) -> list[Any] | None:
+    """Return Litestar route handlers, controllers or routers to mount.
+
+    Args:
+        settings: The instance's :class:`nichevid.settings.Settings`.
+    """
+
+
+@hookspec
+def register_piccolo_apps() -> list[str] | None:
+    """Return dotted paths of the plugin's ``piccolo_app`` modules (each defines ``APP_CONFIG``).
+
+    This is Piccolo's own convention (``APP_REGISTRY``, ``migration_dependencies``),
+    so a plugin app may depend on core apps, e.g. ``"nichevid.accounts.piccolo_app"``.
+
+    ``nichevid migrate`` runs their migrations; the tables are bound to the
+    instance's database at start-up.
+    """
+
+
+@hookspec
+def register_jobs() -> list[Any] | None:
+    """Return :class:`nichevid.jobs.Job` definitions (background functions, by unique name)."""
+
+
+@hookspec
+def register_cron_jobs() -> list[Any] | None:
+    """Return :class:`nichevid.jobs.CronJob` definitions (jobs run on a schedule)."""
+
+
+@hookspec
+def register_storage_backends() -> dict[str, Any] | None:
+    """Return a mapping of storage backend name to a factory ``(settings) -> Storage``."""
+
+
+@hookspec
+def register_settings() -> dict[str, Any] | None:
+    """Return ``{plugin_name: msgspec.Struct type}`` validating ``[plugin.<plugin_name>]``.
+
+    The validated section is passed back to the plugin as ``settings.plugin[name]``
+    (a plain dict of the validated, defaulted values). Unknown keys stop start-up.
+    """
+
+
+@hookspec
+def register_template_dirs() -> list[Any] | None:
+    """Return directories of Jinja templates; looked up after the theme, before the core."""
+
+
+@hookspec
+def register_static_dirs() -> dict[str, Any] | None:
+    """Return ``{name: directory}``; each is served at ``/static/plugins/<name>/``."""
+
+
+@hookspec
+def register_lifespan() -> list[Any] | None:
+    """Return async context manager factories ``(app) -> AsyncContextManager``.
+
+    They are entered after the core resources (database, Redis, jobs, storage) are
+    ready and left before those are closed; put long-lived clients on ``app.state``.
+    """
+
+
+@hookspec
+def register_middleware(settings: Any) -> list[Any] | None:
+    """Return ASGI middleware (classes or ``DefineMiddleware``) run after sessions, before CSRF.
+
+    Args:
+        settings: The instance's :class:`nichevid.settings.Settings`.
+    """
+
+
+@hookspec
+def register_cli_commands() -> list[Any] | None:
+    """Return ``click`` commands or groups added to the ``nichevid`` command line."""
+
+
+@hookspec
+def register_readiness_checks() -> dict[str, Any] | None:
+    """Return ``{name: async callable (app) -> None}`` run by ``/readyz``; raise to fail."""
+
+
+# ---------------------------------------------------------------- who answers
+
+
+@hookspec(firstresult=True)
+def storage_backend(settings: Any) -> Any | None:
+    """Return the :class:`nichevid.storage.Storage` holding media files, or ``None``.
+
+    The default answers with local disk under the data directory (``trylast``).
+    """
+
+
+# ---------------------------------------------------------------- gates
+
+
+@hookspec
+def signup_accept(username: str, email: str) -> str | None:
+    """Return ``None`` to allow a new account, or a user-facing reason to refuse it."""
+
+
+# ---------------------------------------------------------------- page slots
+
+
+@hookspec
+def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
+    """Return an HTML fragment for the named page slot, or ``None``.
+
+    Slots: ``head``, ``nav``, ``splash``, ``profile_header``, ``video_actions``,
+    ``video_overlay``, ``admin_menu``, ``upload_form``, ``settings_menu``. The
+    fragment is inserted as is, so escape any user text in it.
+    ``context`` holds ``request`` and ``user`` (or ``None``), plus what the page shows.
+    """
+
+
+# ---------------------------------------------------------------- events
+
+
+@hookspec
+def user_created(user: Any) -> None:
+    """A new account was stored (``user`` is the ``accounts.tables.User`` row)."""
+
+
+@hookspec
+def user_logged_in(user: Any) -> None:
+    """A user signed in with a password."""

@@ -1,0 +1,97 @@
+"""The storage interface every media backend implements (local disk, S3, ...).
+
+Keys are relative POSIX paths such as ``videos/ab/abcd/720.mp4``. A backend never
+trusts a key: :func:`check_key` refuses absolute paths, ``..`` and empty parts.
+Every adapter runs the same contract suite (``tests/storage_contract.py``).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+
+CHUNK_SIZE = 1024 * 1024
+
+
+class StorageError(Exception):
+    """A storage operation failed; the message says which key and why."""
+
+
+class NotFound(StorageError):
+    """No object is stored under the key."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """Metadata of one stored object."""
+
+    key: str
+    size: int
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it is a safe relative key, else raise :class:`StorageError`."""
+    parts = key.split("/")
+    if not key or key.startswith("/") or "\\" in key or any(p in ("", ".", "..") for p in parts):
+        raise StorageError(f"invalid storage key {key!r}: use a relative path without '..'")
+    return key
+
+
+class Storage(abc.ABC):
+    """A place to keep media files."""
+
+    name: str = "storage"
+
+    @abc.abstractmethod
+    async def put(self, key: str, chunks: AsyncIterable[bytes]) -> int:
+        """Store the streamed bytes under ``key`` (replacing it) and return the size.
+
+        The object appears whole or not at all: a failed put leaves no partial object.
+        """
+
+    @abc.abstractmethod
+    def open(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """Stream bytes ``start`` to ``end`` (inclusive; ``None`` = to the last byte)."""
+
+    @abc.abstractmethod
+    async def delete(self, key: str) -> bool:
+        """Delete the object; return whether it existed."""
+
+    @abc.abstractmethod
+    async def exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``."""
+
+    @abc.abstractmethod
+    async def size(self, key: str) -> int:
+        """The object's size in bytes; raise :class:`NotFound` when missing."""
+
+    @abc.abstractmethod
+    def list(self, prefix: str = "") -> AsyncIterator[StoredObject]:
+        """Every object whose key starts with ``prefix``."""
+
+    @abc.abstractmethod
+    async def url(self, key: str, *, expires_in: int | None = None) -> str:
+        """A URL a browser can fetch the object from (signed when ``expires_in`` is set)."""
+
+    async def put_bytes(self, key: str, data: bytes) -> int:
+        """Store a small object held in memory."""
+
+        async def once() -> AsyncIterator[bytes]:
+            yield data
+
+        return await self.put(key, once())
+
+    async def read_bytes(self, key: str) -> bytes:
+        """Read a whole (small) object into memory."""
+        return b"".join([chunk async for chunk in self.open(key)])
+
+    async def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under ``prefix``; return how many were deleted."""
+        keys = [obj.key async for obj in self.list(prefix)]
+        for key in keys:
+            await self.delete(key)
+        return len(keys)
+
+    async def check(self) -> None:
+        """Raise :class:`StorageError` when the backend cannot be used (readiness)."""

@@ -1,0 +1,126 @@
+"""Throw-away PostgreSQL and Redis servers on 127.0.0.1 for the production-shape tests.
+
+Each is started on a free port in a temporary directory and stopped by its own
+process id when the test session ends. Set ``NICHEVID_TEST_DATABASE_URL`` /
+``NICHEVID_TEST_REDIS_URL`` to use servers that are already running instead.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class ServerError(Exception):
+    """A test server could not be started; the message says what is missing."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise ServerError(f"nothing answered on 127.0.0.1:{port} within {timeout:.0f}s")
+
+
+def _pg_bin(name: str) -> str:
+    for candidate in sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True):
+        return candidate
+    found = shutil.which(name)
+    if found:
+        return found
+    raise ServerError(f"{name} not found: install PostgreSQL (apt-get install postgresql)")
+
+
+@dataclass
+class Server:
+    """A started server: its URL and how to stop it."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    workdir: Path
+
+    def stop(self) -> None:
+        """Stop the server by its process id and remove its files."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def start_postgres() -> Server:
+    """initdb + postgres on a free port, owned by the ``postgres`` user when run as root."""
+    workdir = Path(tempfile.mkdtemp(prefix="nichevid-pg-"))
+    datadir = workdir / "data"
+    port = free_port()
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        try:
+            pw = pwd.getpwnam("postgres")
+        except KeyError as exc:
+            raise ServerError("running as root needs a 'postgres' user: install postgresql") from exc
+        os.chown(workdir, pw.pw_uid, pw.pw_gid)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(
+        [*as_user, _pg_bin("initdb"), "-D", str(datadir), "-U", "nichevid", "-A", "trust",
+         "--no-sync", "-E", "UTF8", "--locale=C"],
+        check=True,
+        capture_output=True,
+    )
+    process = subprocess.Popen(
+        [*as_user, _pg_bin("postgres"), "-D", str(datadir), "-p", str(port), "-h", "127.0.0.1",
+         "-k", str(workdir), "-c", "fsync=off", "-c", "synchronous_commit=off",
+         "-c", "full_page_writes=off", "-c", "max_connections=200"],
+        stdout=subprocess.DEVNULL,
+        stderr=open(workdir / "postgres.log", "wb"),  # noqa: SIM115 - lives as long as the server
+    )
+    _wait_port(port)
+    url = f"postgresql://nichevid@127.0.0.1:{port}/postgres"
+    for _ in range(100):
+        probe = subprocess.run(
+            [_pg_bin("psql"), url, "-c", "CREATE DATABASE nichevid_test"],
+            capture_output=True,
+        )
+        if probe.returncode == 0:
+            break
+        time.sleep(0.1)
+    return Server(f"postgresql://nichevid@127.0.0.1:{port}/nichevid_test", process, workdir)
+
+
+def start_redis() -> Server:
+    """redis-server on a free port, without persistence."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise ServerError("redis-server not found: install Redis (apt-get install redis-server)")
+    workdir = Path(tempfile.mkdtemp(prefix="nichevid-redis-"))
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_port(port)
+    return Server(f"redis://127.0.0.1:{port}/0", process, workdir)

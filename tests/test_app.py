@@ -1,0 +1,59 @@
+"""The composition root: health, readiness, schema, metrics and static files."""
+
+from typing import Any
+
+
+async def test_healthz(nv_client: Any) -> None:
+    response = await nv_client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_checks_every_backing_service(nv_client: Any, nv_settings: Any) -> None:
+    response = await nv_client.get("/readyz")
+    assert response.status_code == 200, response.text
+    checks = response.json()["checks"]
+    expected = {"database", "storage", "jobs"} | ({"redis"} if nv_settings.uses_redis else set())
+    assert expected <= set(checks)
+    assert all(check["ok"] for check in checks.values())
+
+
+async def test_readyz_reports_a_broken_storage(nv_client: Any) -> None:
+    resources = nv_client.app.state.resources
+    resources.storage.root.chmod(0o500)
+    try:
+        import os
+
+        if os.geteuid() == 0:  # root writes anywhere; simulate the failure instead
+            async def broken() -> None:
+                raise OSError("disk gone")
+
+            resources.storage.check = broken
+        response = await nv_client.get("/readyz")
+    finally:
+        resources.storage.root.chmod(0o700)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["storage"]["ok"] is False
+    assert "disk gone" in body["checks"]["storage"]["error"] or "writable" in body["checks"]["storage"]["error"]
+
+
+async def test_openapi_schema_is_served(nv_client: Any) -> None:
+    response = await nv_client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    assert response.json()["info"]["title"] == "nichevid"
+
+
+async def test_metrics_exposes_request_counters(nv_client: Any) -> None:
+    await nv_client.get("/healthz")
+    response = await nv_client.get("/metrics")
+    assert response.status_code == 200
+    assert "nichevid_requests_total" in response.text
+
+
+async def test_vendored_htmx_is_served_and_cacheable(nv_client: Any) -> None:
+    response = await nv_client.get("/static/vendor/htmx-2.0.4.min.js")
+    assert response.status_code == 200
+    assert response.text.startswith("var htmx=")
+    assert "max-age" in response.headers["cache-control"]
