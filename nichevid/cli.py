@@ -65,14 +65,16 @@ class PluginCommands(click.Group):
     """Adds the commands that enabled plugins register, without failing ``--help`` on bad settings."""
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
-        try:
-            from nichevid.plugins import collect_lists, make_plugin_manager
+        from nichevid.plugins import collect_lists, make_plugin_manager
+        from nichevid.settings import Settings
 
+        try:
             settings = load_settings((ctx.params or {}).get("config"))
             pm = make_plugin_manager(settings)
-            return {c.name: c for c in collect_lists(pm.hook.register_cli_commands) if c.name}
-        except Exception:  # listing commands must not fail on broken settings
-            return {}
+        except Exception:
+            # Broken settings or plugins: the built-in commands still show (and report the error).
+            pm = make_plugin_manager(Settings(), extra_plugins=())
+        return {c.name: c for c in collect_lists(pm.hook.register_cli_commands) if c.name}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})

@@ -1,0 +1,15 @@
+"""Piccolo app of the accounts tables."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from nichevid.accounts.tables import ApiToken, PasswordReset, User
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[User, ApiToken, PasswordReset],
+    migration_dependencies=[],
+    commands=[],
+)

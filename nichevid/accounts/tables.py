@@ -1,0 +1,48 @@
+"""Tables of the accounts app. Other packages use :mod:`nichevid.accounts.services`, not these."""
+
+from __future__ import annotations
+
+from piccolo.columns import JSON, Boolean, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+ROLES = ("member", "creator", "moderator", "admin")
+
+
+class User(Table, tablename="nv_user"):
+    """A community member; ``role`` is one of :data:`ROLES`."""
+
+    username = Varchar(length=32, unique=True, index=True)
+    email = Varchar(length=254, unique=True, index=True)
+    password_hash = Varchar(length=255)
+    role = Varchar(length=16, default="member", index=True)
+    display_name = Varchar(length=64, default="")
+    bio = Text(default="")
+    avatar_key = Varchar(length=255, default="")
+    locale = Varchar(length=16, default="")
+    interests = JSON(default="[]")
+    is_active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiToken(Table, tablename="nv_api_token"):
+    """A personal API token; only its SHA-256 is stored."""
+
+    user = ForeignKey(references=User, on_delete="CASCADE", index=True)
+    name = Varchar(length=64)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    prefix = Varchar(length=12, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class PasswordReset(Table, tablename="nv_password_reset"):
+    """A single-use password reset token; only its SHA-256 is stored."""
+
+    user = ForeignKey(references=User, on_delete="CASCADE", index=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
