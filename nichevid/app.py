@@ -46,7 +46,9 @@ CSRF_COOKIE = "nv_csrf"
 def theme_dir(settings: Settings) -> Path:
     """The directory of the configured theme; a missing theme stops start-up."""
     name = settings.theme
-    candidates = [Path(name)] if "/" in name else [THEMES_DIR / name, settings.data_dir / "themes" / name]
+    candidates = (
+        [Path(name)] if "/" in name else [THEMES_DIR / name, settings.data_dir / "themes" / name]
+    )
     for candidate in candidates:
         if (candidate / "theme.toml").is_file():
             return candidate
@@ -100,7 +102,7 @@ def build_templates(settings: Settings, pm: pluggy.PluginManager) -> Environment
 
 
 class BearerAwareCSRFMiddleware(CSRFMiddleware):
-    """CSRF protection for browser sessions; requests with a bearer token carry no cookie to forge."""
+    """CSRF protection for browser sessions; bearer-token requests carry no cookie to forge."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

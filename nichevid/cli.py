@@ -62,7 +62,7 @@ def settings_from(ctx: click.Context) -> Settings:
 
 
 class PluginCommands(click.Group):
-    """Adds the commands that enabled plugins register, without failing ``--help`` on bad settings."""
+    """Adds the commands plugins register, without failing ``--help`` on bad settings."""
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         from nichevid.plugins import collect_lists, make_plugin_manager

@@ -34,7 +34,9 @@ def make_engine(url: str) -> Engine:
     if parts.scheme == "sqlite":
         path = parts.path
         # sqlite:///relative.db -> "relative.db"; sqlite:////abs.db -> "/abs.db"
-        if url.startswith("sqlite:////") or url.startswith("sqlite:///") and path.startswith("//"):
+        if url.startswith("sqlite:////") or (
+            url.startswith("sqlite:///") and path.startswith("//")
+        ):
             path = "/" + path.lstrip("/")
         engine = SQLiteEngine(path=path, timeout=30, check_same_thread=False)
         return engine

@@ -82,9 +82,7 @@ class JobRegistry:
     @classmethod
     def from_plugins(cls, pm: pluggy.PluginManager) -> JobRegistry:
         """Collect ``register_jobs`` and ``register_cron_jobs``."""
-        return cls(
-            collect_lists(pm.hook.register_jobs), collect_lists(pm.hook.register_cron_jobs)
-        )
+        return cls(collect_lists(pm.hook.register_jobs), collect_lists(pm.hook.register_cron_jobs))
 
     def get(self, name: str) -> Job:
         """The job named ``name``; raise :class:`JobError` when none is registered."""
@@ -127,7 +125,9 @@ def _now() -> datetime:
 class LocalJobQueue(JobQueue):
     """Jobs in the database, run by tasks in this process."""
 
-    def __init__(self, registry: JobRegistry, concurrency: int = 2, poll_interval: float = 0.5) -> None:
+    def __init__(
+        self, registry: JobRegistry, concurrency: int = 2, poll_interval: float = 0.5
+    ) -> None:
         super().__init__(registry)
         self.concurrency = concurrency
         self.poll_interval = poll_interval
@@ -158,7 +158,9 @@ class LocalJobQueue(JobQueue):
                 return False
             # A finished job with the same id may run again, like arq once its result expired.
             await JobRow.delete().where(JobRow.job_id == job_id).run()
-        inserted = await JobRow.insert(row).on_conflict(action="DO NOTHING").returning(JobRow.id).run()
+        inserted = (
+            await JobRow.insert(row).on_conflict(action="DO NOTHING").returning(JobRow.id).run()
+        )
         self._wake.set()
         return bool(inserted)
 
@@ -187,15 +189,17 @@ class LocalJobQueue(JobQueue):
                 await task
         self._tasks.clear()
 
-    async def run_until_idle(self, timeout: float = 60.0) -> None:
+    async def run_until_idle(self, limit: float = 60.0) -> None:
         """Run due jobs in this task until none is queued or running (tests, the demo)."""
         from nichevid.core.tables import JobRow
 
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(limit):
             while True:
                 if await self._run_one():
                     continue
-                pending = await JobRow.count().where(JobRow.status.is_in(["queued", "running"])).run()
+                pending = (
+                    await JobRow.count().where(JobRow.status.is_in(["queued", "running"])).run()
+                )
                 if not pending:
                     return
                 await asyncio.sleep(0.05)
@@ -216,7 +220,11 @@ class LocalJobQueue(JobQueue):
             # Compare-and-set, so two processes sharing the file never run one job twice.
             claimed = await (
                 JobRow.update(
-                    {JobRow.status: "running", JobRow.started_at: _now(), JobRow.tries: row.tries + 1}
+                    {
+                        JobRow.status: "running",
+                        JobRow.started_at: _now(),
+                        JobRow.tries: row.tries + 1,
+                    }
                 )
                 .where((JobRow.id == row.id) & (JobRow.status == "queued"))
                 .returning(JobRow.id)
@@ -235,9 +243,17 @@ class LocalJobQueue(JobQueue):
             return False
         job = self.registry.jobs.get(row.name)
         if job is None:
-            await JobRow.update(
-                {JobRow.status: "failed", JobRow.error: f"no job named {row.name!r}", JobRow.finished_at: _now()}
-            ).where(JobRow.id == row.id).run()
+            await (
+                JobRow.update(
+                    {
+                        JobRow.status: "failed",
+                        JobRow.error: f"no job named {row.name!r}",
+                        JobRow.finished_at: _now(),
+                    }
+                )
+                .where(JobRow.id == row.id)
+                .run()
+            )
             return True
         ctx = {**self._ctx, "job_id": row.job_id, "job_try": row.tries}
         try:
@@ -246,19 +262,39 @@ class LocalJobQueue(JobQueue):
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             if row.tries < job.max_tries:
                 delay = job.retry_delay(row.tries)
-                log.warning("job %s try %d failed (%s); retrying in %.1fs", row.job_id, row.tries, error, delay)
-                await JobRow.update(
-                    {JobRow.status: "queued", JobRow.error: error, JobRow.run_at: _now() + timedelta(seconds=delay)}
-                ).where(JobRow.id == row.id).run()
+                log.warning(
+                    "job %s try %d failed (%s); retrying in %.1fs",
+                    row.job_id,
+                    row.tries,
+                    error,
+                    delay,
+                )
+                await (
+                    JobRow.update(
+                        {
+                            JobRow.status: "queued",
+                            JobRow.error: error,
+                            JobRow.run_at: _now() + timedelta(seconds=delay),
+                        }
+                    )
+                    .where(JobRow.id == row.id)
+                    .run()
+                )
             else:
                 log.error("job %s failed for good after %d tries: %s", row.job_id, row.tries, error)
-                await JobRow.update(
-                    {JobRow.status: "failed", JobRow.error: error, JobRow.finished_at: _now()}
-                ).where(JobRow.id == row.id).run()
+                await (
+                    JobRow.update(
+                        {JobRow.status: "failed", JobRow.error: error, JobRow.finished_at: _now()}
+                    )
+                    .where(JobRow.id == row.id)
+                    .run()
+                )
             return True
-        await JobRow.update({JobRow.status: "done", JobRow.error: "", JobRow.finished_at: _now()}).where(
-            JobRow.id == row.id
-        ).run()
+        await (
+            JobRow.update({JobRow.status: "done", JobRow.error: "", JobRow.finished_at: _now()})
+            .where(JobRow.id == row.id)
+            .run()
+        )
         return True
 
     async def _loop(self) -> None:
@@ -280,7 +316,9 @@ class LocalJobQueue(JobQueue):
             await self._run_cron(cron)
         while True:
             now = datetime.now()
-            due = next_cron(now, hour=cron.hour, minute=cron.minute, second=cron.second, microsecond=0)
+            due = next_cron(
+                now, hour=cron.hour, minute=cron.minute, second=cron.second, microsecond=0
+            )
             await asyncio.sleep(max(0.0, (due - datetime.now()).total_seconds()))
             await self._run_cron(cron)
 
@@ -345,7 +383,13 @@ def _arq_function(job: Job) -> Any:
         except Exception as exc:
             if ctx["job_try"] < job.max_tries:
                 delay = job.retry_delay(ctx["job_try"])
-                log.warning("job %s try %d failed (%s); retrying in %.1fs", ctx["job_id"], ctx["job_try"], exc, delay)
+                log.warning(
+                    "job %s try %d failed (%s); retrying in %.1fs",
+                    ctx["job_id"],
+                    ctx["job_try"],
+                    exc,
+                    delay,
+                )
                 raise Retry(defer=delay) from exc
             raise
 
@@ -398,7 +442,7 @@ def worker_settings(settings: Any, *, burst: bool = False, resources: Any = None
         "functions": [_arq_function(job) for job in registry.jobs.values()],
         "cron_jobs": [
             cron(
-                c.func,
+                c.func,  # type: ignore[arg-type]
                 name=c.name,
                 hour=c.hour,
                 minute=c.minute,

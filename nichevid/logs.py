@@ -25,7 +25,9 @@ def configure_logging(settings: Settings) -> None:
     wanted = os.environ.get("NICHEVID_LOG_FORMAT")
     as_json = wanted == "json" or (wanted is None and not sys.stderr.isatty())
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if as_json
+        else structlog.dev.ConsoleRenderer(colors=False)
     )
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,

@@ -129,15 +129,11 @@ def plugin_infos(pm: pluggy.PluginManager, settings: Any) -> list[PluginInfo]:
     infos: list[PluginInfo] = []
     hooks_by_plugin: dict[str, list[str]] = {}
     for name, plugin in registered.items():
-        hooks_by_plugin[name] = sorted(
-            impl.name for impl in (pm.get_hookcallers(plugin) or [])
-        )
+        hooks_by_plugin[name] = sorted(impl.name for impl in (pm.get_hookcallers(plugin) or []))
     from nichevid import __version__
 
     for name in DEFAULT_PLUGINS:
-        infos.append(
-            PluginInfo(name, __version__, True, True, hooks_by_plugin.get(name, []))
-        )
+        infos.append(PluginInfo(name, __version__, True, True, hooks_by_plugin.get(name, [])))
     for name, ep in sorted(installed_entry_points().items()):
         info = PluginInfo(
             name,

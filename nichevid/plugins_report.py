@@ -18,7 +18,9 @@ def _route_paths(handlers: list[Any]) -> list[str]:
     return sorted({route.path for route in router.routes})
 
 
-def describe(pm: pluggy.PluginManager, infos: list[PluginInfo], settings: Settings) -> list[dict[str, Any]]:
+def describe(
+    pm: pluggy.PluginManager, infos: list[PluginInfo], settings: Settings
+) -> list[dict[str, Any]]:
     """Rows for every plugin: the :class:`PluginInfo` fields plus ``tables`` and ``routes``."""
     rows = []
     for info in infos:

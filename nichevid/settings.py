@@ -179,7 +179,7 @@ def _decode_hook(type_: type, obj: Any) -> Any:
             return Secret(os.environ.get(name, ""), source=f"env:{name}")
         if isinstance(obj, str):
             return Secret(obj, source="literal")
-        raise ValueError("expected a string or { env = \"VARIABLE\" }")
+        raise ValueError('expected a string or { env = "VARIABLE" }')
     if type_ is Path and isinstance(obj, str):
         return Path(obj)
     raise NotImplementedError
@@ -233,9 +233,7 @@ def _check_url(value: str, schemes: tuple[str, ...], what: str) -> None:
 def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
     """Check values that types alone cannot, raising :class:`ConfigError`."""
     if settings.database.url:
-        _check_url(
-            settings.database.url, ("sqlite", "postgres", "postgresql"), "database.url"
-        )
+        _check_url(settings.database.url, ("sqlite", "postgres", "postgresql"), "database.url")
     if settings.redis.url:
         _check_url(settings.redis.url, ("redis", "rediss", "unix"), "redis.url")
     if settings.server.base_url:
@@ -246,7 +244,9 @@ def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
         raise ConfigError("server.workers must be at least 1")
     data_dir = settings.data_dir
     if data_dir.exists() and not data_dir.is_dir():
-        raise ConfigError(f"data directory {data_dir} is a file: point NICHEVID_DATA_DIR at a directory")
+        raise ConfigError(
+            f"data directory {data_dir} is a file: point NICHEVID_DATA_DIR at a directory"
+        )
     if not data_dir.exists():
         if data_dir_explicit:
             raise ConfigError(

@@ -93,5 +93,5 @@ class Storage(abc.ABC):
             await self.delete(key)
         return len(keys)
 
-    async def check(self) -> None:
+    async def check(self) -> None:  # noqa: B027 - optional for backends
         """Raise :class:`StorageError` when the backend cannot be used (readiness)."""

@@ -25,6 +25,7 @@ async def test_readyz_reports_a_broken_storage(nv_client: Any) -> None:
         import os
 
         if os.geteuid() == 0:  # root writes anywhere; simulate the failure instead
+
             async def broken() -> None:
                 raise OSError("disk gone")
 
@@ -36,7 +37,10 @@ async def test_readyz_reports_a_broken_storage(nv_client: Any) -> None:
     body = response.json()
     assert body["status"] == "unavailable"
     assert body["checks"]["storage"]["ok"] is False
-    assert "disk gone" in body["checks"]["storage"]["error"] or "writable" in body["checks"]["storage"]["error"]
+    assert (
+        "disk gone" in body["checks"]["storage"]["error"]
+        or "writable" in body["checks"]["storage"]["error"]
+    )
 
 
 async def test_openapi_schema_is_served(nv_client: Any) -> None:

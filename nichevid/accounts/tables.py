@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Boolean, ForeignKey, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -11,6 +11,8 @@ ROLES = ("member", "creator", "moderator", "admin")
 
 class User(Table, tablename="nv_user"):
     """A community member; ``role`` is one of :data:`ROLES`."""
+
+    id = Serial(primary_key=True)
 
     username = Varchar(length=32, unique=True, index=True)
     email = Varchar(length=254, unique=True, index=True)
@@ -29,7 +31,9 @@ class User(Table, tablename="nv_user"):
 class ApiToken(Table, tablename="nv_api_token"):
     """A personal API token; only its SHA-256 is stored."""
 
-    user = ForeignKey(references=User, on_delete="CASCADE", index=True)
+    id = Serial(primary_key=True)
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=64)
     token_hash = Varchar(length=64, unique=True, index=True)
     prefix = Varchar(length=12, default="")
@@ -41,7 +45,9 @@ class ApiToken(Table, tablename="nv_api_token"):
 class PasswordReset(Table, tablename="nv_password_reset"):
     """A single-use password reset token; only its SHA-256 is stored."""
 
-    user = ForeignKey(references=User, on_delete="CASCADE", index=True)
+    id = Serial(primary_key=True)
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
     token_hash = Varchar(length=64, unique=True, index=True)
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)

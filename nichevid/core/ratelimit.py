@@ -1,4 +1,4 @@
-"""Fixed-window rate limits: Redis ``INCR`` in production, an upsert counter in the database otherwise."""
+"""Fixed-window rate limits: Redis ``INCR`` in production, an upsert counter otherwise."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ class RateLimiter:
         self.prefix = prefix
 
     async def hit(self, key: str, limit: int, window: int) -> Verdict:
-        """Record one hit on ``key``; refuse it when ``limit`` hits in ``window`` seconds are used."""
+        """Record a hit on ``key``; refuse it past ``limit`` hits in ``window`` seconds."""
         bucket = int(time.time() // window)
         retry_after = (bucket + 1) * window - int(time.time())
         if self.redis is not None:
@@ -52,11 +52,11 @@ class RateLimiter:
         now = datetime.now(UTC)
         # One statement, so concurrent hits never lose a count.
         rows = await RateCounter.raw(
-            "INSERT INTO nv_rate (key, count, window_end) VALUES ({}, 1, {}) "
-            "ON CONFLICT (key) DO UPDATE SET count = nv_rate.count + 1 RETURNING count",
+            "INSERT INTO nv_rate (key, hits, window_end) VALUES ({}, 1, {}) "
+            "ON CONFLICT (key) DO UPDATE SET hits = nv_rate.hits + 1 RETURNING hits",
             key,
             now + timedelta(seconds=window),
         ).run()
         if now.second == 0:  # purge old windows now and then, not on every hit
             await RateCounter.delete().where(RateCounter.window_end < now).run()
-        return int(rows[0]["count"])
+        return int(rows[0]["hits"])

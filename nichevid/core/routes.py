@@ -49,7 +49,9 @@ class HealthController(Controller):
                 ok = False
                 results[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
         status = HTTP_200_OK if ok else HTTP_503_SERVICE_UNAVAILABLE
-        return Response({"status": "ok" if ok else "unavailable", "checks": results}, status_code=status)
+        return Response(
+            {"status": "ok" if ok else "unavailable", "checks": results}, status_code=status
+        )
 
 
 class MetricsController(PrometheusController):

@@ -31,7 +31,9 @@ class DatabaseStore(NamespacedStore):
     def _key(self, key: str) -> str:
         return f"{self.namespace}:{key}"
 
-    async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+    async def set(
+        self, key: str, value: str | bytes, expires_in: int | timedelta | None = None
+    ) -> None:
         data = value.encode() if isinstance(value, str) else value
         seconds = _seconds(expires_in)
         expires = _now() + timedelta(seconds=seconds) if seconds is not None else None
@@ -48,9 +50,12 @@ class DatabaseStore(NamespacedStore):
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
         full = self._key(key)
-        row = await KeyValue.select(KeyValue.value, KeyValue.expires_at).where(
-            KeyValue.key == full
-        ).first().run()
+        row = (
+            await KeyValue.select(KeyValue.value, KeyValue.expires_at)
+            .where(KeyValue.key == full)
+            .first()
+            .run()
+        )
         if row is None:
             return None
         expires = row["expires_at"]
@@ -59,9 +64,11 @@ class DatabaseStore(NamespacedStore):
             return None
         seconds = _seconds(renew_for)
         if seconds is not None and expires is not None:
-            await KeyValue.update({KeyValue.expires_at: _now() + timedelta(seconds=seconds)}).where(
-                KeyValue.key == full
-            ).run()
+            await (
+                KeyValue.update({KeyValue.expires_at: _now() + timedelta(seconds=seconds)})
+                .where(KeyValue.key == full)
+                .run()
+            )
         value = row["value"]
         return bytes(value) if value is not None else None
 
@@ -75,16 +82,21 @@ class DatabaseStore(NamespacedStore):
         return await self.get(key) is not None
 
     async def expires_in(self, key: str) -> int | None:
-        row = await KeyValue.select(KeyValue.expires_at).where(
-            KeyValue.key == self._key(key)
-        ).first().run()
+        row = (
+            await KeyValue.select(KeyValue.expires_at)
+            .where(KeyValue.key == self._key(key))
+            .first()
+            .run()
+        )
         if row is None or row["expires_at"] is None:
             return None
         return max(0, int((_aware(row["expires_at"]) - _now()).total_seconds()))
 
     async def purge_expired(self) -> int:
         """Delete expired rows of every namespace; return how many went."""
-        rows = await KeyValue.delete().where(KeyValue.expires_at < _now()).returning(KeyValue.id).run()
+        rows = (
+            await KeyValue.delete().where(KeyValue.expires_at < _now()).returning(KeyValue.id).run()
+        )
         return len(rows)
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Bytea, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Bytea, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 
 class JobRow(Table, tablename="nv_job"):
     """A job of the in-process runner (the production shape keeps jobs in Redis)."""
+
+    id = Serial(primary_key=True)
 
     job_id = Varchar(length=255, unique=True, index=True)
     name = Varchar(length=120)
@@ -27,6 +29,8 @@ class JobRow(Table, tablename="nv_job"):
 class KeyValue(Table, tablename="nv_kv"):
     """Sessions and caches when there is no Redis."""
 
+    id = Serial(primary_key=True)
+
     key = Varchar(length=255, unique=True, index=True)
     value = Bytea()
     expires_at = Timestamptz(null=True, default=None, index=True)
@@ -35,6 +39,8 @@ class KeyValue(Table, tablename="nv_kv"):
 class RateCounter(Table, tablename="nv_rate"):
     """Fixed-window counters for rate limits when there is no Redis."""
 
+    id = Serial(primary_key=True)
+
     key = Varchar(length=255, unique=True, index=True)
-    count = Integer(default=0)
+    hits = Integer(default=0)
     window_end = Timestamptz(default=TimestamptzNow())

@@ -140,7 +140,10 @@ def nv_plugins() -> list[Any]:
 
 @pytest.fixture
 def nv_app(
-    request: pytest.FixtureRequest, nv_settings: Any, nv_plugins: list[Any], monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    nv_settings: Any,
+    nv_plugins: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Any:
     """The Litestar application for ``nv_settings`` (lifespan not started)."""
     from nichevid.app import create_app
@@ -158,7 +161,9 @@ async def _nv_migrated(nv_database_url: str, tmp_path_factory: pytest.TempPathFa
     from nichevid.settings import load_settings
 
     data_dir = tmp_path_factory.mktemp("nichevid-migrate")
-    settings = load_settings(environ={}, overrides={"data_dir": str(data_dir), "database": {"url": nv_database_url}})
+    settings = load_settings(
+        environ={}, overrides={"data_dir": str(data_dir), "database": {"url": nv_database_url}}
+    )
     engine = make_engine(nv_database_url)
     await connect(engine)
     # Every installed plugin's tables exist, so any plugin can be loaded by any test.
@@ -188,7 +193,9 @@ async def nv_client(nv_app: Any, _nv_migrated: bool) -> AsyncIterator[Any]:
 
     async with running(nv_app):
         transport = httpx.ASGITransport(app=nv_app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://127.0.0.1:8000"
+        ) as client:
             client.app = nv_app  # type: ignore[attr-defined]
             try:
                 yield client
@@ -243,13 +250,13 @@ def nv_resources(nv_client: Any) -> Any:
 def nv_run_jobs(nv_client: Any) -> Callable[..., Awaitable[None]]:
     """``await nv_run_jobs()`` runs every queued job to completion."""
 
-    async def run(timeout: float = 60.0) -> None:
-        await run_jobs(nv_client.app, timeout=timeout)
+    async def run(limit: float = 60.0) -> None:
+        await run_jobs(nv_client.app, limit=limit)
 
     return run
 
 
-async def run_jobs(app: Any, timeout: float = 60.0) -> None:
+async def run_jobs(app: Any, limit: float = 60.0) -> None:
     """Run queued jobs: a burst arq worker (production shape) or the in-process runner."""
     import asyncio
 
@@ -257,13 +264,13 @@ async def run_jobs(app: Any, timeout: float = 60.0) -> None:
 
     resources = app.state.resources
     if isinstance(resources.jobs, LocalJobQueue):
-        await resources.jobs.run_until_idle(timeout=timeout)
+        await resources.jobs.run_until_idle(limit=limit)
         return
     from arq.worker import Worker
 
     settings = worker_settings(resources.settings, burst=True, resources=resources)
     worker = Worker(**settings)
     try:
-        await asyncio.wait_for(worker.async_run(), timeout=timeout)
+        await asyncio.wait_for(worker.async_run(), timeout=limit)
     finally:
         await worker.close()

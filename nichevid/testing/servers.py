@@ -80,19 +80,50 @@ def start_postgres() -> Server:
         try:
             pw = pwd.getpwnam("postgres")
         except KeyError as exc:
-            raise ServerError("running as root needs a 'postgres' user: install postgresql") from exc
+            raise ServerError(
+                "running as root needs a 'postgres' user: install postgresql"
+            ) from exc
         os.chown(workdir, pw.pw_uid, pw.pw_gid)
         as_user = ["runuser", "-u", "postgres", "--"]
     subprocess.run(
-        [*as_user, _pg_bin("initdb"), "-D", str(datadir), "-U", "nichevid", "-A", "trust",
-         "--no-sync", "-E", "UTF8", "--locale=C"],
+        [
+            *as_user,
+            _pg_bin("initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "nichevid",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ],
         check=True,
         capture_output=True,
     )
     process = subprocess.Popen(
-        [*as_user, _pg_bin("postgres"), "-D", str(datadir), "-p", str(port), "-h", "127.0.0.1",
-         "-k", str(workdir), "-c", "fsync=off", "-c", "synchronous_commit=off",
-         "-c", "full_page_writes=off", "-c", "max_connections=200"],
+        [
+            *as_user,
+            _pg_bin("postgres"),
+            "-D",
+            str(datadir),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(workdir),
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=200",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=open(workdir / "postgres.log", "wb"),  # noqa: SIM115 - lives as long as the server
     )
@@ -117,8 +148,19 @@ def start_redis() -> Server:
     workdir = Path(tempfile.mkdtemp(prefix="nichevid-redis-"))
     port = free_port()
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(workdir)],
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
