@@ -19,6 +19,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescap
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.logging.config import LoggingConfig
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -31,6 +32,7 @@ from litestar.types import Receive, Scope, Send
 from markupsafe import Markup
 
 from nichevid import __version__
+from nichevid.core.errors import error_handlers
 from nichevid.plugins import collect_lists, collect_mappings, make_plugin_manager
 from nichevid.runtime import close_resources, open_resources
 from nichevid.settings import ConfigError, Settings, load_settings
@@ -130,6 +132,17 @@ class NichevidInit(InitPlugin):
         settings, pm = self.settings, self.pm
         secure = settings.public_url.startswith("https://")
         app_config.debug = settings.debug
+        # Litestar's records go to the root logger, which nichevid.logs renders as structured lines.
+        app_config.logging_config = LoggingConfig(
+            configure_root_logger=False,
+            handlers={},
+            loggers={"litestar": {"level": "INFO", "handlers": [], "propagate": True}},
+            log_exceptions="never",
+        )
+        app_config.exception_handlers = {
+            **error_handlers(),
+            **app_config.exception_handlers,
+        }
         app_config.state.update({"settings": settings, "pm": pm})
         app_config.route_handlers.extend(collect_lists(pm.hook.register_routes, settings=settings))
         app_config.route_handlers.append(self._static_router())

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+import pytest
+
 
 async def test_healthz(nv_client: Any) -> None:
     response = await nv_client.get("/healthz")
@@ -61,3 +63,45 @@ async def test_vendored_htmx_is_served_and_cacheable(nv_client: Any) -> None:
     assert response.status_code == 200
     assert response.text.startswith("var htmx=")
     assert "max-age" in response.headers["cache-control"]
+
+
+async def test_unknown_page_is_a_readable_html_error_for_browsers(nv_client: Any) -> None:
+    response = await nv_client.get("/no-such-page", headers={"accept": "text/html"})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Nothing here" in response.text
+
+
+async def test_unknown_api_path_is_json(nv_client: Any) -> None:
+    response = await nv_client.get("/api/no-such-thing")
+    assert response.status_code == 404
+    assert response.json()["status_code"] == 404
+
+
+@pytest.mark.usefixtures("_nv_migrated")
+async def test_unexpected_errors_are_logged_and_hidden(nv_settings: Any, caplog: Any) -> None:
+    import httpx
+    from litestar import get
+
+    from nichevid.app import create_app
+    from nichevid.plugins import hookimpl
+    from nichevid.testing import running
+
+    @get("/boom", sync_to_thread=False)
+    def boom() -> str:
+        raise RuntimeError("secret internals")
+
+    class Boom:
+        @hookimpl
+        def register_routes(self, settings: Any) -> list[Any]:
+            return [boom]
+
+    app = create_app(nv_settings, plugins=[Boom()])
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            response = await client.get("/boom", headers={"accept": "text/html"})
+    assert response.status_code == 500
+    assert "secret internals" not in response.text
+    assert "Something went wrong" in response.text
+    assert any("secret internals" in str(r.exc_info) for r in caplog.records if r.exc_info)

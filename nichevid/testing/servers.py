@@ -75,7 +75,9 @@ def start_postgres() -> Server:
     workdir = Path(tempfile.mkdtemp(prefix="nichevid-pg-"))
     datadir = workdir / "data"
     port = free_port()
-    as_user: list[str] = []
+    # PostgreSQL refuses to run as root: run it as 'postgres', as its own process (not under
+    # runuser), so that stopping it by its pid reaches the server itself.
+    user: str | None = None
     if os.geteuid() == 0:
         try:
             pw = pwd.getpwnam("postgres")
@@ -84,10 +86,9 @@ def start_postgres() -> Server:
                 "running as root needs a 'postgres' user: install postgresql"
             ) from exc
         os.chown(workdir, pw.pw_uid, pw.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"]
+        user = "postgres"
     subprocess.run(
         [
-            *as_user,
             _pg_bin("initdb"),
             "-D",
             str(datadir),
@@ -102,10 +103,11 @@ def start_postgres() -> Server:
         ],
         check=True,
         capture_output=True,
+        user=user,
+        group=user,
     )
     process = subprocess.Popen(
         [
-            *as_user,
             _pg_bin("postgres"),
             "-D",
             str(datadir),
@@ -126,6 +128,8 @@ def start_postgres() -> Server:
         ],
         stdout=subprocess.DEVNULL,
         stderr=open(workdir / "postgres.log", "wb"),  # noqa: SIM115 - lives as long as the server
+        user=user,
+        group=user,
     )
     _wait_port(port)
     url = f"postgresql://nichevid@127.0.0.1:{port}/postgres"
