@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,9 @@ from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins import InitPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
@@ -33,9 +34,16 @@ from markupsafe import Markup
 
 from nichevid import __version__
 from nichevid.core.errors import error_handlers
-from nichevid.plugins import collect_lists, collect_mappings, make_plugin_manager
+from nichevid.core.sessions import LazySessionConfig
+from nichevid.plugins import collect_lists, collect_mappings, make_plugin_manager, render_slot
 from nichevid.runtime import close_resources, open_resources
-from nichevid.settings import ConfigError, Settings, load_settings
+from nichevid.settings import (
+    ConfigError,
+    Settings,
+    explain_validation_error,
+    load_settings,
+)
+from nichevid.settings import decode_hook as settings_decode_hook
 
 log = logging.getLogger("nichevid")
 
@@ -43,16 +51,32 @@ PACKAGE_DIR = Path(__file__).parent
 THEMES_DIR = PACKAGE_DIR.parent / "themes"
 SESSION_COOKIE = "nv_session"
 CSRF_COOKIE = "nv_csrf"
+# Name of the OpenAPI security scheme API controllers list in ``security``.
+BEARER_SCHEME = "BearerToken"
+# Key of the typed instance in a validated ``settings.plugin[name]`` section.
+PARSED_KEY = "_parsed"
 
 
 def theme_dir(settings: Settings) -> Path:
-    """The directory of the configured theme; a missing theme stops start-up."""
+    """The directory of the configured theme; a missing or broken theme stops start-up.
+
+    ``settings.theme`` is a theme name, looked up in the bundled ``themes/`` and then
+    in ``<data_dir>/themes/``, or a path (it contains ``/``) to a theme folder.
+
+    Raises:
+        ConfigError: When no folder with a readable ``theme.toml`` is found.
+    """
     name = settings.theme
     candidates = (
         [Path(name)] if "/" in name else [THEMES_DIR / name, settings.data_dir / "themes" / name]
     )
     for candidate in candidates:
-        if (candidate / "theme.toml").is_file():
+        manifest = candidate / "theme.toml"
+        if manifest.is_file():
+            try:
+                tomllib.loads(manifest.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{manifest} is not valid TOML: {exc}") from exc
             return candidate
     raise ConfigError(
         f"theme {name!r} not found (looked in {', '.join(str(c) for c in candidates)}); "
@@ -60,27 +84,68 @@ def theme_dir(settings: Settings) -> Path:
     )
 
 
+def theme_chain(settings: Settings) -> list[Path]:
+    """The configured theme, then the default theme it falls back to for what it lacks."""
+    chosen = theme_dir(settings)
+    default = THEMES_DIR / "default"
+    if chosen.resolve() == default.resolve() or not default.is_dir():
+        return [chosen]
+    return [chosen, default]
+
+
 def validate_plugin_settings(settings: Settings, pm: pluggy.PluginManager) -> None:
-    """Validate each ``[plugin.<name>]`` section against the plugin's declared type."""
+    """Validate each ``[plugin.<name>]`` section against the type its plugin registers.
+
+    The validated, defaulted values replace the raw section as a dict (secrets
+    stay :class:`nichevid.settings.Secret` objects), and ``"_parsed"`` holds the
+    instance of the registered type. Sections of plugins that were skipped at
+    start-up are ignored.
+
+    Raises:
+        ConfigError: On a bad value, an unknown key, a section no plugin reads, or a
+            ``storage.backend`` no plugin registers.
+    """
     schemas = collect_mappings(pm.hook.register_settings)
     for name, schema in schemas.items():
-        raw = settings.plugin.get(name, {})
+        # Validating again (a second app on the same settings) starts from the values.
+        raw = {k: v for k, v in settings.plugin.get(name, {}).items() if k != PARSED_KEY}
+        where = ("plugin", name)
         try:
-            value = msgspec.convert(raw, schema, strict=False)
+            value = msgspec.convert(raw, schema, strict=False, dec_hook=settings_decode_hook)
         except msgspec.ValidationError as exc:
-            raise ConfigError(f"[plugin.{name}]: {exc}".replace("$.", "")) from exc
-        settings.plugin[name] = msgspec.to_builtins(value, enc_hook=str) | {"_parsed": value}
-    unknown = sorted(set(settings.plugin) - set(schemas))
-    if unknown:
+            raise ConfigError(explain_validation_error(exc, {}, "settings", where)) from exc
+        fields = getattr(msgspec.inspect.type_info(schema), "fields", ())
+        known = {f.encode_name: f.name for f in fields}
+        unknown = sorted(set(raw) - set(known))
+        if known and unknown:
+            raise ConfigError(
+                f"settings: unknown key `plugin.{name}.{unknown[0]}` "
+                f"(valid keys: {', '.join(sorted(known))})"
+            )
+        values = (
+            value if isinstance(value, dict) else {k: getattr(value, a) for k, a in known.items()}
+        )
+        settings.plugin[name] = {**values, PARSED_KEY: value}
+    backend = settings.storage.backend
+    if backend:
+        backends = collect_mappings(pm.hook.register_storage_backends)
+        if backend not in backends:
+            raise ConfigError(
+                f"storage.backend {backend!r} is not registered by any enabled plugin "
+                f"(registered: {', '.join(sorted(backends)) or 'none'})"
+            )
+    skipped = getattr(pm, "skipped", {})
+    unknown_sections = sorted(set(settings.plugin) - set(schemas) - set(skipped))
+    if unknown_sections:
         raise ConfigError(
-            f"[plugin.{unknown[0]}] is configured but no enabled plugin reads it; "
+            f"[plugin.{unknown_sections[0]}] is configured but no enabled plugin reads it; "
             "enable that plugin or remove the section"
         )
 
 
 def build_templates(settings: Settings, pm: pluggy.PluginManager) -> Environment:
-    """Jinja environment searching the theme, then plugins, then the core."""
-    dirs: list[Path] = [theme_dir(settings) / "templates"]
+    """Jinja environment searching the theme (then the default theme), plugins, the core."""
+    dirs: list[Path] = [theme / "templates" for theme in theme_chain(settings)]
     dirs.extend(Path(d) for d in collect_lists(pm.hook.register_template_dirs))
     dirs.append(PACKAGE_DIR / "templates")
     env = Environment(
@@ -88,11 +153,12 @@ def build_templates(settings: Settings, pm: pluggy.PluginManager) -> Environment
         autoescape=select_autoescape(["html", "xml"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Checking template files for changes on every render costs time; only debug needs it.
+        auto_reload=settings.debug,
     )
 
     def slot(name: str, **context: Any) -> Markup:
-        parts = pm.hook.extra_slot(slot=name, context=context)
-        return Markup("".join(str(p) for p in parts if p))  # noqa: S704 - plugin HTML by contract
+        return Markup(render_slot(pm, name, context))  # noqa: S704 - plugin HTML by contract
 
     env.globals.update(
         site_name=settings.site_name,
@@ -150,7 +216,7 @@ class NichevidInit(InitPlugin):
             instance=_engine_from(build_templates(settings, pm))
         )
         app_config.stores = self._stores()
-        session = ServerSideSessionConfig(
+        session = LazySessionConfig(
             key=SESSION_COOKIE,
             store="sessions",
             max_age=settings.accounts.session_days * 86400,
@@ -179,6 +245,15 @@ class NichevidInit(InitPlugin):
             description="JSON API of nichevid. Authenticate with `Authorization: Bearer <token>`.",
             path="/schema",
             render_plugins=[SwaggerRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    BEARER_SCHEME: SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="A personal API token from Settings → API tokens.",
+                    )
+                }
+            ),
         )
         app_config.lifespan.append(self.lifespan)
         return app_config
@@ -214,7 +289,8 @@ class NichevidInit(InitPlugin):
         routers = [
             create_static_files_router(
                 path="/static/theme",
-                directories=[theme_dir(self.settings) / "static"],
+                # A theme only overrides what it contains: the default theme fills the gaps.
+                directories=[theme / "static" for theme in theme_chain(self.settings)],
                 name="theme_static",
                 cache_control=cache,
             ),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -66,15 +67,18 @@ class PluginCommands(click.Group):
 
     def _plugin_commands(self, ctx: click.Context) -> dict[str, click.Command]:
         from nichevid.plugins import collect_lists, make_plugin_manager
-        from nichevid.settings import Settings
+        from nichevid.settings import PluginsSettings, Settings
 
+        commands: list[click.Command] = []
         try:
             settings = load_settings((ctx.params or {}).get("config"))
-            pm = make_plugin_manager(settings)
         except Exception:
-            # Broken settings or plugins: the built-in commands still show (and report the error).
-            pm = make_plugin_manager(Settings(), extra_plugins=())
-        return {c.name: c for c in collect_lists(pm.hook.register_cli_commands) if c.name}
+            # Broken settings: the built-in commands still work and report the error.
+            settings = Settings(plugins=PluginsSettings(enabled=[]))
+        with contextlib.suppress(Exception):
+            pm = make_plugin_manager(settings, on_error="skip")
+            commands = collect_lists(pm.hook.register_cli_commands)
+        return {c.name: c for c in commands if c.name}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self._plugin_commands(ctx)})
@@ -115,6 +119,7 @@ def serve(
     settings = settings_from(ctx)
     if not no_migrate:
         _migrate(settings, quiet=True)
+    _check_services(settings)
     host = host or settings.server.host
     port = port or settings.server.port
     workers = workers or settings.server.workers
@@ -139,25 +144,101 @@ def serve(
 @click.pass_context
 @friendly_errors
 def worker(ctx: click.Context, burst: bool) -> None:
-    """Run a job worker (production shape: arq on Redis)."""
+    """Run a job worker (production shape: arq on Redis); start as many as you like."""
     settings = settings_from(ctx)
     if not settings.uses_redis:
         raise UserError(
             "nichevid worker needs Redis: set redis.url / NICHEVID_REDIS_URL "
             "(without Redis, jobs run inside `nichevid serve`)"
         )
-    from arq.worker import Worker
-
-    from nichevid.jobs import worker_settings
-    from nichevid.runtime import connect_redis
-
-    run_async(_check_redis(settings, connect_redis))
-    Worker(**worker_settings(settings, burst=burst)).run()
+    run_async(_run_worker(settings, burst))
 
 
-async def _check_redis(settings: Settings, connect: Callable[..., Any]) -> None:
-    client = await connect(settings)
-    await client.aclose()
+async def _run_worker(settings: Settings, burst: bool) -> None:
+    from nichevid.jobs import make_worker
+    from nichevid.logs import configure_logging
+    from nichevid.plugins import make_plugin_manager
+    from nichevid.runtime import close_resources, open_resources
+
+    configure_logging(settings)
+    # Database and Redis are checked before the worker starts, so a service that is down
+    # stops it at once with one line instead of a retry loop or a traceback.
+    resources = await open_resources(settings, make_plugin_manager(settings), start_jobs=False)
+    try:
+        job_worker = make_worker(settings, burst=burst, resources=resources)
+        try:
+            await job_worker.async_run()
+        except asyncio.CancelledError:
+            # SIGINT / SIGTERM: arq cancelled its main task; running jobs are queued again.
+            if job_worker.main_task is None or not job_worker.main_task.cancelled():
+                raise
+        finally:
+            await job_worker.close()
+    finally:
+        await close_resources(resources)
+
+
+@main.group()
+def jobs() -> None:
+    """Inspect background jobs and retry failed ones."""
+
+
+@jobs.command("list")
+@click.option("--limit", type=int, default=20, show_default=True, help="Failed jobs to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@friendly_errors
+def jobs_list(ctx: click.Context, as_json: bool, limit: int) -> None:
+    """Count jobs by status and list failed jobs with their errors."""
+    from nichevid.jobs import JobQueue
+
+    async def report(queue: JobQueue) -> tuple[dict[str, int], list[Any]]:
+        return await queue.counts(), await queue.failed(limit)
+
+    counts, failed = run_async(_with_jobs(settings_from(ctx), report))
+    if as_json:
+        rows = [
+            {"job_id": f.job_id, "name": f.name, "tries": f.tries, "error": f.error} for f in failed
+        ]
+        click.echo(json.dumps({"counts": counts, "failed": rows}, indent=2))
+        return
+    click.echo("  ".join(f"{status} {count}" for status, count in counts.items()))
+    for info in failed:
+        click.echo(f"failed {info.job_id} ({info.name}, {info.tries} tries): {info.error}")
+
+
+@jobs.command("retry")
+@click.argument("job_id")
+@click.pass_context
+@friendly_errors
+def jobs_retry(ctx: click.Context, job_id: str) -> None:
+    """Queue failed job JOB_ID again, with a fresh set of tries."""
+    from nichevid.jobs import JobQueue
+
+    async def retry(queue: JobQueue) -> tuple[bool, str | None]:
+        return await queue.retry(job_id), await queue.status(job_id)
+
+    retried, status = run_async(_with_jobs(settings_from(ctx), retry))
+    if not retried:
+        raise UserError(f"job {job_id!r} is not a failed job (status: {status or 'unknown'})")
+    click.echo(f"queued {job_id} again")
+
+
+async def _with_jobs(settings: Settings, action: Callable[[Any], Awaitable[T]]) -> T:
+    from nichevid.plugins import make_plugin_manager
+    from nichevid.runtime import close_resources, open_resources
+
+    resources = await open_resources(settings, make_plugin_manager(settings), start_jobs=False)
+    try:
+        return await action(resources.jobs)
+    finally:
+        await close_resources(resources)
+
+
+def _check_services(settings: Settings) -> None:
+    from nichevid.runtime import check_services
+
+    run_async(check_services(settings))
 
 
 def _migrate(settings: Settings, *, quiet: bool = False) -> list[str]:
@@ -230,7 +311,8 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
     from nichevid.plugins_report import describe
 
     settings = settings_from(ctx)
-    pm = make_plugin_manager(settings)
+    # A listing shows a broken plugin with its error instead of refusing to run.
+    pm = make_plugin_manager(settings, on_error="skip")
     rows = describe(pm, plugin_infos(pm, settings), settings)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
@@ -243,6 +325,15 @@ def plugins(ctx: click.Context, as_json: bool) -> None:
         for label in ("hooks", "tables", "routes"):
             if row[label]:
                 click.echo(f"  {label}: {', '.join(row[label])}")
+
+
+def _add_scaffold() -> None:
+    from nichevid.scaffold import plugin_group
+
+    main.add_command(plugin_group)
+
+
+_add_scaffold()
 
 
 def entry() -> None:  # pragma: no cover - console script shim for ``python -m nichevid``

@@ -117,3 +117,37 @@ def storage_backend(settings: Settings) -> Storage:
 def register_storage_backends() -> dict[str, Any]:
     """Name the local backend so settings and listings can refer to it."""
     return {"local": lambda settings: LocalStorage(settings.data_dir / "media")}
+
+
+class NamedStorage:
+    """Answers ``storage_backend`` with the backend ``storage.backend`` names, when set.
+
+    It runs first (``tryfirst``) and answers only when an operator picked a backend
+    by name, so the plugin answers and the local default apply otherwise.
+    """
+
+    def __init__(self, pm: Any) -> None:
+        self.pm = pm
+
+    def factories(self) -> dict[str, Any]:
+        """Every named backend: ``{name: factory(settings) -> Storage}``."""
+        from nichevid.plugins import collect_mappings
+
+        return collect_mappings(self.pm.hook.register_storage_backends)
+
+    @hookimpl(tryfirst=True)
+    def storage_backend(self, settings: Settings) -> Storage | None:
+        """The backend named by ``storage.backend``, or ``None`` to let others answer."""
+        name = settings.storage.backend
+        if not name:
+            return None
+        factories = self.factories()
+        if name not in factories:
+            from nichevid.settings import ConfigError
+
+            raise ConfigError(
+                f"storage.backend {name!r} is not registered by any enabled plugin "
+                f"(registered: {', '.join(sorted(factories)) or 'none'})"
+            )
+        storage: Storage = factories[name](settings)
+        return storage

@@ -8,7 +8,9 @@ Calling conventions, by family:
 * page slots: every answer is an HTML fragment, joined in plugin order.
 * events: actions; a plugin that raises is logged and never breaks the request.
 
-Any hook may return an awaitable instead of a value; the core awaits it. Hooks are
+Gates, events and ``firstresult`` hooks may return an awaitable instead of a value;
+the core awaits it. Registration hooks and page slots are collected while the app is
+built or a template renders, so they return values. Hooks are
 always called with keyword arguments, and evolve only by adding arguments.
 """
 
@@ -54,7 +56,10 @@ def register_cron_jobs() -> list[Any] | None:
 
 @hookspec
 def register_storage_backends() -> dict[str, Any] | None:
-    """Return a mapping of storage backend name to a factory ``(settings) -> Storage``."""
+    """Return a mapping of storage backend name to a factory ``(settings) -> Storage``.
+
+    An operator picks one by name with ``[storage] backend = "<name>"``.
+    """
 
 
 @hookspec
@@ -62,7 +67,9 @@ def register_settings() -> dict[str, Any] | None:
     """Return ``{plugin_name: msgspec.Struct type}`` validating ``[plugin.<plugin_name>]``.
 
     The validated section is passed back to the plugin as ``settings.plugin[name]``
-    (a plain dict of the validated, defaulted values). Unknown keys stop start-up.
+    (a dict of the validated, defaulted values, plus ``"_parsed"``: the instance of
+    the registered type). Fields typed :class:`nichevid.settings.Secret` accept
+    ``{ env = "NAME" }``. Unknown keys stop start-up.
     """
 
 
@@ -132,7 +139,8 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
 
     Slots: ``head``, ``nav``, ``splash``, ``profile_header``, ``video_actions``,
     ``video_overlay``, ``admin_menu``, ``upload_form``, ``settings_menu``. The
-    fragment is inserted as is, so escape any user text in it.
+    fragment is inserted as is, so escape any user text in it. Slots render inside
+    templates, so the answer must be a value, not an awaitable.
     ``context`` holds ``request`` and ``user`` (or ``None``), plus what the page shows.
     """
 

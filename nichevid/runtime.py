@@ -8,6 +8,7 @@ what to fix; :func:`close_resources` releases them in reverse.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +20,11 @@ from nichevid.core.ratelimit import RateLimiter
 from nichevid.db import configure, connect, disconnect, make_engine, piccolo_app_configs
 from nichevid.jobs import ArqJobQueue, JobQueue, JobRegistry, LocalJobQueue, redis_settings
 from nichevid.plugins import call_first
-from nichevid.settings import Settings
+from nichevid.settings import Settings, redact_url
 from nichevid.storage import Storage
+
+# Seconds to wait for the database before giving up (PostgreSQL has its own 5 s connect timeout).
+DATABASE_CONNECT_TIMEOUT = 15.0
 
 
 class ResourceError(Exception):
@@ -53,7 +57,11 @@ class Resources:
 
 
 async def connect_redis(settings: Settings) -> Any:
-    """Connect to Redis and check it answers, within ``redis.connect_timeout`` seconds."""
+    """Connect to Redis and check it answers, within ``redis.connect_timeout`` seconds.
+
+    Raises:
+        ResourceError: When Redis does not answer in time, naming the URL to check.
+    """
     from redis.asyncio import Redis
 
     client = Redis.from_url(
@@ -64,42 +72,105 @@ async def connect_redis(settings: Settings) -> Any:
     try:
         await asyncio.wait_for(client.ping(), timeout=settings.redis.connect_timeout + 1)
     except Exception as exc:
-        await client.aclose()
+        with contextlib.suppress(Exception):
+            await client.aclose()
         raise ResourceError(
-            f"cannot reach Redis at {settings.redis.url}: {type(exc).__name__}: {exc}; "
+            f"cannot reach Redis at {redact_url(settings.redis.url)}: {_reason(exc)}; "
             "start Redis or unset redis.url / NICHEVID_REDIS_URL for the embedded shape"
         ) from exc
     return client
 
 
+async def connect_database(settings: Settings, engine: Engine) -> None:
+    """Open the database and check it answers, within a bounded time.
+
+    Raises:
+        ResourceError: When the database cannot be used, naming the URL to check.
+    """
+    from nichevid.db import DatabaseError
+
+    try:
+        await asyncio.wait_for(
+            connect(engine, settings.database.pool_size), timeout=DATABASE_CONNECT_TIMEOUT
+        )
+    except DatabaseError as exc:
+        raise ResourceError(str(exc)) from exc
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            await disconnect(engine)
+        raise ResourceError(
+            f"cannot open the database at {redact_url(settings.database_url)}: {_reason(exc)}; "
+            "check database.url / NICHEVID_DATABASE_URL"
+        ) from exc
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc)
+    if isinstance(exc, TimeoutError) and not text:
+        return "no answer in time"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+async def check_services(settings: Settings) -> None:
+    """Check that the database and Redis (when configured) answer, then disconnect.
+
+    Commands call this before they start long-running servers, so that a service that
+    is down stops them with one clear line instead of a traceback.
+
+    Raises:
+        ResourceError: Naming the service that does not answer.
+    """
+    engine = make_engine(settings.database_url)
+    await connect_database(settings, engine)
+    await disconnect(engine)
+    if settings.uses_redis:
+        client = await connect_redis(settings)
+        await client.aclose()
+
+
 async def open_resources(
     settings: Settings, pm: pluggy.PluginManager, *, start_jobs: bool = True
 ) -> Resources:
-    """Connect everything, failing fast with a clear :class:`ResourceError`."""
-    from nichevid.db import DatabaseError
+    """Connect everything, failing fast with a clear :class:`ResourceError`.
 
+    Args:
+        settings: The instance settings.
+        pm: The plugin manager (tables, jobs, storage).
+        start_jobs: Start the in-process job runner (the web app does; commands and
+            arq workers do not).
+
+    Raises:
+        ResourceError: When the database or Redis cannot be reached.
+    """
     app_configs = piccolo_app_configs(pm)
     engine = make_engine(settings.database_url)
     configure(engine, app_configs)
-    try:
-        await connect(engine, settings.database.pool_size)
-    except DatabaseError as exc:
-        raise ResourceError(str(exc)) from exc
+    await connect_database(settings, engine)
     redis = None
+    jobs: JobQueue | None = None
     try:
         registry = JobRegistry.from_plugins(pm)
-        jobs: JobQueue
         if settings.uses_redis:
             from arq import create_pool
 
             redis = await connect_redis(settings)
-            pool = await create_pool(
-                redis_settings(settings.redis.url, settings.redis.connect_timeout),
-                default_queue_name=settings.jobs.queue_name,
-            )
+            try:
+                pool = await create_pool(
+                    redis_settings(settings.redis.url, settings.redis.connect_timeout),
+                    default_queue_name=settings.jobs.queue_name,
+                )
+            except Exception as exc:
+                raise ResourceError(
+                    f"cannot reach Redis at {redact_url(settings.redis.url)}: {_reason(exc)}"
+                ) from exc
             jobs = ArqJobQueue(registry, pool, settings.jobs.queue_name)
         else:
-            jobs = LocalJobQueue(registry, settings.jobs.concurrency, settings.jobs.poll_interval)
+            jobs = LocalJobQueue(
+                registry,
+                concurrency=settings.jobs.concurrency,
+                poll_interval=settings.jobs.poll_interval,
+                lease=settings.jobs.lease,
+            )
         storage = await call_first(pm.hook.storage_backend, settings=settings)
         resources = Resources(
             settings=settings,
@@ -114,6 +185,8 @@ async def open_resources(
         if start_jobs:
             await jobs.start(resources.job_context())
     except BaseException:
+        if jobs is not None:
+            await jobs.close()
         if redis is not None:
             await redis.aclose()
         await disconnect(engine)

@@ -13,13 +13,17 @@ variable that holds it, ``password = { env = "SMTP_PASSWORD" }``. Secrets are
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import msgspec
+
+from nichevid.media.settings import MediaSettings
 
 ENV_PREFIX = "NICHEVID_"
 DEFAULT_CONFIG_FILE = "nichevid.toml"
@@ -30,8 +34,18 @@ SHORTCUTS = {
     "REDIS_URL": ("redis", "url"),
     "SECRET_KEY": ("secret_key",),
 }
-# Environment variables that are not settings keys.
-NON_SETTING_ENV = {"CONFIG", "LOAD_PLUGINS", "TRACE_HOOKS", "TEST_SHAPE", "LOG_FORMAT"}
+# Environment variables that are switches, not settings keys.
+NON_SETTING_ENV = {
+    "CONFIG",
+    "LOAD_PLUGINS",
+    "EXTRA_PLUGINS",
+    "TRACE_HOOKS",
+    "LOG_FORMAT",
+    "TEST_SHAPE",
+    "TEST_DATABASE_URL",
+    "TEST_REDIS_URL",
+}
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
@@ -104,6 +118,12 @@ class PluginsSettings(_Section):
     on_error: Literal["refuse", "skip"] = "refuse"
 
 
+class StorageSettings(_Section):
+    # Empty: the storage_backend hook decides (a storage plugin, else local disk).
+    # A name picks one of the backends plugins register with register_storage_backends.
+    backend: str = ""
+
+
 class MailSettings(_Section):
     smtp_host: str = ""
     smtp_port: int = 587
@@ -131,6 +151,9 @@ class JobsSettings(_Section):
     concurrency: int = 2
     poll_interval: float = 0.5
     queue_name: str = "nichevid:queue"
+    # Seconds a running job stays claimed without a heartbeat; after that (its process died)
+    # another process or worker runs it again. Both runners renew it while the job runs.
+    lease: float = 60.0
 
 
 class Settings(_Section):
@@ -146,9 +169,11 @@ class Settings(_Section):
     database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
     redis: RedisSettings = msgspec.field(default_factory=RedisSettings)
     plugins: PluginsSettings = msgspec.field(default_factory=PluginsSettings)
+    storage: StorageSettings = msgspec.field(default_factory=StorageSettings)
     mail: MailSettings = msgspec.field(default_factory=MailSettings)
     accounts: AccountsSettings = msgspec.field(default_factory=AccountsSettings)
     jobs: JobsSettings = msgspec.field(default_factory=JobsSettings)
+    media: MediaSettings = msgspec.field(default_factory=MediaSettings)
     # Per-plugin sections, ``[plugin.<name>]``; validated by the plugin's ``register_settings``.
     plugin: dict[str, dict[str, Any]] = {}
 
@@ -170,13 +195,39 @@ class Settings(_Section):
         return self.server.base_url.rstrip("/") or f"http://{self.server.host}:{self.server.port}"
 
 
-def _decode_hook(type_: type, obj: Any) -> Any:
+def _is_env_ref(obj: Any) -> bool:
+    return isinstance(obj, dict) and set(obj) == {"env"}
+
+
+def _secret_from_env(name: str) -> Secret:
+    if name not in os.environ:
+        raise ValueError(f"environment variable {name} is not set (it holds this secret)")
+    return Secret(os.environ[name], source=f"env:{name}")
+
+
+def _resolve_env_refs(tree: Any, where: str) -> Any:
+    """Turn every ``{ env = "NAME" }`` table under ``where`` into a :class:`Secret`."""
+    if _is_env_ref(tree):
+        try:
+            return _secret_from_env(str(tree["env"]))
+        except ValueError as exc:
+            raise ConfigError(f"`{where}`: {exc}") from exc
+    if isinstance(tree, dict):
+        return {key: _resolve_env_refs(value, f"{where}.{key}") for key, value in tree.items()}
+    return tree
+
+
+def decode_hook(type_: type, obj: Any) -> Any:
+    """msgspec ``dec_hook`` for settings types: :class:`Secret` and :class:`~pathlib.Path`.
+
+    Plugins' ``[plugin.<name>]`` types are converted with it too, so a plugin field
+    typed :class:`Secret` accepts ``{ env = "NAME" }``.
+    """
     if type_ is Secret:
         if isinstance(obj, Secret):
             return obj
-        if isinstance(obj, dict) and set(obj) == {"env"}:
-            name = str(obj["env"])
-            return Secret(os.environ.get(name, ""), source=f"env:{name}")
+        if _is_env_ref(obj):
+            return _secret_from_env(str(obj["env"]))
         if isinstance(obj, str):
             return Secret(obj, source="literal")
         raise ValueError('expected a string or { env = "VARIABLE" }')
@@ -220,18 +271,41 @@ def _set_path(tree: dict[str, Any], path: tuple[str, ...], value: Any, origin: s
 
 
 def _check_url(value: str, schemes: tuple[str, ...], what: str) -> None:
+    shown = redact_url(value)
+    allowed = ", ".join(f"{s}://" for s in schemes)
+    if value != value.strip() or any(c.isspace() for c in value):
+        raise ConfigError(f"{what} {shown!r} is not a valid URL: it contains spaces")
     parts = urlsplit(value)
-    if parts.scheme not in schemes:
-        allowed = ", ".join(f"{s}://" for s in schemes)
-        raise ConfigError(f"{what} {value!r} is not a valid URL: it must start with {allowed}")
-    if parts.scheme != "sqlite" and not parts.hostname:
-        raise ConfigError(f"{what} {value!r} is not a valid URL: it names no host")
-    if parts.scheme == "sqlite" and not parts.path.strip("/"):
-        raise ConfigError(f"{what} {value!r} is not a valid URL: it names no database file")
+    if parts.scheme not in schemes or not value.startswith(f"{parts.scheme}://"):
+        raise ConfigError(f"{what} {shown!r} is not a valid URL: it must start with {allowed}")
+    if parts.scheme == "sqlite":
+        if not parts.path.strip("/"):
+            raise ConfigError(f"{what} {shown!r} is not a valid URL: it names no database file")
+        return
+    if parts.scheme != "unix" and not parts.hostname:
+        raise ConfigError(f"{what} {shown!r} is not a valid URL: it names no host")
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ConfigError(
+            f"{what} {shown!r} is not a valid URL: the port must be a number 1..65535"
+        ) from None
 
 
 def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
-    """Check values that types alone cannot, raising :class:`ConfigError`."""
+    """Check values that types alone cannot.
+
+    Args:
+        settings: Decoded settings.
+        data_dir_explicit: Whether the data directory was configured (file or
+            environment); only the built-in default is created when missing.
+
+    Returns:
+        The same settings.
+
+    Raises:
+        ConfigError: With one line saying what to fix.
+    """
     if settings.database.url:
         _check_url(settings.database.url, ("sqlite", "postgres", "postgresql"), "database.url")
     if settings.redis.url:
@@ -242,6 +316,10 @@ def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
         raise ConfigError(f"server.port {settings.server.port} is out of range: use 1..65535")
     if settings.server.workers < 1:
         raise ConfigError("server.workers must be at least 1")
+    if settings.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(
+            f"log_level {settings.log_level!r} is not a level: use one of {', '.join(LOG_LEVELS)}"
+        )
     data_dir = settings.data_dir
     if data_dir.exists() and not data_dir.is_dir():
         raise ConfigError(
@@ -257,6 +335,72 @@ def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
     return settings
 
 
+_MSGSPEC_ERROR = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<at>[^`]*)`)?$")
+_UNKNOWN_FIELD = re.compile(r"^Object contains unknown field `(?P<key>[^`]+)`$")
+
+
+def _struct_at(path: tuple[str, ...]) -> type | None:
+    """The settings section type found at ``path`` (``()`` is :class:`Settings`)."""
+    current: Any = Settings
+    for part in path:
+        fields = {f.encode_name: f.type for f in msgspec.structs.fields(current)}
+        current = fields.get(part)
+        if not (isinstance(current, type) and issubclass(current, msgspec.Struct)):
+            return None
+    return current if isinstance(current, type) else None
+
+
+def explain_validation_error(
+    exc: msgspec.ValidationError,
+    sources: dict[tuple[str, ...], str],
+    default_origin: str,
+    root: tuple[str, ...] = (),
+    known: list[str] | None = None,
+) -> str:
+    """Rewrite a msgspec validation error as one line naming the key and where it came from.
+
+    Args:
+        exc: The error raised while converting settings.
+        sources: Which environment variable set a key path (paths not listed came
+            from ``default_origin``).
+        default_origin: The file (or ``settings``) most keys come from.
+        root: Path prefix of the converted tree (``("plugin", "x")`` for a plugin section).
+        known: Valid keys at ``root`` (for suggestions); found from :class:`Settings`
+            when not given.
+
+    Returns:
+        For example ``nichevid.toml: unknown key `server.prot` (did you mean `port`?)``.
+    """
+    match = _MSGSPEC_ERROR.match(str(exc))
+    what = match.group("what") if match else str(exc)
+    at = (match.group("at") if match else "") or ""
+    path = root + tuple(p for p in re.split(r"\.|\[\d+\]", at.lstrip(".")) if p)
+    unknown = _UNKNOWN_FIELD.match(what)
+    if unknown:
+        key = unknown.group("key")
+        if known is None or path != root:
+            struct = _struct_at(path)
+            known = [f.encode_name for f in msgspec.structs.fields(struct)] if struct else []
+        path = (*path, key)
+        detail = f"unknown key `{'.'.join(path)}`"
+        close = difflib.get_close_matches(key, known, n=1)
+        if close:
+            detail += f" (did you mean `{close[0]}`?)"
+        elif known:
+            detail += f"; valid keys here: {', '.join(sorted(known))}"
+    else:
+        detail = f"`{'.'.join(path)}`: {what}" if path else what
+    origin = default_origin
+    # The variable that set this key, a section holding it, or a key under it.
+    candidates = [path[:n] for n in range(len(path), 0, -1)]
+    candidates += sorted(p for p in sources if p[: len(path)] == path)
+    for candidate in candidates:
+        if candidate in sources:
+            origin = f"environment {sources[candidate]}"
+            break
+    return f"{origin}: {detail}"
+
+
 def load_settings(
     config_file: str | Path | None = None,
     *,
@@ -270,6 +414,9 @@ def load_settings(
             ``./nichevid.toml`` when it exists.
         environ: Environment to read ``NICHEVID_*`` variables from (default: ``os.environ``).
         overrides: Values applied last, as nested dicts (used by tests and the CLI).
+
+    Returns:
+        Validated settings; ``{ env = "NAME" }`` secrets are resolved from ``os.environ``.
 
     Raises:
         ConfigError: With one line saying what to fix.
@@ -292,42 +439,89 @@ def load_settings(
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{path} is not UTF-8 text: {exc.reason}") from exc
+    sources: dict[tuple[str, ...], str] = {}
     for key_path, value in _env_overrides(env):
-        _set_path(tree, key_path, value, f"environment {ENV_PREFIX}{'__'.join(key_path).upper()}")
+        name = next(
+            (f"{ENV_PREFIX}{short}" for short, p in SHORTCUTS.items() if p == key_path),
+            f"{ENV_PREFIX}{'__'.join(key_path).upper()}",
+        )
+        _set_path(tree, key_path, value, f"environment {name}")
+        sources[key_path] = name
     for key, value in (overrides or {}).items():
         if isinstance(value, dict) and isinstance(tree.get(key), dict):
             tree[key] = {**tree[key], **value}
         else:
             tree[key] = value
+    if isinstance(tree.get("plugin"), dict):
+        try:
+            tree["plugin"] = {
+                name: _resolve_env_refs(section, f"plugin.{name}")
+                for name, section in tree["plugin"].items()
+            }
+        except ConfigError as exc:
+            raise ConfigError(f"{origin}: {exc}") from None
     try:
-        settings = msgspec.convert(tree, Settings, dec_hook=_decode_hook, strict=False)
+        settings = msgspec.convert(tree, Settings, dec_hook=decode_hook, strict=False)
     except msgspec.ValidationError as exc:
-        raise ConfigError(f"{origin}: {exc}".replace("$.", "")) from exc
+        raise ConfigError(explain_validation_error(exc, sources, origin)) from exc
     explicit = "data_dir" in tree
     return validate(settings, data_dir_explicit=explicit)
 
 
+SECRET_WORDS = ("password", "passwd", "secret", "token", "key", "dsn", "credential")
+REDACTED = "***"
+
+
 def redacted(settings: Settings) -> dict[str, Any]:
-    """Settings as plain data with every secret (and any URL password) replaced by ``***``."""
+    """Settings as plain data, safe to show.
+
+    Every :class:`Secret` becomes ``***`` (with its source when it comes from the
+    environment), passwords inside URLs become ``***``, and in ``[plugin.<name>]``
+    sections any non-empty value under a secret-looking key (``password``,
+    ``token``, ``api_key``, ...) is hidden too.
+
+    Args:
+        settings: The settings to show.
+
+    Returns:
+        Nested dicts of JSON-compatible values.
+    """
 
     def enc(obj: Any) -> Any:
         if isinstance(obj, Secret):
-            shown = "***" if obj else ""
+            shown = REDACTED if obj else ""
             return f"{shown} ({obj.source})" if obj.source.startswith("env:") else shown
         if isinstance(obj, Path):
             return str(obj)
         raise NotImplementedError
 
-    data: dict[str, Any] = msgspec.to_builtins(settings, enc_hook=enc)
-    for section in ("database", "redis"):
-        data[section]["url"] = redact_url(data[section]["url"])
-    data["database"]["effective_url"] = redact_url(settings.database_url)
-    for name, section in data.get("plugin", {}).items():
-        data["plugin"][name] = _redact_mapping(section)
-    return data
+    # Validated plugin sections also carry their typed instance; it repeats the values.
+    plugin = {
+        name: {key: value for key, value in section.items() if key != "_parsed"}
+        for name, section in settings.plugin.items()
+    }
+    shown = msgspec.structs.replace(settings, plugin=plugin)
+    data: dict[str, Any] = msgspec.to_builtins(shown, enc_hook=enc)
+    data["database"]["effective_url"] = settings.database_url
+    data["plugin"] = {
+        name: _redact_mapping(section) for name, section in data.get("plugin", {}).items()
+    }
+    result: dict[str, Any] = _redact_urls(data)
+    return result
 
 
-SECRET_WORDS = ("password", "secret", "token", "key", "dsn")
+def _redact_urls(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {key: _redact_urls(value) for key, value in obj.items()}
+    if isinstance(obj, list):
+        return [_redact_urls(value) for value in obj]
+    if isinstance(obj, str) and "://" in obj:
+        return redact_url(obj)
+    return obj
+
+
+def _looks_secret(key: str) -> bool:
+    return any(word in key.lower() for word in SECRET_WORDS)
 
 
 def _redact_mapping(section: dict[str, Any]) -> dict[str, Any]:
@@ -335,17 +529,28 @@ def _redact_mapping(section: dict[str, Any]) -> dict[str, Any]:
     for key, value in section.items():
         if isinstance(value, dict):
             out[key] = _redact_mapping(value)
-        elif any(word in key.lower() for word in SECRET_WORDS) and value:
-            out[key] = "***"
+        elif _looks_secret(key) and value and not str(value).startswith(REDACTED):
+            out[key] = REDACTED
         else:
             out[key] = value
     return out
 
 
 def redact_url(url: str) -> str:
-    """Hide the password of a URL such as ``postgresql://user:pw@host/db``."""
-    parts = urlsplit(url)
+    """Hide the password of a URL such as ``postgresql://user:pw@host/db``.
+
+    Args:
+        url: Any string; one that is not a URL with a password is returned unchanged.
+
+    Returns:
+        The URL with its password replaced by ``***``.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
     if parts.password:
-        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-        return parts._replace(netloc=netloc).geturl()
+        userinfo, _, hostinfo = parts.netloc.rpartition("@")
+        user = userinfo.partition(":")[0]
+        return parts._replace(netloc=f"{user}:{REDACTED}@{hostinfo}").geturl()
     return url

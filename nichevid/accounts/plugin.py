@@ -1,10 +1,43 @@
-"""Accounts as a plugin of the core."""
+"""Accounts as a plugin of the core: tables, routes, auth middleware, jobs, commands."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from nichevid.plugins import hookimpl
+from nichevid.settings import Settings
 
 
 @hookimpl
 def register_piccolo_apps() -> list[str]:
     return ["nichevid.accounts.piccolo_app"]
+
+
+@hookimpl
+def register_routes(settings: Settings) -> list[Any]:
+    from nichevid.accounts.api import AccountsApi
+    from nichevid.accounts.routes import AuthPages
+    from nichevid.accounts.settings_routes import ProfilePages, SettingsPages
+
+    return [AuthPages, SettingsPages, ProfilePages, AccountsApi]
+
+
+@hookimpl
+def register_middleware(settings: Settings) -> list[Any]:
+    from nichevid.accounts.auth import AuthMiddleware
+
+    return [AuthMiddleware]
+
+
+@hookimpl
+def register_jobs() -> list[Any]:
+    from nichevid.accounts.mail import jobs
+
+    return jobs()
+
+
+@hookimpl
+def register_cli_commands() -> list[Any]:
+    from nichevid.accounts.cli import user_group
+
+    return [user_group]

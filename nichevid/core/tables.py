@@ -8,7 +8,11 @@ from piccolo.table import Table
 
 
 class JobRow(Table, tablename="nv_job"):
-    """A job of the in-process runner (the production shape keeps jobs in Redis)."""
+    """A job of the in-process runner (the production shape keeps jobs in Redis).
+
+    ``status`` is ``queued``, ``running``, ``done`` or ``failed``; ``error`` keeps the
+    last failure, also while a retry waits for ``run_at``.
+    """
 
     id = Serial(primary_key=True)
 
@@ -21,6 +25,9 @@ class JobRow(Table, tablename="nv_job"):
     timeout = Integer(default=300)
     run_at = Timestamptz(default=TimestamptzNow(), index=True)
     started_at = Timestamptz(null=True, default=None)
+    # The process running the job and how long its claim lasts without a heartbeat.
+    worker = Varchar(length=255, default="")
+    locked_until = Timestamptz(null=True, default=None, index=True)
     finished_at = Timestamptz(null=True, default=None)
     error = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())

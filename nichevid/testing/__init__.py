@@ -223,7 +223,12 @@ async def running(app: Any) -> AsyncIterator[Any]:
     done, _ = await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
     if task in done:
         waiter.cancel()
-        task.result()  # start-up failed: raise its error here
+        error = task.exception()
+        # Litestar runs start-up in a task group: raise the error itself, not its group.
+        while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+            error = error.exceptions[0]
+        if error is not None:
+            raise error  # start-up failed: raise its error here
     try:
         yield app
     finally:
@@ -260,16 +265,13 @@ async def run_jobs(app: Any, limit: float = 60.0) -> None:
     """Run queued jobs: a burst arq worker (production shape) or the in-process runner."""
     import asyncio
 
-    from nichevid.jobs import LocalJobQueue, worker_settings
+    from nichevid.jobs import LocalJobQueue, make_worker
 
     resources = app.state.resources
     if isinstance(resources.jobs, LocalJobQueue):
         await resources.jobs.run_until_idle(limit=limit)
         return
-    from arq.worker import Worker
-
-    settings = worker_settings(resources.settings, burst=True, resources=resources)
-    worker = Worker(**settings)
+    worker = make_worker(resources.settings, burst=True, resources=resources)
     try:
         await asyncio.wait_for(worker.async_run(), timeout=limit)
     finally:

@@ -1,0 +1,107 @@
+"""Password reset: a single-use, expiring link mailed to the account's address."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from nichevid.accounts.mail import SEND_MAIL
+from nichevid.accounts.rules import AccountError, check_password, now
+from nichevid.accounts.tables import PasswordReset, User
+from nichevid.accounts.tokens import hash_token
+from nichevid.accounts.users import get_user_by_email, set_password
+
+INVALID_LINK = "This reset link is not valid any more; ask for a new one."
+
+
+async def request_password_reset(resources: Any, email: str) -> str | None:
+    """Mail a reset link when an active account has ``email``.
+
+    The caller tells the visitor the same thing either way, so the form does not
+    reveal which addresses have accounts.
+
+    Args:
+        resources: The running :class:`nichevid.runtime.Resources` (settings, jobs).
+        email: The address typed into the form.
+
+    Returns:
+        The plain token that was mailed, or ``None`` when no account matched.
+    """
+    settings = resources.settings
+    user = await get_user_by_email(email)
+    if user is None or not user.is_active:
+        return None
+    token = secrets.token_urlsafe(32)
+    row = PasswordReset(
+        user=user.id,
+        token_hash=hash_token(token),
+        expires_at=now() + timedelta(minutes=settings.accounts.reset_token_minutes),
+    )
+    await row.save().run()
+    link = f"{settings.public_url}/reset/{token}"
+    body = (
+        f"Hello {user.display_name or user.username},\n\n"
+        f"someone asked to reset the password of your {settings.site_name} account.\n"
+        f"To choose a new password, open this link within "
+        f"{settings.accounts.reset_token_minutes} minutes:\n\n{link}\n\n"
+        "If it was not you, ignore this message; your password stays as it is.\n"
+    )
+    await resources.jobs.enqueue(
+        SEND_MAIL,
+        job_id=f"mail:reset:{row.id}",
+        to=user.email,
+        subject=f"Reset your {settings.site_name} password",
+        body=body,
+    )
+    return token
+
+
+async def _valid_reset(token: str) -> PasswordReset | None:
+    if not token or len(token) > 100:
+        return None
+    row: PasswordReset | None = (
+        await PasswordReset.objects()
+        .where(
+            (PasswordReset.token_hash == hash_token(token))
+            & PasswordReset.used_at.is_null()
+            & (PasswordReset.expires_at > now())
+        )
+        .first()
+        .run()
+    )
+    return row
+
+
+async def reset_token_is_valid(token: str) -> bool:
+    """Whether ``token`` is an unused, unexpired reset token."""
+    return await _valid_reset(token) is not None
+
+
+async def confirm_password_reset(settings: Any, token: str, password: str) -> User:
+    """Set a new password with a reset token; the token (and any other open one) is used up.
+
+    Raises:
+        AccountError: The link is unknown, used or expired, or the password breaks a rule.
+    """
+    row = await _valid_reset(token)
+    user = None if row is None else await User.objects().where(User.id == row.user).first().run()
+    if row is None or user is None or not user.is_active:
+        raise AccountError(INVALID_LINK, "token")
+    check_password(settings, password, avoid=(user.username, user.email.split("@")[0]))
+    # Compare-and-set, so two submissions of one link cannot both succeed.
+    claimed = (
+        await PasswordReset.update({PasswordReset.used_at: now()})
+        .where((PasswordReset.id == row.id) & PasswordReset.used_at.is_null())
+        .returning(PasswordReset.id)
+        .run()
+    )
+    if not claimed:
+        raise AccountError(INVALID_LINK, "token")
+    await set_password(user, password)
+    await (
+        PasswordReset.update({PasswordReset.used_at: now()})
+        .where((PasswordReset.user == user.id) & PasswordReset.used_at.is_null())
+        .run()
+    )
+    return user

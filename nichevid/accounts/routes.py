@@ -1,0 +1,187 @@
+"""Pages for signing up, logging in and out, and resetting a forgotten password."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
+
+from nichevid.accounts import services
+from nichevid.accounts.auth import end_session, start_session
+from nichevid.accounts.resets import INVALID_LINK
+from nichevid.accounts.rules import normalize_email, normalize_username
+from nichevid.accounts.web import (
+    client_ip,
+    page,
+    resources_of,
+    safe_next,
+    see_other,
+    text_field,
+    too_many,
+)
+
+MINUTE = 60
+HOUR = 3600
+
+
+class AuthPages(Controller):
+    """Sign-up, login, logout and password reset (HTML forms)."""
+
+    path = "/"
+    tags = ["accounts"]
+    include_in_schema = False
+
+    @get("/signup")
+    async def signup_form(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        """The sign-up form."""
+        if request.scope.get("user"):
+            return see_other("/")
+        allowed = resources_of(request).settings.accounts.allow_signup
+        return page(request, "accounts/signup.html", form={}, closed=not allowed)
+
+    @post("/signup")
+    async def signup(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        """Create an account and sign in."""
+        resources = resources_of(request)
+        form = await request.form()
+        values = {k: text_field(form, k) for k in ("username", "email", "display_name")}
+        template = "accounts/signup.html"
+        if not resources.settings.accounts.allow_signup:
+            return page(request, template, status=HTTP_403_FORBIDDEN, form=values, closed=True)
+        verdict = await resources.limiter.hit(
+            f"signup:ip:{client_ip(request)}", resources.settings.accounts.signups_per_hour, HOUR
+        )
+        if not verdict.allowed:
+            return too_many(request, template, verdict, form=values)
+        try:
+            user = await services.create_user(
+                resources.settings,
+                resources.pm,
+                username=values["username"],
+                email=values["email"],
+                password=text_field(form, "password"),
+                display_name=values["display_name"],
+            )
+        except services.AccountError as exc:
+            return page(
+                request,
+                template,
+                status=HTTP_400_BAD_REQUEST,
+                form=values,
+                error=exc.message,
+                field=exc.field,
+            )
+        await start_session(request, user)
+        return see_other("/")
+
+    @get("/login")
+    async def login_form(self, request: Request[Any, Any, Any]) -> Template:
+        """The login form; ``?next=`` names the local page to return to."""
+        return page(
+            request,
+            "accounts/login.html",
+            form={},
+            next=safe_next(request.query_params.get("next"), ""),
+            notice="Your password was changed; log in with the new one."
+            if request.query_params.get("reset") == "done"
+            else "",
+        )
+
+    @post("/login")
+    async def login(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        """Check the password and start a fresh session."""
+        resources = resources_of(request)
+        form = await request.form()
+        username = text_field(form, "username")
+        target = safe_next(text_field(form, "next"), "")
+        values = {"username": username}
+        template = "accounts/login.html"
+        limit = resources.settings.accounts.login_attempts_per_minute
+        # Per address and per account: neither a botnet nor one address can guess freely.
+        for key in (f"login:ip:{client_ip(request)}", f"login:user:{normalize_username(username)}"):
+            verdict = await resources.limiter.hit(key, limit, MINUTE)
+            if not verdict.allowed:
+                return too_many(request, template, verdict, form=values, next=target)
+        user = await services.authenticate(resources.pm, username, text_field(form, "password"))
+        if user is None:
+            return page(
+                request,
+                template,
+                status=HTTP_400_BAD_REQUEST,
+                form=values,
+                next=target,
+                error="That username and password do not match an account.",
+                field="password",
+            )
+        await start_session(request, user)
+        return see_other(target or "/")
+
+    @post("/logout")
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        """End the session."""
+        end_session(request)
+        return see_other("/")
+
+    @get("/reset")
+    async def reset_form(self, request: Request[Any, Any, Any]) -> Template:
+        """Ask for a reset link."""
+        return page(request, "accounts/reset_request.html", form={}, sent=False)
+
+    @post("/reset")
+    async def reset_request(self, request: Request[Any, Any, Any]) -> Template:
+        """Mail a reset link; the answer is the same whether the address has an account."""
+        resources = resources_of(request)
+        form = await request.form()
+        email = text_field(form, "email")
+        template = "accounts/reset_request.html"
+        verdict = await resources.limiter.hit(
+            f"reset:{client_ip(request)}:{normalize_email(email)}",
+            resources.settings.accounts.resets_per_hour,
+            HOUR,
+        )
+        if not verdict.allowed:
+            return too_many(request, template, verdict, form={"email": email}, sent=False)
+        await services.request_password_reset(resources, email)
+        return page(request, template, form={"email": email}, sent=True)
+
+    @get("/reset/{token:str}")
+    async def reset_confirm_form(
+        self, request: Request[Any, Any, Any], token: FromPath[str]
+    ) -> Template:
+        """The new-password form of a reset link."""
+        valid = await services.reset_token_is_valid(token)
+        return page(
+            request,
+            "accounts/reset_confirm.html",
+            status=200 if valid else HTTP_400_BAD_REQUEST,
+            token=token,
+            error="" if valid else INVALID_LINK,
+            invalid=not valid,
+        )
+
+    @post("/reset/{token:str}")
+    async def reset_confirm(
+        self, request: Request[Any, Any, Any], token: FromPath[str]
+    ) -> Template | Redirect:
+        """Set the new password and send the visitor to the login page."""
+        resources = resources_of(request)
+        form = await request.form()
+        try:
+            await services.confirm_password_reset(
+                resources.settings, token, text_field(form, "password")
+            )
+        except services.AccountError as exc:
+            return page(
+                request,
+                "accounts/reset_confirm.html",
+                status=HTTP_400_BAD_REQUEST,
+                token=token,
+                error=exc.message,
+                field=exc.field,
+                invalid=exc.field == "token",
+            )
+        end_session(request)
+        return see_other("/login?reset=done")

@@ -1,0 +1,63 @@
+"""Feed pages. The page and the fragment render the same card partial."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from nichevid.media.listing import public_card, public_cards
+
+PAGE_SIZE = 5
+
+
+def _viewer(request: Request[Any, Any, Any]) -> Any:
+    # Set by the accounts middleware when it runs; anonymous otherwise.
+    return request.scope.get("user")
+
+
+class FeedController(Controller):
+    """Home feed, its next batches, and one video's shareable page."""
+
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request[Any, Any, Any]) -> Template:
+        """The page shell with the first cards."""
+        cards, cursor = await public_cards(request.app.state.resources, limit=PAGE_SIZE)
+        return Template(
+            "feed/home.html",
+            context={"cards": cards, "cursor": cursor, "user": _viewer(request)},
+        )
+
+    @get("/feed/next")
+    async def next_batch(self, request: Request[Any, Any, Any], cursor: FromQuery[int]) -> Template:
+        """The next cards (htmx fragment), ending with the loader of the batch after."""
+        cards, next_cursor = await public_cards(
+            request.app.state.resources, before=cursor, limit=PAGE_SIZE
+        )
+        return Template(
+            "feed/_batch.html",
+            context={"cards": cards, "cursor": next_cursor, "end": next_cursor is None},
+        )
+
+    @get("/v/{slug:str}")
+    async def video(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
+        """One video on its own page, with link-preview tags."""
+        card = await public_card(request.app.state.resources, slug)
+        if card is None:
+            raise NotFoundException("This video does not exist or is not public.")
+        return Template(
+            "feed/video.html",
+            context={"card": card, "user": _viewer(request), "base_url": _base(request)},
+        )
+
+
+def _base(request: Request[Any, Any, Any]) -> str:
+    settings = request.app.state.settings
+    if settings.server.base_url:
+        return str(settings.server.base_url).rstrip("/")
+    return str(request.base_url).rstrip("/")

@@ -1,0 +1,1 @@
+"""Videos: ingest, probe, transcode, posters, storage keys and media serving."""

@@ -1,0 +1,102 @@
+"""Poster images with Pillow, from a representative, non-black frame."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageStat
+
+from nichevid.media.settings import MediaSettings
+from nichevid.media.tools import MediaError, ToolError, ffmpeg_exe, input_args, run_tool
+
+# Mean luma under this (0..255) counts as a black frame (fades, intros).
+BLACK_LEVEL = 18.0
+
+
+@dataclass(frozen=True)
+class Poster:
+    """One poster in the formats pages use."""
+
+    jpeg: bytes
+    webp: bytes
+    width: int
+    height: int
+
+
+def candidate_times(duration_ms: int, preferred: float) -> list[float]:
+    """Seconds to try, best first: ``preferred`` (or the middle of short videos), then later."""
+    seconds = max(duration_ms / 1000, 0.0)
+    if seconds <= 0:
+        return [0.0]
+    first = preferred if seconds > preferred * 2 else seconds / 2
+    times = [first, seconds * 0.25, seconds * 0.5, seconds * 0.75, 0.0]
+    return list(dict.fromkeys(round(t, 3) for t in times))
+
+
+async def grab_frame(path: Path, at: float, settings: MediaSettings) -> Image.Image:
+    """Decode the frame at ``at`` seconds as a Pillow image."""
+    result = await run_tool(
+        [
+            ffmpeg_exe(settings),
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-ss",
+            f"{at:.3f}",
+            *input_args(path, settings),
+            "-frames:v",
+            "1",
+            "-an",
+            "-f",
+            "image2pipe",
+            "-c:v",
+            "png",
+            "pipe:1",
+        ],
+        limit=settings.probe_timeout,
+        what="taking a poster frame",
+    )
+    if not result.stdout:
+        raise ToolError(f"no frame at {at:.1f} s")
+    image = Image.open(io.BytesIO(result.stdout))
+    image.load()
+    return image.convert("RGB")
+
+
+def is_black(image: Image.Image) -> bool:
+    """Whether the frame is (nearly) black, judged on a small greyscale copy."""
+    small = image.convert("L").resize((32, 32))
+    return float(ImageStat.Stat(small).mean[0]) < BLACK_LEVEL
+
+
+async def make_poster(path: Path, duration_ms: int, settings: MediaSettings) -> Poster:
+    """Pick the first non-black frame among a few candidates and encode it.
+
+    Raises:
+        MediaError: When no frame can be decoded at all.
+    """
+    chosen: Image.Image | None = None
+    for at in candidate_times(duration_ms, settings.poster_at):
+        try:
+            frame = await grab_frame(path, at, settings)
+        except ToolError:
+            continue
+        if chosen is None:
+            chosen = frame
+        if not is_black(frame):
+            chosen = frame
+            break
+    if chosen is None:
+        raise MediaError("no picture could be decoded from this video")
+    return encode_poster(chosen, settings.poster_quality)
+
+
+def encode_poster(image: Image.Image, quality: int) -> Poster:
+    """Encode ``image`` as progressive JPEG and as WebP."""
+    jpeg, webp = io.BytesIO(), io.BytesIO()
+    image.save(jpeg, "JPEG", quality=quality, optimize=True, progressive=True)
+    image.save(webp, "WEBP", quality=quality, method=4)
+    return Poster(jpeg.getvalue(), webp.getvalue(), image.width, image.height)

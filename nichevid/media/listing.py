@@ -1,0 +1,115 @@
+"""Cards for feeds: ready videos with their creator, stream and poster, in one query.
+
+The feed pages are the hottest path of the site, so a page of cards is read with a
+single SQL statement (video, owner and best rendition via a correlated subquery),
+never one query per card.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from nichevid.accounts.tables import User
+from nichevid.media import keys
+from nichevid.media.tables import Rendition, Video
+
+# Renditions up to this many pixels are preferred for feed playback (720x1280).
+FEED_MAX_PIXELS = 720 * 1280
+
+
+@dataclass(frozen=True)
+class Card:
+    """What a feed card shows of one video."""
+
+    id: int
+    slug: str
+    caption: str
+    username: str
+    display_name: str
+    stream_url: str
+    poster_url: str
+    poster_jpeg_url: str
+    width: int
+    height: int
+    duration_ms: int
+    hashtags: list[str] = field(default_factory=list)
+
+    @property
+    def creator(self) -> str:
+        """The name to show for the creator."""
+        return self.display_name or self.username
+
+
+def _sql(where: str) -> str:
+    video, rendition, user = (t._meta.tablename for t in (Video, Rendition, User))
+    return f"""
+        SELECT v.id, v.slug, v.caption, v.hashtags, v.width, v.height, v.duration_ms,
+               v.poster_key, u.username, u.display_name,
+               (SELECT r.storage_key FROM {rendition} r
+                 WHERE r.video = v.id AND r.kind = 'mp4'
+                 ORDER BY CASE WHEN r.width * r.height <= {{}} THEN 0 ELSE 1 END,
+                          r.width * r.height DESC
+                 LIMIT 1) AS stream_key
+          FROM {video} v JOIN {user} u ON u.id = v.owner
+         WHERE v.status = 'ready' AND v.visibility = 'public' {where}
+         ORDER BY v.id DESC
+         LIMIT {{}}
+    """  # noqa: S608 - only table names are interpolated; values are bound parameters
+
+
+_FIRST_PAGE = _sql("")
+_NEXT_PAGE = _sql("AND v.id < {}")
+_BY_SLUG = _sql("AND v.slug = {}")
+
+
+async def _cards(storage: Any, rows: list[dict[str, Any]]) -> list[Card]:
+    cards = []
+    for row in rows:
+        if not row["stream_key"]:
+            continue
+        tags = row["hashtags"]
+        poster = row["poster_key"] or ""
+        cards.append(
+            Card(
+                id=int(row["id"]),
+                slug=row["slug"],
+                caption=row["caption"] or "",
+                username=row["username"],
+                display_name=row["display_name"] or "",
+                stream_url=await storage.url(row["stream_key"]),
+                poster_url=await storage.url(keys.webp_of(poster)) if poster else "",
+                poster_jpeg_url=await storage.url(poster) if poster else "",
+                width=int(row["width"] or 0),
+                height=int(row["height"] or 0),
+                duration_ms=int(row["duration_ms"] or 0),
+                hashtags=list(json.loads(tags) if isinstance(tags, str) else tags or []),
+            )
+        )
+    return cards
+
+
+async def public_cards(
+    resources: Any, *, before: int | None = None, limit: int = 5
+) -> tuple[list[Card], int | None]:
+    """Ready public videos, newest first, after the ``before`` cursor.
+
+    Returns:
+        The cards and the cursor of the next page (``None`` at the end).
+    """
+    if before is None:
+        rows = await Video.raw(_FIRST_PAGE, FEED_MAX_PIXELS, limit + 1)
+    else:
+        rows = await Video.raw(_NEXT_PAGE, FEED_MAX_PIXELS, before, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    cursor = int(rows[-1]["id"]) if more and rows else None
+    return await _cards(resources.storage, rows), cursor
+
+
+async def public_card(resources: Any, slug: str) -> Card | None:
+    """The card of one ready public video, or ``None``."""
+    rows = await Video.raw(_BY_SLUG, FEED_MAX_PIXELS, slug, 1)
+    cards = await _cards(resources.storage, rows)
+    return cards[0] if cards else None

@@ -1,0 +1,27 @@
+"""Media as a plugin of the core: tables, the processing job and media serving."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nichevid.plugins import hookimpl
+from nichevid.settings import Settings
+
+
+@hookimpl
+def register_piccolo_apps() -> list[str]:
+    return ["nichevid.media.piccolo_app"]
+
+
+@hookimpl
+def register_jobs() -> list[Any]:
+    from nichevid.media.jobs import JOBS
+
+    return list(JOBS)
+
+
+@hookimpl
+def register_routes(settings: Settings) -> list[Any]:
+    from nichevid.media.routes import MediaController
+
+    return [MediaController]

@@ -1,0 +1,187 @@
+"""What a media file contains: container, streams, codecs, duration, dimensions.
+
+ffprobe's JSON output is used when ffprobe is installed; with only a bundled
+ffmpeg, the summary ``ffmpeg -i`` prints is parsed instead.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nichevid.media.settings import MediaSettings
+from nichevid.media.tools import (
+    MediaError,
+    ToolError,
+    ffmpeg_exe,
+    ffprobe_exe,
+    input_args,
+    redact_paths,
+    run_tool,
+)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The facts about one file that processing decisions depend on."""
+
+    format_name: str
+    duration_ms: int
+    bitrate: int
+    video_codec: str
+    width: int
+    height: int
+    pix_fmt: str = ""
+    rotation: int = 0
+    audio_codec: str = ""
+
+    @property
+    def formats(self) -> set[str]:
+        """The demuxer's names, e.g. ``{"mov", "mp4", ...}`` for MP4 and MOV."""
+        return set(self.format_name.split(","))
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as shown, after rotation metadata is applied."""
+        if self.rotation % 180:
+            return self.height, self.width
+        return self.width, self.height
+
+
+async def probe(path: Path, settings: MediaSettings) -> Probe:
+    """Probe a local file.
+
+    Raises:
+        MediaError: When the file is not a video ffmpeg can read; the message says why.
+    """
+    ffprobe = ffprobe_exe(settings)
+    try:
+        if ffprobe:
+            result = await run_tool(
+                [
+                    ffprobe,
+                    "-v",
+                    "error",
+                    "-print_format",
+                    "json",
+                    "-show_format",
+                    "-show_streams",
+                    *input_args(path, settings),
+                ],
+                limit=settings.probe_timeout,
+                what="probing",
+            )
+            found = parse_ffprobe_json(result.stdout)
+        else:
+            found = await _probe_with_ffmpeg(path, settings)
+    except ToolError as exc:
+        raise MediaError(f"this file is not a video we can read ({_short(str(exc))})") from exc
+    if not found.video_codec:
+        raise MediaError("this file has no video track")
+    if found.width <= 0 or found.height <= 0:
+        raise MediaError("the video track has no picture size")
+    return found
+
+
+async def _probe_with_ffmpeg(path: Path, settings: MediaSettings) -> Probe:
+    # ``ffmpeg -i`` without an output exits 1 after printing the summary; that is expected.
+    result = await run_tool(
+        [ffmpeg_exe(settings), "-hide_banner", *input_args(path, settings)],
+        limit=settings.probe_timeout,
+        what="probing",
+        check=False,
+    )
+    text = result.stderr
+    if "Input #0" not in text:
+        lines = [line for line in text.strip().splitlines() if "output file" not in line]
+        raise ToolError(redact_paths(lines[-1]) if lines else "unreadable")
+    return parse_ffmpeg_banner(text)
+
+
+_DEMUXER_TAG = re.compile(r"\[[^\]]*@ 0x[0-9a-f]+\]\s*")
+
+
+def _short(message: str) -> str:
+    """The last line of an ffmpeg complaint, without paths and internal tags."""
+    last = message.removeprefix("probing failed: ").split(" / ")[-1]
+    return _DEMUXER_TAG.sub("", last).replace("<file>: ", "").strip()[:200]
+
+
+def parse_ffprobe_json(raw: bytes) -> Probe:
+    """Build a :class:`Probe` from ``ffprobe -print_format json -show_format -show_streams``."""
+    data: dict[str, Any] = json.loads(raw or b"{}")
+    fmt: dict[str, Any] = data.get("format") or {}
+    streams: list[dict[str, Any]] = data.get("streams") or []
+    video: dict[str, Any] = next(
+        (s for s in streams if s.get("codec_type") == "video" and not _is_cover(s)), {}
+    )
+    audio: dict[str, Any] = next((s for s in streams if s.get("codec_type") == "audio"), {})
+    duration = _float(fmt.get("duration")) or _float(video.get("duration"))
+    return Probe(
+        format_name=str(fmt.get("format_name", "")),
+        duration_ms=int(duration * 1000),
+        bitrate=int(_float(fmt.get("bit_rate"))),
+        video_codec=str(video.get("codec_name", "")),
+        width=int(video.get("width") or 0),
+        height=int(video.get("height") or 0),
+        pix_fmt=str(video.get("pix_fmt", "")),
+        rotation=_rotation(video),
+        audio_codec=str(audio.get("codec_name", "")),
+    )
+
+
+def _is_cover(stream: dict[str, Any]) -> bool:
+    return bool((stream.get("disposition") or {}).get("attached_pic"))
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _rotation(stream: dict[str, Any]) -> int:
+    for side in stream.get("side_data_list") or []:
+        if "rotation" in side:
+            return round(_float(side["rotation"])) % 360
+    return round(_float((stream.get("tags") or {}).get("rotate"))) % 360
+
+
+_INPUT = re.compile(r"^Input #0, (?P<fmt>[^ ]+), from", re.M)
+_DURATION = re.compile(r"Duration: (?P<h>\d+):(?P<m>\d+):(?P<s>[\d.]+)")
+_BITRATE = re.compile(r"Duration:.*bitrate: (?P<kbps>\d+) kb/s")
+_VIDEO = re.compile(r"Stream #0:\d+.*?: Video: (?P<codec>\w+)(?P<rest>.*)")
+_AUDIO = re.compile(r"Stream #0:\d+.*?: Audio: (?P<codec>\w+)")
+_SIZE = re.compile(r"\b(?P<w>\d{2,5})x(?P<h>\d{2,5})\b")
+_PIX_FMT = re.compile(r"[ ,](?P<pix>(?:yuvj?|nv|gray|rgba?|bgra?|p0)[a-z0-9]*)(?:\(|,|\s|$)")
+_ROTATION = re.compile(r"rotation of (?P<deg>-?[\d.]+) degrees")
+
+
+def parse_ffmpeg_banner(text: str) -> Probe:
+    """Build a :class:`Probe` from the input summary ``ffmpeg -i`` prints."""
+    fmt = _INPUT.search(text)
+    duration = _DURATION.search(text)
+    bitrate = _BITRATE.search(text)
+    video = next((m for m in _VIDEO.finditer(text) if "attached pic" not in m.group(0)), None)
+    audio = _AUDIO.search(text)
+    size = _SIZE.search(video.group("rest")) if video else None
+    pix = _PIX_FMT.search(video.group(0)) if video else None
+    rotation = _ROTATION.search(text)
+    seconds = 0.0
+    if duration:
+        seconds = int(duration["h"]) * 3600 + int(duration["m"]) * 60 + float(duration["s"])
+    return Probe(
+        format_name=fmt["fmt"] if fmt else "",
+        duration_ms=int(seconds * 1000),
+        bitrate=int(bitrate["kbps"]) * 1000 if bitrate else 0,
+        video_codec=video["codec"] if video else "",
+        width=int(size["w"]) if size else 0,
+        height=int(size["h"]) if size else 0,
+        pix_fmt=pix["pix"] if pix else "",
+        rotation=round(float(rotation["deg"])) % 360 if rotation else 0,
+        audio_codec=audio["codec"] if audio else "",
+    )

@@ -1,0 +1,148 @@
+"""Video services: plain async functions other packages and commands call.
+
+Rows are read and written here and in :mod:`nichevid.media.jobs` only; callers get
+rows or plain data back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from nichevid.media import keys
+from nichevid.media.tables import VISIBILITIES, Video
+from nichevid.storage import CHUNK_SIZE
+
+PROCESS_JOB = "media.process"
+CAPTION_MAX = 2200
+HASHTAGS_MAX = 30
+_HASHTAG = re.compile(r"(?<![\w#])#(\w{1,64})")
+
+
+def process_job_id(video_id: int) -> str:
+    """The deterministic id of the processing job of one video."""
+    return f"{PROCESS_JOB}:{video_id}"
+
+
+def parse_hashtags(caption: str, extra: list[str] | None = None) -> list[str]:
+    """Hashtags of a caption plus ``extra``, lower-cased, without ``#``, first use first."""
+    found = [tag.lower() for tag in _HASHTAG.findall(caption)]
+    found += [tag.lower().lstrip("#") for tag in extra or [] if tag.strip("#")]
+    return list(dict.fromkeys(found))[:HASHTAGS_MAX]
+
+
+async def file_chunks(path: Path) -> AsyncIterator[bytes]:
+    """Stream a local file without holding it in memory."""
+    with path.open("rb") as fh:
+        while chunk := await asyncio.to_thread(fh.read, CHUNK_SIZE):
+            yield chunk
+
+
+async def _new_slug() -> str:
+    for _ in range(10):
+        slug = secrets.token_urlsafe(8)
+        if not await Video.exists().where(Video.slug == slug):
+            return slug
+    raise RuntimeError("could not find a free video slug")
+
+
+def _owner_id(owner: Any) -> int:
+    return int(owner if isinstance(owner, int) else owner.id)
+
+
+async def ingest_file(
+    resources: Any,
+    owner: Any,
+    path: Path,
+    caption: str = "",
+    visibility: str = "public",
+    *,
+    hashtags: list[str] | None = None,
+) -> Video:
+    """Store a local video file as a new video of ``owner`` and queue its processing.
+
+    Args:
+        resources: The running :class:`nichevid.runtime.Resources`.
+        owner: The owning user (row or id).
+        path: A local file; it is copied into storage, the caller keeps it.
+        caption: The caption; its ``#hashtags`` are collected.
+        visibility: One of :data:`nichevid.media.tables.VISIBILITIES`.
+        hashtags: Hashtags to add to those found in the caption.
+
+    Returns:
+        The new row, status ``processing``.
+
+    Raises:
+        ValueError: For an unknown visibility or an over-long caption.
+    """
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    caption = caption.strip()
+    if len(caption) > CAPTION_MAX:
+        raise ValueError(f"captions are at most {CAPTION_MAX} characters")
+    video = Video(
+        slug=await _new_slug(),
+        owner=_owner_id(owner),
+        caption=caption,
+        hashtags=parse_hashtags(caption, hashtags),
+        visibility=visibility,
+        status="uploading",
+    )
+    await video.save()
+    key = keys.source_key(video.slug, path.suffix)
+    try:
+        size = await resources.storage.put(key, file_chunks(path))
+    except BaseException:
+        await resources.storage.delete_prefix(keys.video_prefix(video.slug))
+        await Video.delete().where(Video.id == video.id)
+        raise
+    video.source_key, video.size_bytes, video.status = key, size, "processing"
+    await video.save([Video.source_key, Video.size_bytes, Video.status])
+    await enqueue_processing(resources, video.id)
+    return video
+
+
+async def enqueue_processing(resources: Any, video_id: int) -> bool:
+    """Queue (again) the processing of a video; a no-op while that job is pending."""
+    return bool(
+        await resources.jobs.enqueue(
+            PROCESS_JOB, job_id=process_job_id(video_id), video_id=video_id
+        )
+    )
+
+
+async def get_video(*, slug: str | None = None, video_id: int | None = None) -> Video | None:
+    """A video by public slug or by id, or ``None``."""
+    query = Video.objects()
+    if slug is not None:
+        query = query.where(Video.slug == slug)
+    elif video_id is not None:
+        query = query.where(Video.id == video_id)
+    else:
+        raise ValueError("give slug or video_id")
+    return await query.first()
+
+
+async def videos_of(owner: Any) -> list[Video]:
+    """Every video of ``owner`` (row or id), newest first."""
+    return await (
+        Video.objects().where(Video.owner == _owner_id(owner)).order_by(Video.id, ascending=False)
+    )
+
+
+async def delete_video(resources: Any, video: Video | int) -> bool:
+    """Delete a video: every stored file, its renditions and its row.
+
+    Returns:
+        Whether the video existed.
+    """
+    row = await get_video(video_id=video if isinstance(video, int) else video.id)
+    if row is None:
+        return False
+    await resources.storage.delete_prefix(keys.video_prefix(row.slug))
+    await Video.delete().where(Video.id == row.id)
+    return True

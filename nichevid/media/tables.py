@@ -1,0 +1,60 @@
+"""Tables of the media app. Other packages use :mod:`nichevid.media.services`, not these."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from nichevid.accounts.tables import User
+
+STATUSES = ("uploading", "processing", "held", "ready", "failed", "removed")
+VISIBILITIES = ("public", "followers", "subscribers", "private")
+
+
+class Video(Table, tablename="nv_video"):
+    """One video; ``slug`` is its public id, ``status`` one of :data:`STATUSES`."""
+
+    id = Serial(primary_key=True)
+
+    slug = Varchar(length=16, unique=True, index=True)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    caption = Text(default="")
+    hashtags = JSON(default="[]")
+    status = Varchar(length=16, default="uploading", index=True)
+    failure_reason = Text(default="")
+    visibility = Varchar(length=16, default="public", index=True)
+    duration_ms = Integer(default=0)
+    width = Integer(default=0)
+    height = Integer(default=0)
+    size_bytes = BigInt(default=0)
+    source_key = Varchar(length=255, default="")
+    poster_key = Varchar(length=255, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    published_at = Timestamptz(null=True, default=None)
+
+
+class Rendition(Table, tablename="nv_rendition"):
+    """One playable encoding of a video (``kind`` ``mp4``, ``label`` such as ``720p``)."""
+
+    id = Serial(primary_key=True)
+
+    video = ForeignKey(references=Video, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=16, default="mp4")
+    label = Varchar(length=16, default="")
+    width = Integer(default=0)
+    height = Integer(default=0)
+    bitrate = Integer(default=0)
+    storage_key = Varchar(length=255)
+    size_bytes = BigInt(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())

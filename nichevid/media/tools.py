@@ -1,0 +1,124 @@
+"""Finding and running ffmpeg/ffprobe safely.
+
+Every run reads one local file only: inputs are passed as ``file:<path>`` with the
+``file`` protocol alone whitelisted and a whitelist of container formats, so a
+playlist or concat file disguised as a video can never make ffmpeg open another
+file or a network URL. Runs are bounded in time and started at low priority.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from nichevid.media.settings import MediaSettings
+
+
+class MediaError(Exception):
+    """Processing failed; ``str(exc)`` is a reason fit to show the video's owner."""
+
+
+class ToolError(MediaError):
+    """ffmpeg or ffprobe failed or ran out of time."""
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """What a finished ffmpeg/ffprobe run printed."""
+
+    stdout: bytes
+    stderr: str
+
+
+@functools.cache
+def _which_ffmpeg() -> str:
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    try:
+        import imageio_ffmpeg
+
+        return str(imageio_ffmpeg.get_ffmpeg_exe())
+    except Exception as exc:  # imageio-ffmpeg raises RuntimeError when it has no binary
+        raise MediaError(
+            "ffmpeg is not installed: install it (apt-get install ffmpeg) or imageio-ffmpeg"
+        ) from exc
+
+
+def ffmpeg_exe(settings: MediaSettings) -> str:
+    """The ffmpeg binary: the configured one, the system one, else imageio-ffmpeg's."""
+    return settings.ffmpeg_path or _which_ffmpeg()
+
+
+def ffprobe_exe(settings: MediaSettings) -> str | None:
+    """The ffprobe binary, or ``None`` when only a bundled ffmpeg is available."""
+    if settings.ffprobe_path:
+        return settings.ffprobe_path
+    return shutil.which("ffprobe")
+
+
+def input_args(path: Path, settings: MediaSettings) -> list[str]:
+    """The arguments that open ``path`` as the only, local, input of a run."""
+    return [
+        "-protocol_whitelist",
+        "file",
+        "-format_whitelist",
+        ",".join(settings.allowed_formats),
+        "-i",
+        f"file:{path}",
+    ]
+
+
+_PATH = re.compile(r"(?:file:)?/[^\s:'\"]+")
+
+
+def redact_paths(text: str) -> str:
+    """``text`` with file paths replaced, so messages shown to users reveal no server layout."""
+    return _PATH.sub("<file>", text)
+
+
+def _nice_prefix() -> list[str]:
+    nice = shutil.which("nice")
+    return [nice, "-n", "10"] if nice else []
+
+
+async def _kill(proc: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()
+    await proc.wait()
+
+
+async def run_tool(args: list[str], *, limit: float, what: str, check: bool = True) -> ToolResult:
+    """Run ``args`` (binary first) and return its output.
+
+    Raises:
+        ToolError: After ``limit`` seconds, or on a non-zero exit when ``check`` is set (with
+            the last lines of stderr).
+    """
+    proc = await asyncio.create_subprocess_exec(
+        *_nice_prefix(),
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
+    )
+    try:
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=limit)
+    except TimeoutError:
+        await _kill(proc)
+        raise ToolError(f"{what} took longer than {limit:.0f} s and was stopped") from None
+    except asyncio.CancelledError:
+        await _kill(proc)
+        raise
+    text = stderr.decode("utf-8", "replace")
+    if check and proc.returncode != 0:
+        tail = " / ".join(redact_paths(line.strip()) for line in text.strip().splitlines()[-3:])
+        raise ToolError(f"{what} failed: {tail or f'exit status {proc.returncode}'}")
+    return ToolResult(stdout, text)

@@ -1,0 +1,188 @@
+"""Browser tests: a real ``nichevid serve`` (and, in the production shape, a real
+``nichevid worker``) on 127.0.0.1, driven by Debian's Chromium through Playwright.
+
+Screenshots go to ``test-artifacts/`` so a failed run can be looked at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nichevid.testing.servers import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+@dataclass
+class LiveServer:
+    """A running instance: its base URL and environment (for CLI calls against it)."""
+
+    url: str
+    env: dict[str, str]
+    data_dir: Path
+
+    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``nichevid ARGS`` against this instance's settings."""
+        return subprocess.run(
+            [sys.executable, "-m", "nichevid.cli", *args],
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+
+def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    nv_services: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveServer]:
+    """``nichevid serve`` in its own process on a free port, with a database of its own."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    data_dir = tmp_path_factory.mktemp("e2e-data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env.update(
+        NICHEVID_DATA_DIR=str(data_dir),
+        NICHEVID_SECRET_KEY="e2e-secret-key",
+        NICHEVID_LOG_FORMAT="json",
+    )
+    if nv_services["database"]:
+        base, _, _ = nv_services["database"].rpartition("/")
+        subprocess.run(
+            ["psql", f"{base}/postgres", "-c", "CREATE DATABASE nichevid_e2e"],
+            check=True,
+            capture_output=True,
+        )
+        env["NICHEVID_DATABASE_URL"] = f"{base}/nichevid_e2e"
+        env["NICHEVID_REDIS_URL"] = nv_services["redis"].rsplit("/", 1)[0] + "/1"
+    port = free_port()
+    migrate = subprocess.run(
+        [sys.executable, "-m", "nichevid.cli", "migrate"], env=env, capture_output=True, text=True
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    logs = open(data_dir / "server.log", "wb")  # noqa: SIM115 - closed below
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "nichevid.cli", "serve", "--no-migrate", "--port", str(port)],
+            env=env,
+            stdout=logs,
+            stderr=subprocess.STDOUT,
+        )
+    ]
+    if "NICHEVID_REDIS_URL" in env:
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "nichevid.cli", "worker"],
+                env=env,
+                stdout=logs,
+                stderr=subprocess.STDOUT,
+            )
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{url}/healthz", processes[0])
+        yield LiveServer(url, env, data_dir)
+    finally:
+        for process in reversed(processes):
+            _stop(process)
+        logs.close()
+        ARTIFACTS.mkdir(exist_ok=True)
+        shutil.copy(data_dir / "server.log", ARTIFACTS / "e2e-server.log")
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Any]:
+    """Headless Debian Chromium (never a downloaded browser)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        instance = await pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        await instance.close()
+
+
+async def _page(browser: Any, request: pytest.FixtureRequest, viewport: dict[str, int]) -> Any:
+    context = await browser.new_context(
+        viewport=viewport,
+        has_touch=viewport is PHONE,
+        is_mobile=viewport is PHONE,
+        locale="en-US",
+    )
+    page = await context.new_page()
+    page.console_errors = []  # type: ignore[attr-defined]
+    page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
+    return page
+
+
+async def _finish(page: Any, request: pytest.FixtureRequest, label: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+    await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=False)
+    await page.context.close()
+
+
+@pytest.fixture
+async def phone_page(browser: Any, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """A page in a 390x844 touch viewport; a screenshot is kept after the test."""
+    page = await _page(browser, request, PHONE)
+    yield page
+    await _finish(page, request, "phone")
+
+
+@pytest.fixture
+async def desktop_page(browser: Any, request: pytest.FixtureRequest) -> AsyncIterator[Any]:
+    """A page in a 1280x800 desktop viewport; a screenshot is kept after the test."""
+    page = await _page(browser, request, DESKTOP)
+    yield page
+    await _finish(page, request, "desktop")

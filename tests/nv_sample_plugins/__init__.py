@@ -1,0 +1,1 @@
+"""Plugin modules used as entry points by the plugin tests (nothing is installed)."""

@@ -1,0 +1,1 @@
+"""A plugin package with its own table and migration."""

@@ -1,0 +1,126 @@
+"""bench/: the data generator at tiny sizes and the parser of wrk's output (nothing is timed)."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# bench/ is a folder of the repository, not an installed package.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.load import LoadError, Target, WrkResult, markdown, parse_wrk  # noqa: E402
+
+WRK_SAMPLE = """\
+Running 3s test @ http://127.0.0.1:8765/
+  2 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     7.50ms    5.30ms 116.59ms   96.84%
+    Req/Sec     2.25k   267.28     3.30k    80.00%
+  Latency Distribution
+     50%    6.96ms
+     75%    7.71ms
+     90%    9.07ms
+     99%   18.93ms
+  13447 requests in 3.01s, 1.89MB read
+Requests/sec:   4469.18
+Transfer/sec:    641.57KB
+"""
+
+WRK_ERRORS = """\
+Running 2s test @ http://127.0.0.1:9000/missing
+  1 threads and 4 connections
+  Latency Distribution
+     50%  812.00us
+     75%    1.02ms
+     90%    1.50ms
+     99%    1.20s
+  2000 requests in 2.00s, 300.00KB read
+  Socket errors: connect 0, read 3, write 0, timeout 2
+  Non-2xx or 3xx responses: 2000
+Requests/sec:   1000.00
+Transfer/sec:    150.00KB
+"""
+
+
+def _generate(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    # A separate process: the generator binds Piccolo tables to its own database.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_LOAD_PLUGINS"] = ""
+    command = [sys.executable, "-m", "bench.generate", "--data-dir", str(tmp_path / "data")]
+    return subprocess.run(
+        [*command, *extra], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def _counts(tmp_path: Path) -> dict[str, int]:
+    with sqlite3.connect(tmp_path / "data" / "nichevid.sqlite3") as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: conn.execute(f'SELECT COUNT(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def test_generator_fills_an_sqlite_database(tmp_path: Path) -> None:
+    done = _generate(tmp_path, "--users", "5", "--videos", "10", "--events", "7", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    counts = _counts(tmp_path)
+    assert counts["nv_user"] == 5
+    if "nv_video" in counts:
+        assert counts["nv_video"] == 10
+        assert counts["nv_rendition"] == 20
+    else:
+        assert "skipped 10 videos" in done.stdout
+    if "nv_watch_event" not in counts:
+        assert "skipped 7 events" in done.stdout
+    with sqlite3.connect(tmp_path / "data" / "nichevid.sqlite3") as conn:
+        roles = dict(conn.execute("SELECT role, COUNT(*) FROM nv_user GROUP BY role").fetchall())
+    assert roles == {"creator": 1, "member": 4}
+
+
+def test_generator_is_seeded_and_refuses_a_filled_database(tmp_path: Path) -> None:
+    first, second = tmp_path / "a", tmp_path / "b"
+    for path in (first, second):
+        assert _generate(path, "--users", "4", "--videos", "3", "--seed", "9").returncode == 0
+    rows = []
+    for path in (first, second):
+        with sqlite3.connect(path / "data" / "nichevid.sqlite3") as conn:
+            rows.append(conn.execute("SELECT username, display_name, bio FROM nv_user").fetchall())
+    assert rows[0] == rows[1]
+
+    again = _generate(first, "--users", "4", "--videos", "0")
+    assert again.returncode == 1
+    assert "already has rows" in again.stderr
+    assert _generate(first, "--users", "2", "--videos", "0", "--reset").returncode == 0
+    assert _counts(first)["nv_user"] == 2
+
+
+def test_parse_wrk_reads_throughput_and_latency() -> None:
+    result = parse_wrk(WRK_SAMPLE)
+    assert result == WrkResult(requests_per_s=4469.18, p50_ms=6.96, p99_ms=18.93, requests=13447)
+
+
+def test_parse_wrk_converts_units_and_counts_errors() -> None:
+    result = parse_wrk(WRK_ERRORS)
+    assert result.p50_ms == pytest.approx(0.812)
+    assert result.p99_ms == pytest.approx(1200.0)
+    assert result.non_2xx_3xx == 2000
+    assert result.socket_errors == 5
+
+
+def test_parse_wrk_refuses_output_without_latency() -> None:
+    with pytest.raises(LoadError, match="--latency"):
+        parse_wrk("Requests/sec:   10.00\n")
+
+
+def test_markdown_reports_the_ratio_to_hello_world() -> None:
+    hello = Target("hello-world", "http://127.0.0.1:1/")
+    page = Target("GET /", "http://127.0.0.1:2/")
+    for rps in (1000.0, 1200.0, 1100.0):
+        hello.runs.append(WrkResult(rps, 1.0, 2.0, 1))
+    for rps in (500.0, 700.0, 550.0):
+        page.runs.append(WrkResult(rps, 2.0, 4.0, 1))
+    table = markdown([hello, page])
+    assert "| GET / | 550 | 2.00 | 4.00 | 0.50 | 500, 700, 550 |" in table

@@ -1,0 +1,104 @@
+"""``nichevid demo``: creators and playable videos, and running it twice adds nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import pytest
+from click.testing import CliRunner, Result
+
+from nichevid.cli import main
+from nichevid.demo import CLIPS, USERS
+
+T = TypeVar("T")
+
+
+def in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine on its own loop in another thread, like a separate command."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def invoke(args: list[str], env: dict[str, str]) -> Result:
+    runner = CliRunner()
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(runner.invoke, main, args, env=env, obj={}).result()
+
+
+async def _snapshot(settings: Any) -> dict[str, Any]:
+    from nichevid.accounts.tables import User
+    from nichevid.media.tables import Rendition, Video
+    from nichevid.plugins import make_plugin_manager
+    from nichevid.runtime import close_resources, open_resources
+
+    resources = await open_resources(settings, make_plugin_manager(settings), start_jobs=False)
+    try:
+        users = await User.select(User.username, User.role).order_by(User.username)
+        videos = await Video.select(
+            Video.status, Video.hashtags, Video.owner.username.as_alias("by")
+        )
+        return {
+            "users": [(u["username"], u["role"]) for u in users],
+            "videos": videos,
+            "renditions": await Rendition.count(),
+            "files": sorted([o.key async for o in resources.storage.list("videos/")]),
+        }
+    finally:
+        await close_resources(resources)
+
+
+async def _clear(settings: Any) -> None:
+    from nichevid.db import clear_tables
+    from nichevid.plugins import make_plugin_manager
+    from nichevid.runtime import close_resources, open_resources
+
+    resources = await open_resources(settings, make_plugin_manager(settings), start_jobs=False)
+    try:
+        await clear_tables(resources.app_configs)
+        if resources.redis is not None:
+            await resources.redis.flushdb()
+    finally:
+        await close_resources(resources)
+
+
+@pytest.fixture
+def demo_settings(nv_settings_factory: Callable[..., Any], _nv_migrated: bool) -> Iterator[Any]:
+    settings = nv_settings_factory()
+    yield settings
+    in_thread(lambda: _clear(settings))
+
+
+def test_demo_seeds_playable_videos_and_is_idempotent(demo_settings: Any) -> None:
+    env = {
+        "NICHEVID_DATA_DIR": str(demo_settings.data_dir),
+        "NICHEVID_DATABASE_URL": demo_settings.database.url,
+        "NICHEVID_REDIS_URL": demo_settings.redis.url,
+        "NICHEVID_SECRET_KEY": "test-secret-key-not-for-production",
+        "NICHEVID_CONFIG": "",
+    }
+    args = ["demo", "--seconds", "1", "--timeout", "120", "--run-jobs"]
+
+    first = invoke(args, env)
+    assert first.exit_code == 0, first.output
+    assert first.output.count("password:") == len(USERS)
+    assert f"demo ready: {len(CLIPS)} videos" in first.output
+    seeded = in_thread(lambda: _snapshot(demo_settings))
+    assert seeded["users"] == [(u.username, "creator") for u in USERS]
+    assert len(seeded["videos"]) == len(CLIPS)
+    assert {v["status"] for v in seeded["videos"]} == {"ready"}
+    assert {v["by"] for v in seeded["videos"]} == {u.username for u in USERS}
+    assert all(v["hashtags"] for v in seeded["videos"])
+    assert seeded["renditions"] == len(CLIPS)
+    assert len(seeded["files"]) == 4 * len(CLIPS)
+
+    second = invoke(args, env)
+    assert second.exit_code == 0, second.output
+    assert "password:" not in second.output
+    assert "already exists" in second.output
+    again = in_thread(lambda: _snapshot(demo_settings))
+    assert again["users"] == seeded["users"]
+    assert len(again["videos"]) == len(CLIPS)
+    assert again["files"] == seeded["files"]
