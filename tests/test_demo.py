@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from nichevid.cli import main
 from nichevid.demo import CLIPS, USERS
+from nichevid.testing import clear_instance
 
 T = TypeVar("T")
 
@@ -50,25 +51,11 @@ async def _snapshot(settings: Any) -> dict[str, Any]:
         await close_resources(resources)
 
 
-async def _clear(settings: Any) -> None:
-    from nichevid.db import clear_tables
-    from nichevid.plugins import make_plugin_manager
-    from nichevid.runtime import close_resources, open_resources
-
-    resources = await open_resources(settings, make_plugin_manager(settings), start_jobs=False)
-    try:
-        await clear_tables(resources.app_configs)
-        if resources.redis is not None:
-            await resources.redis.flushdb()
-    finally:
-        await close_resources(resources)
-
-
 @pytest.fixture
 def demo_settings(nv_settings_factory: Callable[..., Any], _nv_migrated: bool) -> Iterator[Any]:
     settings = nv_settings_factory()
     yield settings
-    in_thread(lambda: _clear(settings))
+    in_thread(lambda: clear_instance(settings))
 
 
 def test_demo_seeds_playable_videos_and_is_idempotent(demo_settings: Any) -> None:

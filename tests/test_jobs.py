@@ -21,6 +21,7 @@ from nichevid.jobs import (
     LocalJobQueue,
     make_worker,
 )
+from nichevid.testing import clear_instance
 
 
 @pytest.fixture
@@ -304,20 +305,6 @@ async def _fail_a_job(settings: Any, out: str) -> None:
         await close_resources(resources)
 
 
-async def _clear(settings: Any) -> None:
-    from nichevid.db import clear_tables
-    from nichevid.plugins import make_plugin_manager
-    from nichevid.runtime import close_resources, open_resources
-
-    resources = await open_resources(settings, make_plugin_manager(settings), start_jobs=False)
-    try:
-        await clear_tables(resources.app_configs)
-        if resources.redis is not None:
-            await resources.redis.flushdb()
-    finally:
-        await close_resources(resources)
-
-
 @pytest.mark.usefixtures("_nv_migrated")
 def test_jobs_commands_list_and_retry_failed_jobs(nv_settings_factory: Any, out: str) -> None:
     from click.testing import CliRunner
@@ -345,4 +332,4 @@ def test_jobs_commands_list_and_retry_failed_jobs(nv_settings_factory: Any, out:
         as_json = runner.invoke(main, ["jobs", "list", "--json"], env=env, obj={})
         assert json.loads(as_json.output)["counts"]["queued"] == 1
     finally:
-        asyncio.run(_clear(settings))
+        asyncio.run(clear_instance(settings))

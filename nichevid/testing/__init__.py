@@ -200,7 +200,7 @@ async def nv_client(nv_app: Any, _nv_migrated: bool) -> AsyncIterator[Any]:
             try:
                 yield client
             finally:
-                await _clear(nv_app)
+                await clear_resources(nv_app.state.resources)
 
 
 @contextlib.asynccontextmanager
@@ -236,13 +236,25 @@ async def running(app: Any) -> AsyncIterator[Any]:
         await task
 
 
-async def _clear(app: Any) -> None:
+async def clear_resources(resources: Any) -> None:
+    """Empty every table and the Redis database of running resources."""
     from nichevid.db import clear_tables
 
-    resources = app.state.resources
     await clear_tables(resources.app_configs)
     if resources.redis is not None:
         await resources.redis.flushdb()
+
+
+async def clear_instance(settings: Any) -> None:
+    """Empty every table and the Redis database of the instance ``settings`` describe."""
+    from nichevid.plugins import make_plugin_manager
+    from nichevid.runtime import close_resources, open_resources
+
+    resources = await open_resources(settings, make_plugin_manager(settings), start_jobs=False)
+    try:
+        await clear_resources(resources)
+    finally:
+        await close_resources(resources)
 
 
 @pytest.fixture
