@@ -98,7 +98,8 @@ def parse_wrk(output: str) -> WrkResult:
 
 def uvicorn_options() -> list[str]:
     """The uvicorn options used for every server of a run."""
-    options = ["--workers", "1", "--no-access-log", "--log-level", "warning"]
+    # As ``nichevid serve`` runs it without trusted proxies: no proxy-header rewriting.
+    options = ["--workers", "1", "--no-access-log", "--log-level", "warning", "--no-proxy-headers"]
     for module, flag in (("uvloop", ["--loop", "uvloop"]), ("httptools", ["--http", "httptools"])):
         try:
             __import__(module)
@@ -323,6 +324,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--label", default="", help="name of the results file")
+    parser.add_argument(
+        "--app",
+        default="nichevid.app:app_from_env",
+        help="app factory to serve as nichevid (importable; PYTHONPATH is passed on)",
+    )
     args = parser.parse_args(argv)
     args.paths = args.paths or ["/"]
     if not 1 <= args.duration <= 120 or not 1 <= args.rounds <= 10:
@@ -367,7 +373,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             env["NICHEVID_DATABASE_URL"] = database_url
 
         hello = stack.enter_context(serve(HELLO, ["bench.hello:app"], env, "/", workdir))
-        app = ["nichevid.app:app_from_env", "--factory"]
+        app = [args.app, "--factory"]
         nichevid = stack.enter_context(serve("nichevid", app, env, "/healthz", workdir))
         targets = [Target(HELLO, hello.base + "/")]
         for path in args.paths:
@@ -380,6 +386,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             targets.append(Target(f"GET {path}", nichevid.base + path))
         facts = machine()
         measure(targets, args.rounds, args.threads, args.connections, args.duration, args.warmup)
+        facts["loadavg_after"] = os.getloadavg()
     hello_rps = targets[0].median("requests_per_s")
     return {
         "started": started.isoformat(timespec="seconds"),
@@ -394,6 +401,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "seconds": args.duration,
             "rounds": args.rounds,
         },
+        "app": args.app,
         "uvicorn": uvicorn_options(),
         "machine": facts,
         "targets": [

@@ -127,7 +127,7 @@ def user_rows(ctx: Context, start: int, stop: int) -> Iterator[dict[str, Any]]:
 
 
 def _zipf_index(rng: random.Random, n: int, s: float = 1.1) -> int:
-    """An index in ``[0, n)`` with a long-tailed (Zipf-like) distribution."""
+    """An index in ``[0, n)``, small ones far more likely (log-uniform: a long tail)."""
     return min(n - 1, int(n ** rng.random() ** s) - 1) if n > 1 else 0
 
 

@@ -180,6 +180,27 @@ class BearerAwareCSRFMiddleware(CSRFMiddleware):
                     return
         await super().__call__(scope, receive, send)
 
+    def _set_cookie_if_needed(self, message: Any, token: str) -> None:
+        # Every first visit gets this cookie. Litestar assembles it through http.cookies on
+        # each response; its attributes never change, so the header is built once.
+        if not hasattr(self, "_cookie_parts"):
+            config = self.config
+            # The attribute order of http.cookies, so the header reads exactly as Litestar's.
+            attributes = [f"Domain={config.cookie_domain}"] if config.cookie_domain else []
+            if config.cookie_httponly:
+                attributes.append("HttpOnly")
+            attributes += [f"Path={config.cookie_path}", f"SameSite={config.cookie_samesite}"]
+            if config.cookie_secure:
+                attributes.append("Secure")
+            self._cookie_parts = (
+                f"{config.cookie_name}=".encode("latin-1"),
+                ("; " + "; ".join(attributes)).encode("latin-1"),
+            )
+        prefix, suffix = self._cookie_parts
+        headers = list(message.get("headers") or [])
+        headers.append((b"set-cookie", prefix + token.encode("latin-1") + suffix))
+        message["headers"] = headers
+
 
 def _csrf_middleware(config: CSRFConfig) -> Any:
     from litestar.middleware import DefineMiddleware

@@ -107,20 +107,6 @@ async def test_unexpected_errors_are_logged_and_hidden(nv_settings: Any, caplog:
     assert any("secret internals" in str(r.exc_info) for r in caplog.records if r.exc_info)
 
 
-async def test_anonymous_visits_store_no_session_and_set_no_cookie(nv_client: Any) -> None:
-    from nichevid.core.tables import KeyValue
-
-    for _ in range(3):
-        response = await nv_client.get("/", headers={"accept": "text/html"})
-        assert response.status_code == 200
-        assert "nv_session" not in response.headers.get("set-cookie", "")
-    resources = nv_client.app.state.resources
-    if resources.redis is None:
-        assert await KeyValue.count().where(KeyValue.key.like("%sessions%")).run() == 0
-    else:
-        assert [k async for k in resources.redis.scan_iter("*sessions*")] == []
-
-
 async def test_api_routes_declare_the_bearer_scheme(nv_client: Any) -> None:
     schema = (await nv_client.get("/schema/openapi.json")).json()
     assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
