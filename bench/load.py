@@ -325,6 +325,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--label", default="", help="name of the results file")
     parser.add_argument(
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="a nichevid setting for the server under test, e.g. server.page_cache_seconds=0",
+    )
+    parser.add_argument(
         "--app",
         default="nichevid.app:app_from_env",
         help="app factory to serve as nichevid (importable; PYTHONPATH is passed on)",
@@ -336,6 +344,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.data_dir and args.shape == "postgres" and not args.database_url:
         parser.error("--data-dir with --shape postgres needs --database-url")
     return args
+
+
+def setting_env(pairs: list[str]) -> dict[str, str]:
+    """``["server.page_cache_seconds=0"]`` -> ``{"NICHEVID_SERVER__PAGE_CACHE_SECONDS": "0"}``."""
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise LoadError(f"--set {pair!r}: use SECTION.KEY=VALUE")
+        env["NICHEVID_" + key.strip().replace(".", "__").upper()] = value
+    return env
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -371,6 +390,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         env["NICHEVID_DATA_DIR"] = str(data_dir)
         if database_url:
             env["NICHEVID_DATABASE_URL"] = database_url
+        env.update(setting_env(args.settings))
 
         hello = stack.enter_context(serve(HELLO, ["bench.hello:app"], env, "/", workdir))
         app = [args.app, "--factory"]
@@ -402,6 +422,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "rounds": args.rounds,
         },
         "app": args.app,
+        "settings": args.settings,
         "uvicorn": uvicorn_options(),
         "machine": facts,
         "targets": [

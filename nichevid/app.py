@@ -21,6 +21,7 @@ from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -34,6 +35,7 @@ from markupsafe import Markup
 
 from nichevid import __version__
 from nichevid.core.errors import error_handlers
+from nichevid.core.pagecache import AnonymousPageCache
 from nichevid.core.sessions import LazySessionConfig
 from nichevid.plugins import collect_lists, collect_mappings, make_plugin_manager, render_slot
 from nichevid.runtime import close_resources, open_resources
@@ -202,9 +204,11 @@ class BearerAwareCSRFMiddleware(CSRFMiddleware):
         message["headers"] = headers
 
 
-def _csrf_middleware(config: CSRFConfig) -> Any:
-    from litestar.middleware import DefineMiddleware
+async def _unreachable(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("the page cache only borrows the CSRF cookie writer")
 
+
+def _csrf_middleware(config: CSRFConfig) -> Any:
     return DefineMiddleware(BearerAwareCSRFMiddleware, config=config)
 
 
@@ -255,6 +259,13 @@ class NichevidInit(InitPlugin):
             exclude=["/healthz", "/readyz", "/metrics"],
         )
         app_config.middleware = [
+            DefineMiddleware(
+                AnonymousPageCache,
+                ttl=settings.server.page_cache_seconds,
+                session_cookie=SESSION_COOKIE,
+                csrf=BearerAwareCSRFMiddleware(app=_unreachable, config=csrf),
+                csrf_cookie=CSRF_COOKIE,
+            ),
             session.middleware,
             *collect_lists(pm.hook.register_middleware, settings=settings),
             _csrf_middleware(csrf),

@@ -98,6 +98,8 @@ class ServerSettings(_Section):
     # Local media is handed to nginx with X-Accel-Redirect instead of being streamed by Python.
     x_accel_redirect: bool = False
     trusted_proxies: list[str] = []
+    # Pages that opt in are shared among visitors without a session for this long (0: off).
+    page_cache_seconds: float = 2.0
 
 
 class DatabaseSettings(_Section):

@@ -80,12 +80,11 @@ async def test_unknown_api_path_is_json(nv_client: Any) -> None:
 
 @pytest.mark.usefixtures("_nv_migrated")
 async def test_unexpected_errors_are_logged_and_hidden(nv_settings: Any, caplog: Any) -> None:
-    import httpx
     from litestar import get
 
     from nichevid.app import create_app
     from nichevid.plugins import hookimpl
-    from nichevid.testing import running
+    from nichevid.testing import client_for
 
     @get("/boom", sync_to_thread=False)
     def boom() -> str:
@@ -97,10 +96,8 @@ async def test_unexpected_errors_are_logged_and_hidden(nv_settings: Any, caplog:
             return [boom]
 
     app = create_app(nv_settings, plugins=[Boom()])
-    async with running(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            response = await client.get("/boom", headers={"accept": "text/html"})
+    async with client_for(app) as client:
+        response = await client.get("/boom", headers={"accept": "text/html"})
     assert response.status_code == 500
     assert "secret internals" not in response.text
     assert "Something went wrong" in response.text

@@ -124,3 +124,13 @@ def test_markdown_reports_the_ratio_to_hello_world() -> None:
         page.runs.append(WrkResult(rps, 2.0, 4.0, 1))
     table = markdown([hello, page])
     assert "| GET / | 550 | 2.00 | 4.00 | 0.50 | 500, 700, 550 |" in table
+
+
+def test_settings_for_the_server_under_test_become_environment_variables() -> None:
+    from bench.load import LoadError, setting_env
+
+    assert setting_env(["server.page_cache_seconds=0"]) == {
+        "NICHEVID_SERVER__PAGE_CACHE_SECONDS": "0"
+    }
+    with pytest.raises(LoadError, match=r"SECTION\.KEY=VALUE"):
+        setting_env(["no-equals-sign"])

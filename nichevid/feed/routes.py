@@ -24,7 +24,7 @@ class FeedController(Controller):
 
     include_in_schema = False
 
-    @get("/")
+    @get("/", opt={"anonymous_cache": True})
     async def home(self, request: Request[Any, Any, Any]) -> Template:
         """The page shell with the first cards."""
         cards, cursor = await public_cards(request.app.state.resources, limit=PAGE_SIZE)

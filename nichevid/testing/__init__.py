@@ -189,18 +189,25 @@ async def nv_client(nv_app: Any, _nv_migrated: bool) -> AsyncIterator[Any]:
     Tests may call services directly between requests: they share the app's
     connection pool. Tables are emptied afterwards.
     """
+    async with client_for(nv_app) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def client_for(app: Any) -> AsyncIterator[Any]:
+    """An ``httpx.AsyncClient`` on ``app`` with its lifespan running; tables emptied after."""
     import httpx
 
-    async with running(nv_app):
-        transport = httpx.ASGITransport(app=nv_app, client=("127.0.0.1", 50000))
+    async with running(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(
             transport=transport, base_url="http://127.0.0.1:8000"
         ) as client:
-            client.app = nv_app  # type: ignore[attr-defined]
+            client.app = app  # type: ignore[attr-defined]
             try:
                 yield client
             finally:
-                await clear_resources(nv_app.state.resources)
+                await clear_resources(app.state.resources)
 
 
 @contextlib.asynccontextmanager

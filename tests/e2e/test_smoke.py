@@ -24,3 +24,14 @@ async def test_unknown_page_shows_a_readable_error_on_desktop(
     assert response.status == 404
     assert await desktop_page.locator("h1").inner_text() == "Nothing here"
     assert await desktop_page.locator("a[href='/']").count() >= 1
+
+
+async def test_htmx_requests_carry_the_csrf_token_from_its_cookie(
+    live_server: Any, phone_page: Any
+) -> None:
+    await phone_page.goto(live_server.url + "/")
+    cookie = next(c for c in await phone_page.context.cookies() if c["name"] == "nv_csrf")
+    async with phone_page.expect_request("**/healthz") as request_info:
+        await phone_page.evaluate("htmx.ajax('GET', '/healthz', {target: 'body', swap: 'none'})")
+    request = await request_info.value
+    assert request.headers.get("x-csrftoken") == cookie["value"]

@@ -1,0 +1,130 @@
+"""A short shared cache of pages as anonymous visitors see them.
+
+A route opts in with ``opt={"anonymous_cache": True}``. For ``server.page_cache_seconds``
+after a render, a GET from a visitor with no session cookie and no bearer token is
+answered from this process's memory with the same bytes, before sessions, auth,
+metrics and CSRF run: what a first visit costs is a dictionary look-up. The page
+itself carries nothing personal (the CSRF token is read from its cookie by the page,
+see ``base.html``), and every visitor without a CSRF cookie still gets one of their own.
+Signed-in visitors, htmx fragments with a different query and other routes are never
+served from here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.middleware.csrf import generate_csrf_token
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from prometheus_client import Counter
+
+OPT_KEY = "anonymous_cache"
+MAX_ENTRIES = 256
+MAX_BODY = 1024 * 1024
+HITS = Counter("nichevid_page_cache_hits", "Pages served from the anonymous page cache")
+
+
+@dataclass
+class Entry:
+    """A cached response: its start message headers, body and expiry (monotonic seconds)."""
+
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    expires: float
+
+
+class AnonymousPageCache:
+    """ASGI middleware serving opted-in pages to anonymous visitors from memory."""
+
+    def __init__(
+        self, app: ASGIApp, ttl: float, session_cookie: str, csrf: Any, csrf_cookie: str
+    ) -> None:
+        self.app = app
+        self.ttl = ttl
+        self.session_cookie = session_cookie.encode() + b"="
+        self.csrf = csrf  # the CSRF middleware: its secret and its cookie header
+        self.csrf_cookie = csrf_cookie.encode() + b"="
+        self.entries: OrderedDict[tuple[bytes, ...], Entry] = OrderedDict()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = scope.get("route_handler")
+        if (
+            self.ttl <= 0
+            or scope["type"] != "http"
+            or scope.get("method") != "GET"
+            or handler is None
+            or not handler.opt.get(OPT_KEY)
+        ):
+            await self.app(scope, receive, send)
+            return
+        cookies = b""
+        vary: list[bytes] = []
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                await self.app(scope, receive, send)
+                return
+            if name == b"cookie":
+                cookies = value
+            elif name in (b"hx-request", b"accept-language"):
+                vary.append(name + b":" + value)
+        if self.session_cookie in cookies:
+            await self.app(scope, receive, send)
+            return
+        key = (scope["path"].encode(), scope["query_string"], *sorted(vary))
+        entry = self.entries.get(key)
+        if entry is not None and entry.expires > time.monotonic():
+            HITS.inc()
+            await self._replay(entry, self.csrf_cookie not in cookies, send)
+            return
+        await self._render_and_keep(key, scope, receive, send)
+
+    async def _replay(self, entry: Entry, needs_csrf_cookie: bool, send: Send) -> None:
+        start: dict[str, Any] = {
+            "type": "http.response.start",
+            "status": entry.status,
+            "headers": list(entry.headers),
+        }
+        if needs_csrf_cookie:
+            self.csrf._set_cookie_if_needed(start, generate_csrf_token(self.csrf.config.secret))
+        await send(start)  # type: ignore[arg-type]
+        await send({"type": "http.response.body", "body": entry.body, "more_body": False})
+
+    async def _render_and_keep(
+        self, key: tuple[bytes, ...], scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        captured: dict[str, Any] = {"body": [], "size": 0, "ok": True}
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = [
+                    (k, v) for k, v in message.get("headers", []) if k.lower() != b"set-cookie"
+                ]
+            elif message["type"] == "http.response.body":
+                body = message.get("body", b"")
+                captured["size"] += len(body)
+                captured["body"].append(body)
+                if captured["size"] > MAX_BODY:
+                    captured["ok"] = False
+                if not message.get("more_body", False) and captured["ok"]:
+                    self._store(key, captured)
+            await send(message)
+
+        await self.app(scope, receive, keep)
+
+    def _store(self, key: tuple[bytes, ...], captured: dict[str, Any]) -> None:
+        if captured.get("status") != 200:
+            return
+        self.entries[key] = Entry(
+            captured["status"],
+            captured["headers"],
+            b"".join(captured["body"]),
+            time.monotonic() + self.ttl,
+        )
+        self.entries.move_to_end(key)
+        while len(self.entries) > MAX_ENTRIES:
+            self.entries.popitem(last=False)
