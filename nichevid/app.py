@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -50,7 +51,17 @@ from nichevid.settings import decode_hook as settings_decode_hook
 log = logging.getLogger("nichevid")
 
 PACKAGE_DIR = Path(__file__).parent
-THEMES_DIR = PACKAGE_DIR.parent / "themes"
+
+
+def _bundled_themes() -> Path:
+    """``themes/`` beside the package in a checkout, else where an install put it."""
+    beside = PACKAGE_DIR.parent / "themes"
+    if (beside / "default" / "theme.toml").is_file():
+        return beside
+    return Path(sys.prefix) / "share" / "nichevid" / "themes"
+
+
+THEMES_DIR = _bundled_themes()
 SESSION_COOKIE = "nv_session"
 CSRF_COOKIE = "nv_csrf"
 # Name of the OpenAPI security scheme API controllers list in ``security``.
