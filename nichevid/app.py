@@ -37,6 +37,7 @@ from markupsafe import Markup
 from nichevid import __version__
 from nichevid.core.errors import error_handlers
 from nichevid.core.pagecache import AnonymousPageCache
+from nichevid.core.secrets import instance_secret
 from nichevid.core.sessions import LazySessionConfig
 from nichevid.plugins import collect_lists, collect_mappings, make_plugin_manager, render_slot
 from nichevid.runtime import close_resources, open_resources
@@ -302,17 +303,7 @@ class NichevidInit(InitPlugin):
         return app_config
 
     def _secret(self) -> str:
-        secret = self.settings.secret_key.reveal()
-        if secret:
-            return secret
-        # Embedded default: a random key kept in the data directory, so sessions survive restarts.
-        path = self.settings.data_dir / "secret_key"
-        if not path.exists():
-            import secrets
-
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-            path.chmod(0o600)
-        return path.read_text(encoding="utf-8").strip()
+        return instance_secret(self.settings)
 
     def _stores(self) -> StoreRegistry:
         if self.settings.uses_redis:

@@ -142,7 +142,8 @@ async def test_hook_register_jobs(job_out: Path, nv_resources: Any, nv_run_jobs:
 async def test_hook_register_cron_jobs(job_out: Path, nv_resources: Any, nv_run_jobs: Any) -> None:
     import asyncio
 
-    assert [c.name for c in nv_resources.jobs.registry.crons] == ["hooks.tick"]
+    names = sorted(c.name for c in nv_resources.jobs.registry.crons)
+    assert names == ["hooks.tick", "media.expire_uploads"]
     async with asyncio.timeout(20):
         while not (job_out.exists() and "cron ran" in job_out.read_text()):
             await nv_run_jobs(limit=5)

@@ -28,6 +28,7 @@ from nichevid.media.settings import media_settings
 from nichevid.media.tables import Rendition, Video
 from nichevid.media.tools import MediaError, ToolError
 from nichevid.media.transcode import Plan, make_rendition, plan_for
+from nichevid.media.validate import check_file, check_probe
 from nichevid.storage import Storage
 
 log = logging.getLogger("nichevid.media")
@@ -83,7 +84,9 @@ async def _process(resources: Any, video: Video) -> None:
     storage: Storage = resources.storage
     with _workdir() as workdir:
         source = await _local_source(storage, video.source_key, workdir)
+        check_file(source, settings)
         found = await probe(source, settings)
+        check_probe(found, settings)
         plan = plan_for(found, settings)
         output = workdir / "rendition.mp4"
         await make_rendition(source, output, plan, settings)

@@ -21,7 +21,15 @@ def register_jobs() -> list[Any]:
 
 
 @hookimpl
+def register_cron_jobs() -> list[Any]:
+    from nichevid.media.tus.jobs import CRON_JOBS
+
+    return list(CRON_JOBS)
+
+
+@hookimpl
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.media.routes import MediaController
+    from nichevid.media.tus.routes import TusController, UploadApiController
 
-    return [MediaController]
+    return [MediaController, TusController, UploadApiController]

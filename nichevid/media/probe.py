@@ -78,7 +78,7 @@ async def probe(path: Path, settings: MediaSettings) -> Probe:
         else:
             found = await _probe_with_ffmpeg(path, settings)
     except ToolError as exc:
-        raise MediaError(f"this file is not a video we can read ({_short(str(exc))})") from exc
+        raise MediaError(_reason(str(exc), path)) from exc
     if not found.video_codec:
         raise MediaError("this file has no video track")
     if found.width <= 0 or found.height <= 0:
@@ -102,6 +102,22 @@ async def _probe_with_ffmpeg(path: Path, settings: MediaSettings) -> Probe:
 
 
 _DEMUXER_TAG = re.compile(r"\[[^\]]*@ 0x[0-9a-f]+\]\s*")
+
+
+def _reason(message: str, path: Path) -> str:
+    """A refusal in the creator's words, from what ffmpeg/ffprobe complained about."""
+    if "moov atom not found" in message and _starts_like_mp4(path):
+        return "the file is incomplete (its index is missing; was the upload cut off?)"
+    if "took longer than" in message:
+        return f"this file took too long to read ({_short(message)})"
+    return f"this file is not a video we can read ({_short(message)})"
+
+
+def _starts_like_mp4(path: Path) -> bool:
+    # An MP4/MOV begins with a box header: 4 bytes of size, then a type such as ``ftyp``.
+    with path.open("rb") as fh:
+        head = fh.read(12)
+    return head[4:8] in (b"ftyp", b"mdat", b"wide", b"free", b"moov")
 
 
 def _short(message: str) -> str:

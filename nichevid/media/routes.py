@@ -2,7 +2,10 @@
 
 ``GET /media/<key>`` streams a video's renditions and posters, and avatars, from the
 storage backend. Uploaded originals are never served (they may carry private
-metadata). In front of a CDN or nginx this route is bypassed entirely.
+metadata). Files of a video that is not public and ready are served only on a
+signed URL (see :func:`nichevid.media.services.media_url`), never cached by shared
+caches. With ``server.x_accel_redirect`` the checks run here and nginx sends the
+file from its ``/protected-media/`` internal location.
 """
 
 from __future__ import annotations
@@ -18,13 +21,19 @@ from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_206_PARTIAL_CONTENT,
     HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
     HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
 )
 
+from nichevid.core.secrets import instance_secret
 from nichevid.media.settings import media_settings
+from nichevid.media.signing import remaining
+from nichevid.media.tables import Video
 from nichevid.storage import NotFound, Storage, StorageError, check_key
 
 SERVED_PREFIXES = ("videos/", "avatars/")
+# The internal nginx location that maps to the local media directory.
+X_ACCEL_PREFIX = "/protected-media/"
 CONTENT_TYPES = {
     "mp4": "video/mp4",
     "m4s": "video/iso.segment",
@@ -91,6 +100,31 @@ def _checked_key(raw: str) -> str:
     return key
 
 
+async def cache_control(request: Request[Any, Any, Any], key: str) -> str:
+    """The ``Cache-Control`` of a permitted request for ``key``.
+
+    Raises:
+        NotFoundException: When ``key`` belongs to no video.
+        HTTPException: 403 when the video is not public and ready and the request
+            carries no valid, unexpired signature.
+    """
+    settings = request.app.state.settings
+    public = f"public, max-age={media_settings(settings).cache_max_age}"
+    if not key.startswith("videos/"):
+        return public
+    slug = key.split("/", 2)[1]
+    video = await Video.select(Video.visibility, Video.status).where(Video.slug == slug).first()
+    if video is None:
+        raise NotFoundException()
+    if video["visibility"] == "public" and video["status"] == "ready":
+        return public
+    params = request.query_params
+    left = remaining(instance_secret(settings), key, params.get("exp"), params.get("sig"))
+    if not left:
+        raise HTTPException(status_code=HTTP_403_FORBIDDEN, detail="this link is not valid")
+    return f"private, max-age={left}"
+
+
 class MediaController(Controller):
     """Media files by storage key."""
 
@@ -101,17 +135,21 @@ class MediaController(Controller):
         self, request: Request[Any, Any, Any], raw_key: str
     ) -> tuple[Storage, str, dict[str, str], int, tuple[int, int] | None]:
         key = _checked_key(raw_key)
+        cache = await cache_control(request, key)
         storage: Storage = request.app.state.resources.storage
         try:
             size = await storage.size(key)
         except NotFound as exc:
             raise NotFoundException() from exc
-        max_age = media_settings(request.app.state.settings).cache_max_age
         headers = {
             "Accept-Ranges": "bytes",
-            "Cache-Control": f"public, max-age={max_age}",
+            "Cache-Control": cache,
             "X-Content-Type-Options": "nosniff",
         }
+        if request.app.state.settings.server.x_accel_redirect:
+            # nginx answers ranges itself from the file it is pointed at.
+            headers["X-Accel-Redirect"] = X_ACCEL_PREFIX + key
+            return storage, key, headers, size, None
         try:
             wanted = parse_range(request.headers.get("range"), size)
         except RangeNotSatisfiable:
@@ -129,9 +167,13 @@ class MediaController(Controller):
         return storage, key, headers, size, wanted
 
     @get("/{key:path}")
-    async def serve(self, request: Request[Any, Any, Any], key: FromPath[str]) -> Stream:
+    async def serve(
+        self, request: Request[Any, Any, Any], key: FromPath[str]
+    ) -> Stream | Response[None]:
         """Stream a stored file, or the requested byte range of it."""
         storage, key, headers, size, wanted = await self._prepare(request, key)
+        if "X-Accel-Redirect" in headers:
+            return Response(_NO_BODY, headers=headers, media_type=_content_type(key))
         start, end = wanted if wanted is not None else (0, size - 1)
         return Stream(
             storage.open(key, start, end) if size else iter([b""]),

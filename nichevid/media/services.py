@@ -13,7 +13,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from nichevid.core.secrets import instance_secret
+from nichevid.default_storage import LocalStorage
 from nichevid.media import keys
+from nichevid.media.settings import media_settings
+from nichevid.media.signing import signed_query
 from nichevid.media.tables import VISIBILITIES, Video
 from nichevid.storage import CHUNK_SIZE
 
@@ -146,3 +150,40 @@ async def delete_video(resources: Any, video: Video | int) -> bool:
     await resources.storage.delete_prefix(keys.video_prefix(row.slug))
     await Video.delete().where(Video.id == row.id)
     return True
+
+
+def is_open(video: Video) -> bool:
+    """Whether anyone may fetch the video's media with a plain, cacheable URL."""
+    return video.visibility == "public" and video.status == "ready"
+
+
+def may_view(video: Video, viewer: Any) -> bool:
+    """Whether ``viewer`` (a user row, or ``None`` when signed out) may watch ``video``.
+
+    Public ready videos are open to all; any other video only to its owner here, since
+    followers and subscribers are decided by the packages that know those relations.
+    """
+    if is_open(video):
+        return True
+    return viewer is not None and _owner_id(viewer) == _owner_id(video.owner)
+
+
+async def media_url(resources: Any, video: Video, key: str, viewer: Any) -> str:
+    """The URL ``viewer`` fetches one of ``video``'s files from.
+
+    Public ready videos get the storage's plain, cacheable URL; any other video a URL
+    signed for ``media.signed_url_ttl`` seconds.
+
+    Raises:
+        PermissionError: When ``viewer`` may not watch ``video``.
+    """
+    if is_open(video):
+        return str(await resources.storage.url(key))
+    if not may_view(video, viewer):
+        raise PermissionError("this video is not visible to you")
+    ttl = media_settings(resources.settings).signed_url_ttl
+    url = str(await resources.storage.url(key, expires_in=ttl))
+    if isinstance(resources.storage, LocalStorage):
+        # Local files are served by the media route, which checks this signature.
+        url += "?" + signed_query(instance_secret(resources.settings), key, ttl)
+    return url

@@ -42,6 +42,20 @@ class MediaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Containers accepted as input (ffmpeg demuxer names); playlists and concat never are.
     allowed_formats: list[str] = msgspec.field(default_factory=lambda: list(ALLOWED_FORMATS))
     cache_max_age: int = 86400
+    # Resumable (tus) uploads: 0 means no limit.
+    upload_quota_bytes: int = 20 * 1024**3
+    upload_max_concurrent: int = 3
+    upload_expiry_hours: float = 24.0
+    # Limits checked before any transcoding (max_bytes also caps what a tus upload may
+    # announce); each refusal tells the creator which one.
+    max_bytes: int = 2 * 1024**3
+    min_duration: float = 0.5
+    max_duration: float = 600.0
+    max_width: int = 7680
+    max_height: int = 7680
+    max_pixels: int = 7680 * 4320
+    # Lifetime in seconds of the signed URLs given out for media of non-public videos.
+    signed_url_ttl: int = 300
 
 
 def media_settings(settings: Any) -> MediaSettings:

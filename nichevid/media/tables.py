@@ -18,6 +18,7 @@ from piccolo.table import Table
 
 from nichevid.accounts.tables import User
 
+UPLOAD_STATUSES = ("uploading", "complete", "failed")
 STATUSES = ("uploading", "processing", "held", "ready", "failed", "removed")
 VISIBILITIES = ("public", "followers", "subscribers", "private")
 
@@ -57,4 +58,26 @@ class Rendition(Table, tablename="nv_rendition"):
     bitrate = Integer(default=0)
     storage_key = Varchar(length=255)
     size_bytes = BigInt(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Upload(Table, tablename="nv_upload"):
+    """One resumable (tus) upload; ``uid`` is its public id, ``received`` its offset.
+
+    The partial file lives at ``<data_dir>/uploads/<uid>.part``. ``lease_until`` (epoch
+    milliseconds) marks a PATCH in progress, so two requests never append at once.
+    """
+
+    id = Serial(primary_key=True)
+
+    uid = Varchar(length=32, unique=True, index=True)
+    owner = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    length = BigInt(default=0)
+    received = BigInt(default=0)
+    metadata = JSON(default="{}")
+    status = Varchar(length=16, default="uploading", index=True)
+    failure_reason = Text(default="")
+    video = ForeignKey(references=Video, on_delete=OnDelete.set_null, null=True, default=None)
+    lease_until = BigInt(default=0)
+    expires_at = Timestamptz(index=True)
     created_at = Timestamptz(default=TimestamptzNow())

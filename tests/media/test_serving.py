@@ -10,6 +10,14 @@ DATA = bytes(range(256)) * 8  # 2048 bytes
 KEY = "videos/abc123/360p.mp4"
 
 
+@pytest.fixture(autouse=True)
+async def public_video(creator: Any) -> None:
+    """The public, ready video the stored files belong to (media of others is not served)."""
+    from nichevid.media.tables import Video
+
+    await Video(slug="abc123", owner=creator.id, visibility="public", status="ready").save()
+
+
 @pytest.fixture
 async def stored(nv_resources: Any) -> str:
     await nv_resources.storage.put_bytes(KEY, DATA)

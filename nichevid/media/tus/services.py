@@ -1,0 +1,327 @@
+"""Resumable uploads as plain async functions; routes and jobs call these.
+
+The stored row is the truth: its ``received`` column is the offset a client resumes
+from, whichever process answers. Appends are guarded twice by ``received = offset``:
+once when taking the row's lease, once when moving the offset forward.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from piccolo.query.functions.aggregate import Sum
+
+from nichevid.media.services import CAPTION_MAX, ingest_file
+from nichevid.media.settings import MediaSettings, media_settings
+from nichevid.media.tables import VISIBILITIES, Upload, Video
+
+LEASE_SECONDS = 60.0
+FILENAME_MAX = 255
+
+
+class UploadError(Exception):
+    """An upload request is refused; ``status`` is the HTTP status that says why."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def uploads_dir(settings: Any) -> Path:
+    """``<data_dir>/uploads``, where partial files are kept."""
+    return Path(settings.data_dir) / "uploads"
+
+
+def part_path(settings: Any, uid: str) -> Path:
+    """The partial file of one upload."""
+    return uploads_dir(settings) / f"{uid}.part"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def new_expiry(config: MediaSettings) -> datetime:
+    """When an upload touched now expires."""
+    return _now() + timedelta(hours=config.upload_expiry_hours)
+
+
+def is_expired(upload: Upload) -> bool:
+    """Whether an unfinished upload is past its ``Upload-Expires``."""
+    expires: datetime = upload.expires_at
+    if expires.tzinfo is None:
+        expires = expires.replace(tzinfo=UTC)
+    return upload.status == "uploading" and expires <= _now()
+
+
+def _owner_id(owner: Any) -> int:
+    return int(owner if isinstance(owner, int) else owner.id)
+
+
+def clean_metadata(metadata: dict[str, str]) -> dict[str, str]:
+    """Keep the metadata a video needs (filename, caption, visibility), checked.
+
+    Raises:
+        UploadError: 400 for an unknown visibility or an over-long caption or filename.
+    """
+    visibility = metadata.get("visibility", "public") or "public"
+    if visibility not in VISIBILITIES:
+        raise UploadError(400, f"visibility must be one of {', '.join(VISIBILITIES)}")
+    caption = metadata.get("caption", "").strip()
+    if len(caption) > CAPTION_MAX:
+        raise UploadError(400, f"captions are at most {CAPTION_MAX} characters")
+    filename = Path(metadata.get("filename", "").replace("\\", "/")).name
+    if len(filename) > FILENAME_MAX:
+        raise UploadError(400, f"file names are at most {FILENAME_MAX} characters")
+    return {"filename": filename, "caption": caption, "visibility": visibility}
+
+
+async def _bytes_in_use(owner_id: int) -> int:
+    videos = await Video.select(Sum(Video.size_bytes)).where(Video.owner == owner_id).first()
+    uploads = (
+        await Upload.select(Sum(Upload.length))
+        .where((Upload.owner == owner_id) & (Upload.status == "uploading"))
+        .first()
+    )
+    return sum(int(next(iter(row.values())) or 0) for row in (videos, uploads) if row)
+
+
+async def create_upload(settings: Any, owner: Any, length: int, metadata: dict[str, str]) -> Upload:
+    """Start an upload of ``length`` bytes for ``owner``; an empty partial file is made.
+
+    Raises:
+        UploadError: 413 over the size limit or the owner's quota, 429 when the owner
+            has too many unfinished uploads, 400 for bad metadata.
+    """
+    config = media_settings(settings)
+    owner_id = _owner_id(owner)
+    meta = clean_metadata(metadata)
+    if length == 0:
+        raise UploadError(400, "The file is empty.")
+    if config.max_bytes and length > config.max_bytes:
+        raise UploadError(
+            413, f"The file is {length} bytes; the limit is {config.max_bytes} bytes."
+        )
+    if config.upload_max_concurrent:
+        open_uploads = await Upload.count().where(
+            (Upload.owner == owner_id)
+            & (Upload.status == "uploading")
+            & (Upload.expires_at > _now())
+        )
+        if open_uploads >= config.upload_max_concurrent:
+            raise UploadError(
+                429,
+                f"You have {open_uploads} unfinished uploads; finish or cancel one first "
+                f"(at most {config.upload_max_concurrent} at once).",
+            )
+    if config.upload_quota_bytes:
+        used = await _bytes_in_use(owner_id)
+        if used + length > config.upload_quota_bytes:
+            raise UploadError(
+                413,
+                f"Over your storage quota: {used} of {config.upload_quota_bytes} bytes are "
+                f"in use and this file needs {length} more.",
+            )
+    uid = secrets.token_hex(16)
+    path = part_path(settings, uid)
+    await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(path.touch)
+    upload = Upload(
+        uid=uid, owner=owner_id, length=length, metadata=meta, expires_at=new_expiry(config)
+    )
+    await upload.save()
+    return upload
+
+
+async def get_upload(uid: str) -> Upload | None:
+    """An upload by its public id, or ``None``."""
+    if not uid.isalnum() or len(uid) > 32:
+        return None
+    return await Upload.objects().where(Upload.uid == uid).first()
+
+
+async def _take_lease(upload: Upload, offset: int) -> bool:
+    now = _now_ms()
+    taken = (
+        await Upload.update({Upload.lease_until: now + int(LEASE_SECONDS * 1000)})
+        .where(
+            (Upload.id == upload.id)
+            & (Upload.received == offset)
+            & (Upload.status == "uploading")
+            & (Upload.lease_until < now)
+        )
+        .returning(Upload.id)
+    )
+    return bool(taken)
+
+
+def _open_at(path: Path, offset: int) -> BinaryIO:
+    # Bytes past the stored offset come from a request that never committed: drop them.
+    fh = path.open("r+b")
+    fh.seek(offset)
+    fh.truncate()
+    return fh
+
+
+def _truncate(path: Path, size: int) -> None:
+    with path.open("r+b") as fh:
+        fh.truncate(size)
+
+
+async def append(
+    resources: Any,
+    upload: Upload,
+    offset: int,
+    chunks: AsyncIterator[bytes],
+    checksum: tuple[str, bytes] | None = None,
+) -> Upload:
+    """Append a request body at ``offset``, streaming it to the partial file.
+
+    Without a checksum, the bytes that arrived before a broken connection are kept,
+    so the client resumes after them. With one, nothing is kept unless it matches.
+    The last byte hands the file to :func:`finish`.
+
+    Raises:
+        UploadError: 409 for a wrong offset, 423 while another request appends, 413
+            past the announced length, 460 for a checksum mismatch, 410 when expired.
+    """
+    settings = resources.settings
+    if is_expired(upload):
+        raise UploadError(410, "This upload has expired; start it again.")
+    if upload.status != "uploading" or offset != upload.received:
+        raise UploadError(409, f"Upload-Offset must be {upload.received}, not {offset}.")
+    if not await _take_lease(upload, offset):
+        fresh = await get_upload(upload.uid)
+        if fresh is None:
+            raise UploadError(404, "No such upload.")
+        if fresh.received != offset:
+            raise UploadError(409, f"Upload-Offset must be {fresh.received}, not {offset}.")
+        raise UploadError(423, "Another request is appending to this upload; retry shortly.")
+    path = part_path(settings, upload.uid)
+    hasher = hashlib.new(checksum[0]) if checksum else None
+    written = 0
+    keep = checksum is None
+    try:
+        fh = await asyncio.to_thread(_open_at, path, offset)
+        try:
+            async for chunk in chunks:
+                if not chunk:
+                    continue
+                if offset + written + len(chunk) > upload.length:
+                    keep = False
+                    raise UploadError(413, f"The upload is {upload.length} bytes long; "
+                                      "this request sends more.")  # fmt: skip
+                await asyncio.to_thread(fh.write, chunk)
+                written += len(chunk)
+                if hasher is not None:
+                    hasher.update(chunk)
+        finally:
+            await asyncio.to_thread(fh.close)
+        if checksum is not None and hasher is not None and hasher.digest() != checksum[1]:
+            keep = False
+            raise UploadError(460, f"The {checksum[0]} checksum does not match the data sent.")
+        keep = True
+    finally:
+        if not keep:
+            written = 0
+            await asyncio.to_thread(_truncate, path, offset)
+        await _commit(upload, offset, written, media_settings(settings))
+    if upload.received == upload.length:
+        await finish(resources, upload)
+    return upload
+
+
+async def _commit(upload: Upload, offset: int, written: int, config: MediaSettings) -> None:
+    expires = new_expiry(config)
+    await Upload.update(
+        {Upload.received: offset + written, Upload.lease_until: 0, Upload.expires_at: expires}
+    ).where((Upload.id == upload.id) & (Upload.received == offset))
+    upload.received, upload.expires_at, upload.lease_until = offset + written, expires, 0
+
+
+def upload_metadata(upload: Upload) -> dict[str, str]:
+    """The checked metadata of an upload (stored as JSON)."""
+    value = upload.metadata
+    if isinstance(value, str):
+        value = json.loads(value or "{}")
+    return {str(k): str(v) for k, v in dict(value).items()}
+
+
+async def finish(resources: Any, upload: Upload) -> Upload:
+    """Turn a complete upload into a video (queued for processing); drop the partial file."""
+    settings = resources.settings
+    meta = upload_metadata(upload)
+    part = part_path(settings, upload.uid)
+    suffix = Path(meta.get("filename", "")).suffix.lower()
+    named = part.with_name(f"{upload.uid}{suffix if suffix[1:].isalnum() else '.bin'}")
+    await asyncio.to_thread(part.replace, named)
+    try:
+        video = await ingest_file(
+            resources,
+            upload.owner,
+            named,
+            meta.get("caption", ""),
+            meta.get("visibility", "public"),
+        )
+    except ValueError as exc:
+        upload.status, upload.failure_reason = "failed", str(exc)
+    except BaseException:
+        # Storage failed or the process is stopping: keep the bytes for finish_stalled.
+        await asyncio.to_thread(named.replace, part)
+        raise
+    else:
+        upload.status, upload.video = "complete", video.id
+    await asyncio.to_thread(named.unlink, missing_ok=True)
+    await upload.save([Upload.status, Upload.failure_reason, Upload.video])
+    return upload
+
+
+async def terminate(settings: Any, upload: Upload) -> None:
+    """Delete an upload: its row and its partial data."""
+    await Upload.delete().where(Upload.id == upload.id)
+    await asyncio.to_thread(part_path(settings, upload.uid).unlink, missing_ok=True)
+
+
+async def delete_expired(settings: Any) -> int:
+    """Delete every unfinished upload past its expiry; return how many."""
+    expired = await Upload.objects().where(
+        (Upload.status == "uploading") & (Upload.expires_at <= _now())
+    )
+    for upload in expired:
+        await terminate(settings, upload)
+    return len(expired)
+
+
+async def finish_stalled(resources: Any) -> int:
+    """Finish uploads whose last byte arrived but whose hand-over to storage failed.
+
+    Returns:
+        How many were handed over now.
+    """
+    now = _now_ms()
+    stalled = await Upload.objects().where(
+        (Upload.status == "uploading")
+        & (Upload.received == Upload.length)
+        & (Upload.lease_until < now)
+    )
+    done = 0
+    for upload in stalled:
+        if part_path(resources.settings, upload.uid).exists() and await _take_lease(
+            upload, upload.length
+        ):
+            await finish(resources, upload)
+            done += 1
+    return done
