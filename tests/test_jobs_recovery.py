@@ -28,7 +28,7 @@ from nichevid.jobs import JobRegistry, LocalJobQueue
 from nichevid.jobs.base import now
 from nichevid.plugins import make_plugin_manager
 from nichevid.runtime import Resources, close_resources, open_resources
-from nichevid.testing.servers import free_port
+from nichevid.testing.servers import free_port, stop_process
 
 TESTS_DIR = Path(__file__).parent
 LEASE = 0.6
@@ -212,13 +212,7 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[bytes]]]:
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process)
 
 
 def kill(process: subprocess.Popen[bytes]) -> None:

@@ -170,3 +170,42 @@ def start_redis() -> Server:
     )
     _wait_port(port)
     return Server(f"redis://127.0.0.1:{port}/0", process, workdir)
+
+
+def instance_env(
+    services: dict[str, str], data_dir: Path, name: str, redis_db: int
+) -> dict[str, str]:
+    """Environment for a ``nichevid`` subprocess with a database of its own.
+
+    The current environment without any ``NICHEVID_*`` variable, plus the data dir; in the
+    production shape a new database ``nichevid_<name>`` on the session's PostgreSQL and
+    Redis database ``redis_db``, so the subprocess never shares rows with the tests.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env.update(
+        NICHEVID_DATA_DIR=str(data_dir),
+        NICHEVID_SECRET_KEY=f"{name}-test-secret-key",
+        NICHEVID_LOG_FORMAT="json",
+    )
+    if services["database"]:
+        base, _, _ = services["database"].rpartition("/")
+        database = f"nichevid_{name}_{os.getpid()}_{free_port()}"
+        subprocess.run(
+            [_pg_bin("psql"), f"{base}/postgres", "-c", f"CREATE DATABASE {database}"],
+            check=True,
+            capture_output=True,
+        )
+        env["NICHEVID_DATABASE_URL"] = f"{base}/{database}"
+        env["NICHEVID_REDIS_URL"] = services["redis"].rsplit("/", 1)[0] + f"/{redis_db}"
+    return env
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """Stop a process this run started: SIGTERM, then SIGKILL after ``timeout`` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -6,9 +6,7 @@ Screenshots go to ``test-artifacts/`` so a failed run can be looked at.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -20,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from nichevid.testing.servers import free_port
+from nichevid.testing.servers import free_port, instance_env, stop_process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -70,16 +68,6 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30) 
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="session")
 def live_server(
     nv_services: dict[str, str],
@@ -89,21 +77,7 @@ def live_server(
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
     data_dir = tmp_path_factory.mktemp("e2e-data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
-    env.update(
-        NICHEVID_DATA_DIR=str(data_dir),
-        NICHEVID_SECRET_KEY="e2e-secret-key",
-        NICHEVID_LOG_FORMAT="json",
-    )
-    if nv_services["database"]:
-        base, _, _ = nv_services["database"].rpartition("/")
-        subprocess.run(
-            ["psql", f"{base}/postgres", "-c", "CREATE DATABASE nichevid_e2e"],
-            check=True,
-            capture_output=True,
-        )
-        env["NICHEVID_DATABASE_URL"] = f"{base}/nichevid_e2e"
-        env["NICHEVID_REDIS_URL"] = nv_services["redis"].rsplit("/", 1)[0] + "/1"
+    env = instance_env(nv_services, data_dir, "e2e", redis_db=1)
     port = free_port()
     migrate = subprocess.run(
         [sys.executable, "-m", "nichevid.cli", "migrate"], env=env, capture_output=True, text=True
@@ -133,7 +107,7 @@ def live_server(
         yield LiveServer(url, env, data_dir)
     finally:
         for process in reversed(processes):
-            _stop(process)
+            stop_process(process)
         logs.close()
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(data_dir / "server.log", ARTIFACTS / "e2e-server.log")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +19,7 @@ import pytest
 from nichevid.media.tables import Upload, Video
 from nichevid.media.tus import services as tus_services
 from nichevid.media.tus.jobs import expire_uploads
-from nichevid.testing.servers import free_port
+from nichevid.testing.servers import free_port, instance_env, stop_process
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OCTETS = {**TUS, "Content-Type": "application/offset+octet-stream"}
@@ -364,13 +362,7 @@ class Served:
 
     def stop(self) -> None:
         for process in reversed(self.processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_process(process)
         self.processes = []
 
 
@@ -378,19 +370,7 @@ class Served:
 def served(nv_services: dict[str, str], tmp_path: Path) -> Iterator[Served]:
     data_dir = tmp_path / "served"
     data_dir.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
-    env.update(
-        NICHEVID_DATA_DIR=str(data_dir),
-        NICHEVID_SECRET_KEY="tus-test-secret-key",
-        NICHEVID_LOG_FORMAT="json",
-    )
-    if nv_services["database"]:
-        base, _, _ = nv_services["database"].rpartition("/")
-        name = f"nichevid_tus_{os.getpid()}_{free_port()}"
-        subprocess.run(["psql", f"{base}/postgres", "-c", f"CREATE DATABASE {name}"],
-                       check=True, capture_output=True)  # fmt: skip
-        env["NICHEVID_DATABASE_URL"] = f"{base}/{name}"
-        env["NICHEVID_REDIS_URL"] = nv_services["redis"].rsplit("/", 1)[0] + "/2"
+    env = instance_env(nv_services, data_dir, "tus", redis_db=2)
     server = Served(env, data_dir, free_port())
     server.cli("migrate")
     server.start()
