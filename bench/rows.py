@@ -185,6 +185,42 @@ def rendition_rows(ctx: Context, start: int, stop: int) -> Iterator[dict[str, An
         }
 
 
+FEEDS = ("foryou", "foryou", "foryou", "following", "hashtag", "profile")
+
+
+def event_rows(ctx: Context, start: int, stop: int) -> Iterator[dict[str, Any]]:
+    """Watch events over the last 30 days: popular videos get most views (a long tail),
+    about a third are skips, a quarter complete the video (some with replays), and one
+    in ten comes from an anonymous viewer."""
+    rng = ctx.rng("events", start)
+    anchor = ctx.plan.anchor
+    users, videos = ctx.plan.users, ctx.plan.videos
+    if not users or not videos:
+        raise GenerateError("watch events need users and videos: pass --users and --videos")
+    for i in range(start, stop):
+        anonymous = rng.random() < 0.1
+        kind = rng.random()
+        if kind < 0.33:
+            watched, completed, replays, skipped = rng.randint(200, 2_000), False, 0, True
+        elif kind < 0.75:
+            watched, completed, replays, skipped = rng.randint(2_000, 30_000), False, 0, False
+        else:
+            replays = rng.choice((0, 0, 0, 1, 2))
+            watched, completed, skipped = rng.randint(5_000, 60_000) * (1 + replays), True, False
+        yield {
+            "id": i,
+            "viewer": None if anonymous else rng.randint(1, users),
+            "session_id": f"anon{rng.getrandbits(64):016x}" if anonymous else "",
+            "video": _zipf_index(rng, videos) + 1,
+            "watched_ms": watched,
+            "completed": completed,
+            "replays": replays,
+            "skipped": skipped,
+            "feed": rng.choice(FEEDS),
+            "created_at": anchor - timedelta(seconds=rng.randrange(30 * 86400)),
+        }
+
+
 STEPS: tuple[Step, ...] = (
     Step("users", "User", lambda p: p.users, user_rows),
     Step("videos", "Video", lambda p: p.videos, video_rows, "no Video table (media package)"),
@@ -195,6 +231,5 @@ STEPS: tuple[Step, ...] = (
         rendition_rows,
         "no Rendition table (media package)",
     ),
-    # Watch events are added here with a row function once their table exists.
-    Step("events", "WatchEvent", lambda p: p.events, None, "no WatchEvent table yet"),
+    Step("events", "WatchEvent", lambda p: p.events, event_rows, "no WatchEvent table (feed)"),
 )

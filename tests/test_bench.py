@@ -68,16 +68,25 @@ def test_generator_fills_an_sqlite_database(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     counts = _counts(tmp_path)
     assert counts["nv_user"] == 5
-    if "nv_video" in counts:
-        assert counts["nv_video"] == 10
-        assert counts["nv_rendition"] == 20
-    else:
-        assert "skipped 10 videos" in done.stdout
-    if "nv_watch_event" not in counts:
-        assert "skipped 7 events" in done.stdout
+    assert counts["nv_video"] == 10
+    assert counts["nv_rendition"] == 20
+    assert counts["nv_watch_event"] == 7
     with sqlite3.connect(tmp_path / "data" / "nichevid.sqlite3") as conn:
         roles = dict(conn.execute("SELECT role, COUNT(*) FROM nv_user GROUP BY role").fetchall())
+        orphans = conn.execute(
+            "SELECT COUNT(*) FROM nv_watch_event e LEFT JOIN nv_video v ON v.id = e.video "
+            "LEFT JOIN nv_user u ON u.id = e.viewer "
+            "WHERE v.id IS NULL OR (e.viewer IS NOT NULL AND u.id IS NULL) "
+            "OR (e.viewer IS NULL AND e.session_id = '') OR e.watched_ms <= 0"
+        ).fetchone()[0]
     assert roles == {"creator": 1, "member": 4}
+    assert orphans == 0
+
+
+def test_events_without_videos_are_refused_with_a_reason(tmp_path: Path) -> None:
+    done = _generate(tmp_path, "--users", "5", "--videos", "0", "--events", "3")
+    assert done.returncode != 0
+    assert "watch events need users and videos" in done.stdout + done.stderr
 
 
 def test_generator_is_seeded_and_refuses_a_filled_database(tmp_path: Path) -> None:

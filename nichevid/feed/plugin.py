@@ -1,4 +1,4 @@
-"""The feed as a plugin of the core: its pages and the ``demo`` command."""
+"""The feed as a plugin of the core: its tables, pages and the ``demo`` command."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from typing import Any
 
 from nichevid.plugins import hookimpl
 from nichevid.settings import Settings
+
+
+@hookimpl
+def register_piccolo_apps() -> list[str]:
+    return ["nichevid.feed.piccolo_app"]
 
 
 @hookimpl
