@@ -294,6 +294,16 @@ def _check_url(value: str, schemes: tuple[str, ...], what: str) -> None:
         ) from None
 
 
+def _check_not_negative(section: str, values: msgspec.Struct) -> None:
+    """Sizes, limits, timeouts and durations are never negative (0 means off or none)."""
+    for name in values.__struct_fields__:
+        value = getattr(values, name)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            raise ConfigError(
+                f"{section}.{name} is {value}: it cannot be negative (0 turns a limit off)"
+            )
+
+
 def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
     """Check values that types alone cannot.
 
@@ -318,6 +328,8 @@ def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
         raise ConfigError(f"server.port {settings.server.port} is out of range: use 1..65535")
     if settings.server.workers < 1:
         raise ConfigError("server.workers must be at least 1")
+    for section in ("server", "accounts", "jobs", "media"):
+        _check_not_negative(section, getattr(settings, section))
     if settings.log_level.upper() not in LOG_LEVELS:
         raise ConfigError(
             f"log_level {settings.log_level!r} is not a level: use one of {', '.join(LOG_LEVELS)}"

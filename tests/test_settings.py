@@ -478,3 +478,20 @@ def test_operator_guide_defaults_match_the_code() -> None:
         if value != node:
             wrong.append(f"{path}: docs say {shown}, code says {json.dumps(node)}")
     assert not wrong, "; ".join(wrong)
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [("server", "page_cache_seconds"), ("media", "max_bytes"), ("media", "upload_expiry_hours")],
+)
+def test_negative_limits_stop_start_up_with_one_line(
+    tmp_path: Path, section: str, key: str
+) -> None:
+    from nichevid.settings import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ={}, overrides={"data_dir": str(tmp_path), section: {key: -1}})
+    message = str(caught.value)
+    assert f"{section}.{key} is -1" in message
+    assert "cannot be negative" in message
+    assert "\n" not in message
