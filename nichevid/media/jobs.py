@@ -68,7 +68,7 @@ async def process_video(ctx: dict[str, Any], video_id: int) -> str:
     except MediaError as exc:
         if isinstance(exc, ToolError) and ctx.get("job_try", 1) < MAX_TRIES:
             raise _Retry(str(exc)) from exc
-        await _fail(resources.storage, video, str(exc))
+        await _fail(resources.storage, video, str(exc), retryable=isinstance(exc, ToolError))
         return "failed"
     except Exception as exc:
         if ctx.get("job_try", 1) < MAX_TRIES:
@@ -143,10 +143,14 @@ async def _remove_others(storage: Storage, slug: str, keep: set[str]) -> None:
             await storage.delete(obj.key)
 
 
-async def _fail(storage: Storage, video: Video, reason: str) -> None:
-    """Mark the video failed with ``reason`` and remove every file of it."""
+async def _fail(storage: Storage, video: Video, reason: str, *, retryable: bool = True) -> None:
+    """Mark the video failed with ``reason`` and remove its files.
+
+    A file refused for what it is loses its original too; after any other failure the
+    original stays so the owner can retry (deleting the video removes it).
+    """
     log.warning("video %s failed: %s", video.slug, reason)
-    await _remove_others(storage, video.slug, keep=set())
+    await _remove_others(storage, video.slug, keep={video.source_key} if retryable else set())
     async with Video._meta.db.transaction():
         await Rendition.delete().where(Rendition.video == video.id)
         await Video.update(

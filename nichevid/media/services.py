@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from nichevid.accounts.tables import User
 from nichevid.core.secrets import instance_secret
 from nichevid.default_storage import LocalStorage
 from nichevid.media import keys
@@ -24,7 +25,9 @@ from nichevid.storage import CHUNK_SIZE
 PROCESS_JOB = "media.process"
 CAPTION_MAX = 2200
 HASHTAGS_MAX = 30
+MENTIONS_MAX = 20
 _HASHTAG = re.compile(r"(?<![\w#])#(\w{1,64})")
+_MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_]{3,32})(?!\w)")
 
 
 def process_job_id(video_id: int) -> str:
@@ -37,6 +40,37 @@ def parse_hashtags(caption: str, extra: list[str] | None = None) -> list[str]:
     found = [tag.lower() for tag in _HASHTAG.findall(caption)]
     found += [tag.lower().lstrip("#") for tag in extra or [] if tag.strip("#")]
     return list(dict.fromkeys(found))[:HASHTAGS_MAX]
+
+
+def parse_mentions(caption: str) -> list[str]:
+    """Usernames a caption mentions (``@name``), lower-cased, first use first."""
+    found = [name.lower() for name in _MENTION.findall(caption)]
+    return list(dict.fromkeys(found))[:MENTIONS_MAX]
+
+
+async def known_mentions(caption: str) -> list[str]:
+    """The mentions of ``caption`` that name an existing user, in caption order."""
+    names = parse_mentions(caption)
+    if not names:
+        return []
+    rows = await User.select(User.username).where(User.username.is_in(names))
+    existing = {row["username"] for row in rows}
+    return [name for name in names if name in existing]
+
+
+def check_caption(caption: str) -> str:
+    """The caption stripped; raise :class:`ValueError` when too long."""
+    caption = caption.strip()
+    if len(caption) > CAPTION_MAX:
+        raise ValueError(f"Captions are at most {CAPTION_MAX} characters; shorten it.")
+    return caption
+
+
+def check_visibility(visibility: str) -> str:
+    """``visibility`` if known; raise :class:`ValueError` naming the choices otherwise."""
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"Visibility must be one of: {', '.join(VISIBILITIES)}.")
+    return visibility
 
 
 async def file_chunks(path: Path) -> AsyncIterator[bytes]:
@@ -83,16 +117,14 @@ async def ingest_file(
     Raises:
         ValueError: For an unknown visibility or an over-long caption.
     """
-    if visibility not in VISIBILITIES:
-        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
-    caption = caption.strip()
-    if len(caption) > CAPTION_MAX:
-        raise ValueError(f"captions are at most {CAPTION_MAX} characters")
+    check_visibility(visibility)
+    caption = check_caption(caption)
     video = Video(
         slug=await _new_slug(),
         owner=_owner_id(owner),
         caption=caption,
         hashtags=parse_hashtags(caption, hashtags),
+        mentions=await known_mentions(caption),
         visibility=visibility,
         status="uploading",
     )
@@ -117,6 +149,48 @@ async def enqueue_processing(resources: Any, video_id: int) -> bool:
             PROCESS_JOB, job_id=process_job_id(video_id), video_id=video_id
         )
     )
+
+
+async def update_video(
+    video: Video, *, caption: str | None = None, visibility: str | None = None
+) -> Video:
+    """Change a video's caption (hashtags and mentions follow it) and/or visibility.
+
+    Raises:
+        ValueError: For an unknown visibility or an over-long caption; nothing is changed.
+    """
+    values: dict[Any, Any] = {}
+    if visibility is not None:
+        values[Video.visibility] = check_visibility(visibility)
+    if caption is not None:
+        caption = check_caption(caption)
+        values[Video.caption] = caption
+        values[Video.hashtags] = parse_hashtags(caption)
+        values[Video.mentions] = await known_mentions(caption)
+    if values:
+        await Video.update(values).where(Video.id == video.id)
+    updated = await get_video(video_id=video.id)
+    if updated is None:
+        raise LookupError("the video was deleted meanwhile")
+    return updated
+
+
+async def retry_video(resources: Any, video: Video) -> bool:
+    """Process a ``failed`` video again from its kept original.
+
+    Returns:
+        Whether processing was queued (``False`` unless the video failed and its
+        original is still stored).
+    """
+    if video.status != "failed" or not video.source_key:
+        return False
+    if not await resources.storage.exists(video.source_key):
+        return False
+    await Video.update({Video.status: "processing", Video.failure_reason: ""}).where(
+        (Video.id == video.id) & (Video.status == "failed")
+    )
+    await enqueue_processing(resources, video.id)
+    return True
 
 
 async def get_video(*, slug: str | None = None, video_id: int | None = None) -> Video | None:

@@ -32,6 +32,8 @@ class Video(Table, tablename="nv_video"):
     owner = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
     caption = Text(default="")
     hashtags = JSON(default="[]")
+    # Usernames the caption mentions (``@name``) that belonged to a user when saved.
+    mentions = JSON(default="[]")
     status = Varchar(length=16, default="uploading", index=True)
     failure_reason = Text(default="")
     visibility = Varchar(length=16, default="public", index=True)
@@ -41,6 +43,11 @@ class Video(Table, tablename="nv_video"):
     size_bytes = BigInt(default=0)
     source_key = Varchar(length=255, default="")
     poster_key = Varchar(length=255, default="")
+    # Labels of the renditions planned for this video, e.g. ``["360p", "720p"]``.
+    ladder = JSON(default="[]")
+    # Stored images besides the poster: sized posters and the scrubbing strip
+    # (see :mod:`nichevid.media.images`).
+    images = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow())
     published_at = Timestamptz(null=True, default=None)
 

@@ -19,9 +19,9 @@ from typing import Any, BinaryIO
 
 from piccolo.query.functions.aggregate import Sum
 
-from nichevid.media.services import CAPTION_MAX, ingest_file
+from nichevid.media.services import check_caption, check_visibility, ingest_file
 from nichevid.media.settings import MediaSettings, media_settings
-from nichevid.media.tables import VISIBILITIES, Upload, Video
+from nichevid.media.tables import Upload, Video
 
 LEASE_SECONDS = 60.0
 FILENAME_MAX = 255
@@ -77,12 +77,11 @@ def clean_metadata(metadata: dict[str, str]) -> dict[str, str]:
     Raises:
         UploadError: 400 for an unknown visibility or an over-long caption or filename.
     """
-    visibility = metadata.get("visibility", "public") or "public"
-    if visibility not in VISIBILITIES:
-        raise UploadError(400, f"visibility must be one of {', '.join(VISIBILITIES)}")
-    caption = metadata.get("caption", "").strip()
-    if len(caption) > CAPTION_MAX:
-        raise UploadError(400, f"captions are at most {CAPTION_MAX} characters")
+    try:
+        visibility = check_visibility(metadata.get("visibility", "public") or "public")
+        caption = check_caption(metadata.get("caption", ""))
+    except ValueError as exc:
+        raise UploadError(400, str(exc)) from exc
     filename = Path(metadata.get("filename", "").replace("\\", "/")).name
     if len(filename) > FILENAME_MAX:
         raise UploadError(400, f"file names are at most {FILENAME_MAX} characters")
