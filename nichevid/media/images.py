@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageStat
 
+from nichevid.media import keys
 from nichevid.media.settings import MediaSettings
 from nichevid.media.tools import MediaError, ToolError, ffmpeg_exe, input_args, run_tool
+from nichevid.storage import Storage
 
 # Mean luma under this (0..255) counts as a black frame (fades, intros).
 BLACK_LEVEL = 18.0
@@ -72,8 +76,8 @@ def is_black(image: Image.Image) -> bool:
     return float(ImageStat.Stat(small).mean[0]) < BLACK_LEVEL
 
 
-async def make_poster(path: Path, duration_ms: int, settings: MediaSettings) -> Poster:
-    """Pick the first non-black frame among a few candidates and encode it.
+async def pick_frame(path: Path, duration_ms: int, settings: MediaSettings) -> Image.Image:
+    """The first non-black frame among a few candidates (else the first decoded one).
 
     Raises:
         MediaError: When no frame can be decoded at all.
@@ -91,7 +95,40 @@ async def make_poster(path: Path, duration_ms: int, settings: MediaSettings) -> 
             break
     if chosen is None:
         raise MediaError("no picture could be decoded from this video")
-    return encode_poster(chosen, settings.poster_quality)
+    return chosen
+
+
+def _scaled(image: Image.Image, width: int) -> Image.Image:
+    if image.width <= width:
+        return image
+    height = max(2, round(image.height * width / image.width))
+    return image.resize((width, height), Image.Resampling.LANCZOS)
+
+
+async def store_posters(
+    storage: Storage, slug: str, image: Image.Image, settings: MediaSettings
+) -> dict[str, dict[str, Any]]:
+    """Store ``image`` as the video's poster, full size and for cards and grids.
+
+    Returns:
+        ``{"poster": {...}, "card": {...}, "grid": {...}}``, each with the ``jpg`` and
+        ``webp`` storage keys and the ``width`` and ``height`` of that size; this is
+        what :attr:`nichevid.media.tables.Video.images` keeps.
+    """
+    sizes = {
+        "poster": image,
+        "card": _scaled(image, settings.poster_card_width),
+        "grid": _scaled(image, settings.poster_grid_width),
+    }
+    stored: dict[str, dict[str, Any]] = {}
+    for name, picture in sizes.items():
+        encoded = await asyncio.to_thread(encode_poster, picture, settings.poster_quality)
+        suffix = "" if name == "poster" else name
+        jpg, webp = keys.poster_key(slug, "jpg", suffix), keys.poster_key(slug, "webp", suffix)
+        await storage.put_bytes(jpg, encoded.jpeg)
+        await storage.put_bytes(webp, encoded.webp)
+        stored[name] = {"jpg": jpg, "webp": webp, "width": picture.width, "height": picture.height}
+    return stored
 
 
 def encode_poster(image: Image.Image, quality: int) -> Poster:

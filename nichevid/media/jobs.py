@@ -21,7 +21,7 @@ from typing import Any
 from nichevid.default_storage import LocalStorage
 from nichevid.jobs import Job
 from nichevid.media import keys
-from nichevid.media.images import make_poster
+from nichevid.media.images import pick_frame, store_posters
 from nichevid.media.probe import probe
 from nichevid.media.services import PROCESS_JOB, file_chunks
 from nichevid.media.settings import media_settings
@@ -90,20 +90,19 @@ async def _process(resources: Any, video: Video) -> None:
         plan = plan_for(found, settings)
         output = workdir / "rendition.mp4"
         await make_rendition(source, output, plan, settings)
-        poster = await make_poster(output, found.duration_ms, settings)
+        frame = await pick_frame(output, found.duration_ms, settings)
         rendition_key = keys.rendition_key(video.slug, plan.label)
         size = await storage.put(rendition_key, file_chunks(output))
-        jpeg_key = keys.poster_key(video.slug, "jpg")
-        await storage.put_bytes(jpeg_key, poster.jpeg)
-        await storage.put_bytes(keys.webp_of(jpeg_key), poster.webp)
-    written = {video.source_key, rendition_key, jpeg_key, keys.webp_of(jpeg_key)}
-    stored = await _store_rows(video, plan, found.duration_ms, rendition_key, size, jpeg_key)
+        images = await store_posters(storage, video.slug, frame, settings)
+    written = {video.source_key, rendition_key}
+    written |= {size_keys[ext] for size_keys in images.values() for ext in ("jpg", "webp")}
+    stored = await _store_rows(video, plan, found.duration_ms, rendition_key, size, images)
     await _remove_others(storage, video.slug, keep=written if stored else set())
     log.info("video %s ready (%s, %dx%d)", video.slug, plan.method, plan.width, plan.height)
 
 
 async def _store_rows(
-    video: Video, plan: Plan, duration_ms: int, key: str, size: int, poster: str
+    video: Video, plan: Plan, duration_ms: int, key: str, size: int, images: dict[str, Any]
 ) -> bool:
     """Replace the renditions and mark the video ready; ``False`` if it was deleted meanwhile."""
     bitrate = int(size * 8 * 1000 / duration_ms) if duration_ms else 0
@@ -129,7 +128,8 @@ async def _store_rows(
             Video.duration_ms: duration_ms,
             Video.width: plan.width,
             Video.height: plan.height,
-            Video.poster_key: poster,
+            Video.poster_key: images["poster"]["jpg"],
+            Video.images: images,
         }
         if video.published_at is None:
             values[Video.published_at] = datetime.now(UTC)

@@ -23,9 +23,9 @@ def rendition_key(slug: str, label: str, ext: str = "mp4") -> str:
     return f"{video_prefix(slug)}{label}.{ext}"
 
 
-def poster_key(slug: str, ext: str = "jpg") -> str:
-    """The poster image (``jpg`` or ``webp``)."""
-    return f"{video_prefix(slug)}poster.{ext}"
+def poster_key(slug: str, ext: str = "jpg", size: str = "") -> str:
+    """A poster image (``jpg`` or ``webp``): full size, or ``size`` ``card`` or ``grid``."""
+    return f"{video_prefix(slug)}poster{'-' + size if size else ''}.{ext}"
 
 
 def webp_of(jpeg_key: str) -> str:

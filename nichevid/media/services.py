@@ -7,6 +7,7 @@ rows or plain data back.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import secrets
 from collections.abc import AsyncIterator
@@ -19,7 +20,7 @@ from nichevid.default_storage import LocalStorage
 from nichevid.media import keys
 from nichevid.media.settings import media_settings
 from nichevid.media.signing import signed_query
-from nichevid.media.tables import VISIBILITIES, Video
+from nichevid.media.tables import VISIBILITIES, Rendition, Video
 from nichevid.storage import CHUNK_SIZE
 
 PROCESS_JOB = "media.process"
@@ -191,6 +192,29 @@ async def retry_video(resources: Any, video: Video) -> bool:
     )
     await enqueue_processing(resources, video.id)
     return True
+
+
+def images_of(video: Video) -> dict[str, Any]:
+    """The video's stored images (see :func:`nichevid.media.images.store_posters`)."""
+    value = video.images
+    if isinstance(value, str):  # Piccolo hands JSON columns back as text
+        value = json.loads(value or "{}")
+    return dict(value or {})
+
+
+def ladder_of(video: Video) -> list[str]:
+    """Labels of the renditions planned for the video, smallest first."""
+    value = video.ladder
+    if isinstance(value, str):
+        value = json.loads(value or "[]")
+    return [str(label) for label in value or []]
+
+
+async def renditions_of(video: Video | int) -> list[Rendition]:
+    """The video's renditions made so far, smallest first (MP4 files, then HLS)."""
+    video_id = video if isinstance(video, int) else video.id
+    rows = await Rendition.objects().where(Rendition.video == video_id)
+    return sorted(rows, key=lambda row: (row.kind != "mp4", min(row.width, row.height)))
 
 
 async def get_video(*, slug: str | None = None, video_id: int | None = None) -> Video | None:

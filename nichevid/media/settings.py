@@ -22,6 +22,21 @@ ALLOWED_FORMATS = (
 )
 
 
+class Rung(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One rendition of the ladder: its short edge and its video bitrate cap."""
+
+    short_edge: int
+    maxrate_kbps: int
+
+
+DEFAULT_LADDER = (
+    Rung(short_edge=360, maxrate_kbps=800),
+    Rung(short_edge=540, maxrate_kbps=1500),
+    Rung(short_edge=720, maxrate_kbps=2500),
+    Rung(short_edge=1080, maxrate_kbps=4500),
+)
+
+
 class MediaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """How videos are probed, encoded and served."""
 
@@ -30,12 +45,23 @@ class MediaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ffprobe_path: str = ""
     probe_timeout: float = 30.0
     transcode_timeout: float = 900.0
-    # Output of the first rendition: short edge at most this many pixels, never upscaled.
-    max_short_edge: int = 720
+    # The renditions made of every video, by short edge; rungs above the source are skipped.
+    ladder: list[Rung] = msgspec.field(default_factory=lambda: list(DEFAULT_LADDER))
     crf: int = 23
     preset: str = "veryfast"
-    maxrate_kbps: int = 2500
     audio_kbps: int = 128
+    # HLS (fMP4 segments) of the ladder, besides the MP4 files.
+    hls: bool = False
+    hls_segment_seconds: float = 4.0
+    # Frames of the scrubbing preview strip (0: none) and their height in pixels.
+    preview_frames: int = 12
+    preview_height: int = 160
+    # Widths of the smaller posters for feed cards and profile grids.
+    poster_card_width: int = 540
+    poster_grid_width: int = 240
+    # Custom covers: largest upload and picture area accepted.
+    cover_max_bytes: int = 10 * 1024**2
+    cover_max_pixels: int = 50_000_000
     # Where in the video the poster frame is taken (seconds; shorter videos use their middle).
     poster_at: float = 1.0
     poster_quality: int = 82

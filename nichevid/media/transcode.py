@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nichevid.media.probe import Probe
-from nichevid.media.settings import MediaSettings
+from nichevid.media.settings import MediaSettings, Rung
 from nichevid.media.tools import ffmpeg_exe, input_args, run_tool
 
 MP4_FORMATS = {"mov", "mp4"}
@@ -33,6 +33,10 @@ class Plan:
         return f"{min(self.width, self.height)}p"
 
 
+def _top(settings: MediaSettings) -> Rung:
+    return max(settings.ladder, key=lambda rung: rung.short_edge)
+
+
 def target_size(width: int, height: int, max_short_edge: int) -> tuple[int, int]:
     """Scale ``width x height`` so its short edge is at most ``max_short_edge``; even sides."""
     short = min(width, height)
@@ -51,8 +55,8 @@ def is_web_compatible(found: Probe, settings: MediaSettings) -> bool:
         and found.rotation == 0
         and width % 2 == 0
         and height % 2 == 0
-        and min(width, height) <= settings.max_short_edge
-        and (not found.bitrate or found.bitrate <= settings.maxrate_kbps * 1000 * 1.5)
+        and min(width, height) <= _top(settings).short_edge
+        and (not found.bitrate or found.bitrate <= _top(settings).maxrate_kbps * 1000 * 1.5)
     )
 
 
@@ -60,7 +64,7 @@ def plan_for(found: Probe, settings: MediaSettings) -> Plan:
     """Decide how to make the first rendition of ``found``."""
     if is_web_compatible(found, settings):
         return Plan("remux", found.width, found.height)
-    width, height = target_size(*found.display_size, settings.max_short_edge)
+    width, height = target_size(*found.display_size, _top(settings).short_edge)
     return Plan("transcode", width, height)
 
 
@@ -86,7 +90,7 @@ def command(src: Path, dst: Path, plan: Plan, settings: MediaSettings) -> list[s
     if plan.method == "remux":
         args += ["-c", "copy"]
     else:
-        maxrate = settings.maxrate_kbps
+        maxrate = _top(settings).maxrate_kbps
         args += [
             "-vf",
             f"scale={plan.width}:{plan.height}:flags=lanczos,setsar=1,format=yuv420p",

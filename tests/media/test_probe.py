@@ -58,7 +58,7 @@ def test_banner_parser_reads_rotation_and_pixel_format() -> None:
     assert found.rotation == 270
     assert found.display_size == (1080, 1920)
     plan = plan_for(found, MediaSettings())
-    assert (plan.method, plan.width, plan.height, plan.label) == ("transcode", 720, 1280, "720p")
+    assert (plan.method, plan.width, plan.height, plan.label) == ("transcode", 1080, 1920, "1080p")
 
 
 def test_target_size_never_upscales_and_keeps_sides_even() -> None:
