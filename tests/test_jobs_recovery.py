@@ -28,7 +28,7 @@ from nichevid.jobs import JobRegistry, LocalJobQueue
 from nichevid.jobs.base import now
 from nichevid.plugins import make_plugin_manager
 from nichevid.runtime import Resources, close_resources, open_resources
-from nichevid.testing.servers import free_port, stop_process
+from nichevid.testing.servers import free_port, shared_env, stop_process
 
 TESTS_DIR = Path(__file__).parent
 LEASE = 0.6
@@ -177,20 +177,13 @@ async def test_a_clean_shutdown_queues_running_jobs_again(resources: Resources, 
 
 
 def subprocess_env(settings: Any) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "NICHEVID_DATA_DIR": str(settings.data_dir),
-        "NICHEVID_DATABASE_URL": settings.database_url,
-        "NICHEVID_REDIS_URL": settings.redis.url,
-        "NICHEVID_SECRET_KEY": "test-secret-key-not-for-production",
-        "NICHEVID_LOAD_PLUGINS": "",
-        "NICHEVID_EXTRA_PLUGINS": "nv_test_jobs:plugin",
-        "NICHEVID_JOBS__LEASE": str(LEASE * 2),
-        "NICHEVID_JOBS__POLL_INTERVAL": "0.1",
-        "NICHEVID_JOBS__QUEUE_NAME": settings.jobs.queue_name,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS_DIR), os.environ.get("PYTHONPATH")])),
-    }
-    env.pop("NICHEVID_CONFIG", None)
+    env = shared_env(
+        settings,
+        EXTRA_PLUGINS="nv_test_jobs:plugin",
+        JOBS__LEASE=str(LEASE * 2),
+        JOBS__POLL_INTERVAL="0.1",
+    )
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS_DIR), env.get("PYTHONPATH")]))
     return env
 
 

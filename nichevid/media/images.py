@@ -39,35 +39,31 @@ def candidate_times(duration_ms: int, preferred: float) -> list[float]:
     return list(dict.fromkeys(round(t, 3) for t in times))
 
 
-async def grab_frame(path: Path, at: float, settings: MediaSettings) -> Image.Image:
-    """Decode the frame at ``at`` seconds as a Pillow image."""
+async def _png(args: list[str], settings: MediaSettings, what: str) -> Image.Image:
+    """Run ffmpeg writing one PNG to stdout and decode it."""
     result = await run_tool(
-        [
-            ffmpeg_exe(settings),
-            "-nostdin",
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-ss",
-            f"{at:.3f}",
-            *input_args(path, settings),
-            "-frames:v",
-            "1",
-            "-an",
-            "-f",
-            "image2pipe",
-            "-c:v",
-            "png",
-            "pipe:1",
-        ],
+        [ffmpeg_exe(settings), "-nostdin", "-hide_banner", "-loglevel", "error", *args,
+         "-frames:v", "1", "-an", "-f", "image2pipe", "-c:v", "png", "pipe:1"],
         limit=settings.probe_timeout,
-        what="taking a poster frame",
-    )
+        what=what,
+    )  # fmt: skip
     if not result.stdout:
-        raise ToolError(f"no frame at {at:.1f} s")
+        raise ToolError(f"{what}: no picture")
     image = Image.open(io.BytesIO(result.stdout))
     image.load()
     return image.convert("RGB")
+
+
+async def grab_frame(
+    path: Path, at: float, settings: MediaSettings, filters: list[str] | None = None
+) -> Image.Image:
+    """Decode the frame at ``at`` seconds, through ``filters`` (scaling, tone mapping)."""
+    chain = ["-vf", ",".join(filters)] if filters else []
+    return await _png(
+        ["-ss", f"{at:.3f}", *input_args(path, settings), *chain],
+        settings,
+        f"taking a frame at {at:.1f} s",
+    )
 
 
 def is_black(image: Image.Image) -> bool:
@@ -76,7 +72,9 @@ def is_black(image: Image.Image) -> bool:
     return float(ImageStat.Stat(small).mean[0]) < BLACK_LEVEL
 
 
-async def pick_frame(path: Path, duration_ms: int, settings: MediaSettings) -> Image.Image:
+async def pick_frame(
+    path: Path, duration_ms: int, settings: MediaSettings, filters: list[str] | None = None
+) -> Image.Image:
     """The first non-black frame among a few candidates (else the first decoded one).
 
     Raises:
@@ -85,7 +83,7 @@ async def pick_frame(path: Path, duration_ms: int, settings: MediaSettings) -> I
     chosen: Image.Image | None = None
     for at in candidate_times(duration_ms, settings.poster_at):
         try:
-            frame = await grab_frame(path, at, settings)
+            frame = await grab_frame(path, at, settings, filters)
         except ToolError:
             continue
         if chosen is None:
@@ -129,6 +127,42 @@ async def store_posters(
         await storage.put_bytes(webp, encoded.webp)
         stored[name] = {"jpg": jpg, "webp": webp, "width": picture.width, "height": picture.height}
     return stored
+
+
+async def make_strip(path: Path, duration_ms: int, settings: MediaSettings) -> Image.Image:
+    """``media.preview_frames`` frames spread over the video, side by side, for scrubbing.
+
+    Read in one pass from a small rendition, which is quick to decode.
+    """
+    frames, seconds = settings.preview_frames, max(duration_ms / 1000, 0.001)
+    chain = (
+        f"fps=fps={frames}/{seconds:.3f}:round=down,"
+        f"scale=-2:{settings.preview_height}:flags=bicubic,tile={frames}x1"
+    )
+    return await _png(
+        [*input_args(path, settings), "-vf", chain], settings, "making the preview strip"
+    )
+
+
+async def store_strip(
+    storage: Storage, slug: str, strip: Image.Image, settings: MediaSettings, duration_ms: int
+) -> dict[str, Any]:
+    """Store the preview strip as JPEG and WebP; return what ``Video.images["strip"]`` keeps:
+    the keys, the number of ``frames``, the size of one frame, and ``interval_ms``
+    between frames."""
+    encoded = await asyncio.to_thread(encode_poster, strip, settings.poster_quality)
+    jpg, webp = keys.strip_key(slug, "jpg"), keys.strip_key(slug, "webp")
+    await storage.put_bytes(jpg, encoded.jpeg)
+    await storage.put_bytes(webp, encoded.webp)
+    frames = settings.preview_frames
+    return {
+        "jpg": jpg,
+        "webp": webp,
+        "frames": frames,
+        "width": strip.width // frames,
+        "height": strip.height,
+        "interval_ms": duration_ms // frames,
+    }
 
 
 def encode_poster(image: Image.Image, quality: int) -> Poster:

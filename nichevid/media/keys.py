@@ -31,3 +31,13 @@ def poster_key(slug: str, ext: str = "jpg", size: str = "") -> str:
 def webp_of(jpeg_key: str) -> str:
     """The WebP twin of a JPEG poster key."""
     return jpeg_key.rsplit(".", 1)[0] + ".webp" if jpeg_key else ""
+
+
+def strip_key(slug: str, ext: str = "jpg") -> str:
+    """The scrubbing preview strip (``jpg`` or ``webp``)."""
+    return f"{video_prefix(slug)}strip.{ext}"
+
+
+def hls_prefix(slug: str) -> str:
+    """Where the HLS playlists and segments of a video live."""
+    return f"{video_prefix(slug)}hls/"

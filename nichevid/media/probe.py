@@ -23,6 +23,8 @@ from nichevid.media.tools import (
     run_tool,
 )
 
+HDR_TRANSFERS = frozenset({"smpte2084", "arib-std-b67"})
+
 
 @dataclass(frozen=True)
 class Probe:
@@ -37,6 +39,15 @@ class Probe:
     pix_fmt: str = ""
     rotation: int = 0
     audio_codec: str = ""
+    # Colour transfer and primaries as ffmpeg names them (``smpte2084`` is PQ HDR).
+    color_transfer: str = ""
+    color_primaries: str = ""
+    frame_rate: float = 0.0
+
+    @property
+    def is_hdr(self) -> bool:
+        """Whether the picture is HDR (PQ or HLG) and needs tone mapping for SDR screens."""
+        return self.color_transfer in HDR_TRANSFERS
 
     @property
     def formats(self) -> set[str]:
@@ -146,7 +157,17 @@ def parse_ffprobe_json(raw: bytes) -> Probe:
         pix_fmt=str(video.get("pix_fmt", "")),
         rotation=_rotation(video),
         audio_codec=str(audio.get("codec_name", "")),
+        color_transfer=str(video.get("color_transfer", "")),
+        color_primaries=str(video.get("color_primaries", "")),
+        frame_rate=_rate(video.get("avg_frame_rate")) or _rate(video.get("r_frame_rate")),
     )
+
+
+def _rate(value: Any) -> float:
+    """``30000/1001`` as a number of frames per second (0 when unknown)."""
+    num, _, den = str(value or "").partition("/")
+    rate = _float(num) / (_float(den) or 1.0) if den else _float(num)
+    return round(rate, 3) if 0 < rate < 10_000 else 0.0
 
 
 def _is_cover(stream: dict[str, Any]) -> bool:
@@ -175,6 +196,10 @@ _AUDIO = re.compile(r"Stream #0:\d+.*?: Audio: (?P<codec>\w+)")
 _SIZE = re.compile(r"\b(?P<w>\d{2,5})x(?P<h>\d{2,5})\b")
 _PIX_FMT = re.compile(r"[ ,](?P<pix>(?:yuvj?|nv|gray|rgba?|bgra?|p0)[a-z0-9]*)(?:\(|,|\s|$)")
 _ROTATION = re.compile(r"rotation of (?P<deg>-?[\d.]+) degrees")
+# E.g. ``yuv420p10le(tv, bt2020nc/bt2020/smpte2084)``: space, primaries, transfer; one
+# name alone when all three are the same.
+_COLOUR = re.compile(r"\((?:tv|pc), (?P<space>[\w-]+)(?:/(?P<prim>[\w-]+)/(?P<trc>[\w-]+))?")
+_FPS = re.compile(r", (?P<fps>[\d.]+) fps")
 
 
 def parse_ffmpeg_banner(text: str) -> Probe:
@@ -187,6 +212,8 @@ def parse_ffmpeg_banner(text: str) -> Probe:
     size = _SIZE.search(video.group("rest")) if video else None
     pix = _PIX_FMT.search(video.group(0)) if video else None
     rotation = _ROTATION.search(text)
+    colour = _COLOUR.search(video.group(0)) if video else None
+    fps = _FPS.search(video.group(0)) if video else None
     seconds = 0.0
     if duration:
         seconds = int(duration["h"]) * 3600 + int(duration["m"]) * 60 + float(duration["s"])
@@ -200,4 +227,7 @@ def parse_ffmpeg_banner(text: str) -> Probe:
         pix_fmt=pix["pix"] if pix else "",
         rotation=round(float(rotation["deg"])) % 360 if rotation else 0,
         audio_codec=audio["codec"] if audio else "",
+        color_transfer=(colour["trc"] or colour["space"]) if colour else "",
+        color_primaries=(colour["prim"] or colour["space"]) if colour else "",
+        frame_rate=float(fps["fps"]) if fps else 0.0,
     )

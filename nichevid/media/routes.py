@@ -26,8 +26,9 @@ from litestar.status_codes import (
 )
 
 from nichevid.core.secrets import instance_secret
+from nichevid.media.hls import sign_playlist
 from nichevid.media.settings import media_settings
-from nichevid.media.signing import remaining
+from nichevid.media.signing import remaining, signed_query
 from nichevid.media.tables import Video
 from nichevid.storage import NotFound, Storage, StorageError, check_key
 
@@ -125,6 +126,24 @@ async def cache_control(request: Request[Any, Any, Any], key: str) -> str:
     return f"private, max-age={left}"
 
 
+async def _signed_playlist(
+    request: Request[Any, Any, Any], storage: Storage, key: str, headers: dict[str, str]
+) -> Response[Any]:
+    """An HLS playlist of a non-public video, each URI in it signed for the player.
+
+    Segments stay reachable for as long as the longest video plays, plus the usual
+    lifetime of a signed link.
+    """
+    settings = request.app.state.settings
+    config = media_settings(settings)
+    ttl = config.signed_url_ttl + int(config.max_duration)
+    secret = instance_secret(settings)
+    text = (await storage.read_bytes(key)).decode("utf-8")
+    body = sign_playlist(text, key, lambda target: signed_query(secret, target, ttl)).encode()
+    kept = {k: v for k, v in headers.items() if k in ("Cache-Control", "X-Content-Type-Options")}
+    return Response(body, headers=kept, media_type=_content_type(key))
+
+
 class MediaController(Controller):
     """Media files by storage key."""
 
@@ -169,9 +188,11 @@ class MediaController(Controller):
     @get("/{key:path}")
     async def serve(
         self, request: Request[Any, Any, Any], key: FromPath[str]
-    ) -> Stream | Response[None]:
+    ) -> Stream | Response[Any]:
         """Stream a stored file, or the requested byte range of it."""
         storage, key, headers, size, wanted = await self._prepare(request, key)
+        if key.endswith(".m3u8") and headers["Cache-Control"].startswith("private"):
+            return await _signed_playlist(request, storage, key, headers)
         if "X-Accel-Redirect" in headers:
             return Response(_NO_BODY, headers=headers, media_type=_content_type(key))
         start, end = wanted if wanted is not None else (0, size - 1)

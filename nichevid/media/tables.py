@@ -45,9 +45,10 @@ class Video(Table, tablename="nv_video"):
     poster_key = Varchar(length=255, default="")
     # Labels of the renditions planned for this video, e.g. ``["360p", "720p"]``.
     ladder = JSON(default="[]")
-    # Stored images besides the poster: sized posters and the scrubbing strip
-    # (see :mod:`nichevid.media.images`).
+    # Sized posters (see :func:`nichevid.media.images.store_posters`).
     images = JSON(default="{}")
+    # The scrubbing preview strip (see :func:`nichevid.media.images.store_strip`).
+    strip = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow())
     published_at = Timestamptz(null=True, default=None)
 

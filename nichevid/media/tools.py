@@ -10,14 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
+import ctypes.util
 import functools
 import os
 import re
 import shutil
+import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from nichevid.media.settings import MediaSettings
+
+PR_SET_PDEATHSIG = 1
 
 
 class MediaError(Exception):
@@ -83,6 +89,23 @@ def redact_paths(text: str) -> str:
     return _PATH.sub("<file>", text)
 
 
+def _libc() -> ctypes.CDLL | None:
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    except OSError:
+        return None
+
+
+_LIBC = _libc() if sys.platform == "linux" else None
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """The tool is killed when the process that started it dies, so a killed worker
+    leaves no ffmpeg behind writing files (Linux)."""
+    if _LIBC is not None:
+        _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _nice_prefix() -> list[str]:
     nice = shutil.which("nice")
     return [nice, "-n", "10"] if nice else []
@@ -108,6 +131,7 @@ async def run_tool(args: list[str], *, limit: float, what: str, check: bool = Tr
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
+        preexec_fn=_die_with_parent if _LIBC is not None else None,
     )
     try:
         stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=limit)

@@ -18,6 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 class ServerError(Exception):
@@ -197,6 +198,25 @@ def instance_env(
         )
         env["NICHEVID_DATABASE_URL"] = f"{base}/{database}"
         env["NICHEVID_REDIS_URL"] = services["redis"].rsplit("/", 1)[0] + f"/{redis_db}"
+    return env
+
+
+def shared_env(settings: Any, **variables: str) -> dict[str, str]:
+    """Environment for a ``nichevid`` subprocess on the same data dir, database, Redis and
+    job queue as ``settings`` (so the test sees its work), plus ``NICHEVID_*`` ``variables``
+    given without the prefix (``JOBS__LEASE="1"``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env.update(
+        NICHEVID_DATA_DIR=str(settings.data_dir),
+        NICHEVID_DATABASE_URL=settings.database_url,
+        NICHEVID_REDIS_URL=settings.redis.url,
+        NICHEVID_SECRET_KEY=settings.secret_key.reveal(),
+        NICHEVID_LOAD_PLUGINS="",
+        NICHEVID_JOBS__QUEUE_NAME=settings.jobs.queue_name,
+        NICHEVID_JOBS__LEASE=str(settings.jobs.lease),
+        NICHEVID_JOBS__POLL_INTERVAL=str(settings.jobs.poll_interval),
+    )
+    env.update({f"NICHEVID_{name}": value for name, value in variables.items()})
     return env
 
 

@@ -55,6 +55,8 @@ async def test_compatible_clip_becomes_ready_by_remux(
             f"videos/{slug}/160p.mp4",
             *(f"videos/{slug}/poster{size}.{ext}" for size in ("", "-card", "-grid")
               for ext in ("jpg", "webp")),
+            f"videos/{slug}/strip.jpg",
+            f"videos/{slug}/strip.webp",
         ]
     )  # fmt: skip
     poster = await nv_resources.storage.read_bytes(ready.poster_key)

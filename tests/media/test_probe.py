@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from nichevid.media import probe as probe_module
 from nichevid.media.probe import Probe, parse_ffmpeg_banner, probe
 from nichevid.media.settings import MediaSettings
 from nichevid.media.tools import MediaError, redact_paths
-from nichevid.media.transcode import is_web_compatible, plan_for, target_size
+from nichevid.media.transcode import is_web_compatible, plan_ladder, target_size
 
 
 async def test_probe_reads_a_compatible_clip(clips: dict[str, Path]) -> None:
@@ -57,8 +58,70 @@ def test_banner_parser_reads_rotation_and_pixel_format() -> None:
     assert found.bitrate == 8_000_000
     assert found.rotation == 270
     assert found.display_size == (1080, 1920)
-    plan = plan_for(found, MediaSettings())
-    assert (plan.method, plan.width, plan.height, plan.label) == ("transcode", 1080, 1920, "1080p")
+    plans = plan_ladder(found, MediaSettings())
+    assert [(p.method, p.width, p.height, p.label) for p in plans] == [
+        ("transcode", 360, 640, "360p"),
+        ("transcode", 540, 960, "540p"),
+        ("transcode", 720, 1280, "720p"),
+        ("transcode", 1080, 1920, "1080p"),
+    ]
+    assert [p.maxrate_kbps for p in plans] == [800, 1500, 2500, 4500]
+
+
+MP4 = "mov,mp4,m4a,3gp,3g2,mj2"
+
+
+def _labels(found: Probe, settings: MediaSettings | None = None) -> list[tuple[str, str]]:
+    return [(p.method, p.label) for p in plan_ladder(found, settings or MediaSettings())]
+
+
+def test_compatible_source_is_remuxed_first_and_stands_in_for_its_rung() -> None:
+    found = Probe(MP4, 60_000, 4_000_000, "h264", 1080, 1920, "yuv420p", audio_codec="aac")
+    assert _labels(found) == [
+        ("remux", "1080p"),
+        ("transcode", "360p"),
+        ("transcode", "540p"),
+        ("transcode", "720p"),
+    ]
+
+
+def test_compatible_source_between_rungs_is_the_top_of_its_ladder() -> None:
+    found = Probe(MP4, 60_000, 2_000_000, "h264", 600, 1000, "yuv420p", audio_codec="aac")
+    assert _labels(found) == [("remux", "600p"), ("transcode", "360p"), ("transcode", "540p")]
+
+
+def test_the_ladder_never_goes_above_the_source() -> None:
+    found = Probe("matroska,webm", 5_000, 900_000, "vp9", 480, 854, "yuv420p")
+    assert _labels(found) == [("transcode", "360p")]
+
+
+def test_a_source_below_the_lowest_rung_gets_one_rendition_at_its_size() -> None:
+    found = Probe("matroska,webm", 5_000, 300_000, "vp9", 161, 285, "yuv420p")
+    plans = plan_ladder(found, MediaSettings())
+    assert [(p.method, p.width, p.height) for p in plans] == [("transcode", 160, 284)]
+
+
+def test_hdr_and_rotated_sources_are_never_remuxed() -> None:
+    hdr = Probe(MP4, 5_000, 1_000_000, "h264", 720, 1280, "yuv420p", color_transfer="smpte2084")
+    rotated = Probe(MP4, 5_000, 1_000_000, "h264", 1280, 720, "yuv420p", rotation=90)
+    assert not is_web_compatible(hdr, MediaSettings())
+    assert not is_web_compatible(rotated, MediaSettings())
+    assert _labels(rotated)[-1] == ("transcode", "720p")
+    assert [(p.width, p.height) for p in plan_ladder(rotated, MediaSettings())][-1] == (720, 1280)
+
+
+def test_a_ladder_from_settings() -> None:
+    settings = msgspec.convert(
+        {
+            "ladder": [
+                {"short_edge": 480, "maxrate_kbps": 1000},
+                {"short_edge": 240, "maxrate_kbps": 400},
+            ]
+        },
+        MediaSettings,
+    )
+    found = Probe("matroska,webm", 5_000, 300_000, "vp9", 1080, 1920, "yuv420p")
+    assert _labels(found, settings) == [("transcode", "240p"), ("transcode", "480p")]
 
 
 def test_target_size_never_upscales_and_keeps_sides_even() -> None:
