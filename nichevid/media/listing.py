@@ -46,7 +46,7 @@ def _sql(where: str) -> str:
     video, rendition, user = (t._meta.tablename for t in (Video, Rendition, User))
     return f"""
         SELECT v.id, v.slug, v.caption, v.hashtags, v.width, v.height, v.duration_ms,
-               v.poster_key, u.username, u.display_name,
+               v.poster_key, v.images, u.username, u.display_name,
                (SELECT r.storage_key FROM {rendition} r
                  WHERE r.video = v.id AND r.kind = 'mp4'
                  ORDER BY CASE WHEN r.width * r.height <= {{}} THEN 0 ELSE 1 END,
@@ -71,6 +71,9 @@ async def _cards(storage: Any, rows: list[dict[str, Any]]) -> list[Card]:
             continue
         tags = row["hashtags"]
         poster = row["poster_key"] or ""
+        images = row["images"]
+        card_size = (json.loads(images) if isinstance(images, str) else images or {}).get("card")
+        card_webp = card_size["webp"] if card_size else keys.webp_of(poster)
         cards.append(
             Card(
                 id=int(row["id"]),
@@ -79,7 +82,7 @@ async def _cards(storage: Any, rows: list[dict[str, Any]]) -> list[Card]:
                 username=row["username"],
                 display_name=row["display_name"] or "",
                 stream_url=await storage.url(row["stream_key"]),
-                poster_url=await storage.url(keys.webp_of(poster)) if poster else "",
+                poster_url=await storage.url(card_webp) if poster else "",
                 poster_jpeg_url=await storage.url(poster) if poster else "",
                 width=int(row["width"] or 0),
                 height=int(row["height"] or 0),

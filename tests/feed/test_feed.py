@@ -122,3 +122,18 @@ async def test_single_video_page_hides_what_is_not_public(nv_client: Any, make_v
     for slug in (private.slug, processing.slug, "nosuchvideo"):
         response = await nv_client.get(f"/v/{slug}")
         assert response.status_code == 404
+
+
+async def test_cards_show_the_card_sized_poster_when_there_is_one(
+    nv_client: Any, make_videos: Any
+) -> None:
+    [video] = await make_videos(1)
+    card = {
+        "jpg": f"videos/{video.slug}/poster-card.jpg",
+        "webp": f"videos/{video.slug}/poster-card.webp",
+        "width": 360,
+        "height": 640,
+    }
+    await Video.update({Video.images: {"card": card}}).where(Video.id == video.id)
+    html = (await nv_client.get("/")).text
+    assert f'poster="/media/videos/{video.slug}/poster-card.webp"' in html
