@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -119,6 +119,13 @@ async def _fail_video(resources: Any, video: Video, reason: str, retryable: bool
 
 async def _log_only(resources: Any, video: Video, reason: str, retryable: bool) -> None:
     log.warning("video %s: %s", video.slug, reason)
+
+
+async def _discard(storage: Storage, written: Iterable[dict[str, Any]]) -> None:
+    """Remove images a job wrote for a video that was deleted or failed meanwhile."""
+    for item in written:
+        for ext in ("jpg", "webp"):
+            await storage.delete(item[ext])
 
 
 # ---------------------------------------------------------------- media.process
@@ -226,7 +233,7 @@ async def make_images(
             )
         images = await store_posters(resources.storage, video.slug, frame, settings)
         if not await progress.save_images(video, images):
-            await resources.storage.delete_prefix(keys.video_prefix(video.slug))
+            await _discard(resources.storage, images.values())
 
     return await _guarded(ctx, video_id, step, _log_only)
 
@@ -243,7 +250,7 @@ async def make_preview_strip(ctx: dict[str, Any], video_id: int, key: str) -> st
             resources.storage, video.slug, strip, settings, video.duration_ms
         )
         if not await progress.save_strip(video, stored):
-            await resources.storage.delete_prefix(keys.video_prefix(video.slug))
+            await _discard(resources.storage, [stored])
 
     return await _guarded(ctx, video_id, step, _log_only)
 

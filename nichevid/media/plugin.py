@@ -31,5 +31,6 @@ def register_cron_jobs() -> list[Any]:
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.media.routes import MediaController
     from nichevid.media.tus.routes import TusController, UploadApiController
+    from nichevid.media.upload_page import UploadPages
 
-    return [MediaController, TusController, UploadApiController]
+    return [MediaController, TusController, UploadApiController, UploadPages]

@@ -1,0 +1,313 @@
+// Upload page: a resumable tus upload with progress, pause/resume and cancel, then the
+// new video's processing status (an htmx fragment that polls itself).
+(() => {
+  "use strict";
+  const root = document.getElementById("nv-upload");
+  if (!root) return;
+  const $ = (selector) => root.querySelector(selector);
+  const form = $("form");
+  const input = $("#upload-file");
+  const zone = $(".nv-drop");
+  const chosen = $("#upload-chosen");
+  const caption = $("#upload-caption");
+  const counter = $("#upload-counter span");
+  const preview = $("#upload-preview");
+  const visibility = $("#upload-visibility");
+  const submit = $("#upload-submit");
+  const progress = $("#upload-progress");
+  const bar = $("#upload-bar");
+  const percent = $("#upload-percent");
+  const figures = $("#upload-bytes");
+  const controls = $(".nv-upload-controls");
+  const pause = $("#upload-pause");
+  const cancel = $("#upload-cancel");
+  const message = $("#upload-message");
+  const region = document.getElementById("upload-status-region");
+  const captionMax = Number(root.dataset.captionMax) || 2200;
+  const VIDEO_EXTENSIONS = /\.(mp4|m4v|mov|webm|mkv|avi|3gp|3g2|ogv|mpg|mpeg|ts|flv)$/i;
+  // The server's rules (nichevid.media.services): hashtags are words, mentions usernames.
+  const HASHTAG = /(^|[^\p{L}\p{M}\p{N}_#])#([\p{L}\p{M}\p{N}_]{1,64})/gu;
+  const MENTION = /(^|[^\p{L}\p{M}\p{N}_@])@([A-Za-z0-9_]{3,32})(?![\p{L}\p{M}\p{N}_])/gu;
+  let upload = null;
+  let state = "idle"; // idle | uploading | paused | done
+
+  const csrf = () => {
+    const match = document.cookie.match(/(?:^|; )nv_csrf=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  };
+  const size = (bytes) => {
+    if (bytes < 1000) return `${bytes} bytes`;
+    const units = ["kB", "MB", "GB"];
+    let value = bytes / 1000;
+    let unit = 0;
+    while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit += 1; }
+    return `${value.toFixed(1)} ${units[unit]}`;
+  };
+  const say = (text, isError = false) => {
+    message.textContent = text;
+    message.classList.toggle("nv-error", isError);
+  };
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  // --- caption: counter and a preview of its hashtags and mentions -------------------
+  const unique = (regex, text) => {
+    const found = [];
+    for (const match of text.matchAll(regex)) {
+      const word = match[2].toLowerCase();
+      if (!found.includes(word)) found.push(word);
+    }
+    return found;
+  };
+  const chips = (box, words, prefix) => {
+    box.replaceChildren(...words.map((word) => {
+      const chip = document.createElement("span");
+      chip.className = "nv-chip";
+      chip.textContent = prefix + word;
+      return chip;
+    }));
+  };
+  const captionLength = () => [...caption.value.trim()].length;
+  const renderCaption = () => {
+    const length = captionLength();
+    counter.textContent = String(length);
+    counter.parentElement.classList.toggle("nv-over", length > captionMax);
+    const tags = unique(HASHTAG, caption.value).slice(0, 30);
+    const mentions = unique(MENTION, caption.value).slice(0, 20);
+    chips(preview.querySelector(".nv-upload-tags"), tags, "#");
+    chips(preview.querySelector(".nv-upload-mentions"), mentions, "@");
+    preview.querySelector(".nv-upload-hint").hidden = mentions.length === 0;
+    preview.hidden = tags.length + mentions.length === 0;
+  };
+  caption.addEventListener("input", renderCaption);
+
+  // --- the file: picker, drag and drop, checks before anything is sent ---------------
+  const problem = (file) => {
+    const maxBytes = Number(root.dataset.maxBytes) || 0;
+    if (!file) return "Choose a video file first.";
+    const looksLikeVideo = file.type ? file.type.startsWith("video/") : VIDEO_EXTENSIONS.test(file.name);
+    if (!looksLikeVideo) {
+      return `“${file.name}” is not a video. Choose a video file, for example MP4, MOV or WebM.`;
+    }
+    if (file.size === 0) return `“${file.name}” is empty. Choose another file.`;
+    if (maxBytes && file.size > maxBytes) {
+      return `“${file.name}” is ${size(file.size)}; the largest upload is ${size(maxBytes)}. ` +
+        "Trim or compress the video, then choose it again.";
+    }
+    if (captionLength() > captionMax) {
+      return `Captions are at most ${captionMax} characters; shorten it by ${captionLength() - captionMax}.`;
+    }
+    return "";
+  };
+  const showChosen = () => {
+    const file = input.files[0];
+    chosen.textContent = file ? `${file.name} · ${size(file.size)}` : "";
+    const issue = file ? problem(file) : "";
+    say(issue, Boolean(issue));
+  };
+  input.addEventListener("change", showChosen);
+  for (const name of ["dragenter", "dragover"]) {
+    zone.addEventListener(name, (event) => {
+      event.preventDefault();
+      zone.classList.add("is-over");
+    });
+  }
+  for (const name of ["dragleave", "drop"]) {
+    zone.addEventListener(name, () => zone.classList.remove("is-over"));
+  }
+  zone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    if (state !== "idle" || !event.dataTransfer.files.length) return;
+    input.files = event.dataTransfer.files;
+    showChosen();
+  });
+
+  // --- the upload ---------------------------------------------------------------------
+  const setBusy = (busy) => {
+    for (const field of [input, caption, visibility, submit]) field.disabled = busy;
+    controls.hidden = !busy;
+    if (busy) progress.hidden = false;
+  };
+  const setProgress = (sent, total) => {
+    const share = total ? Math.floor((sent / total) * 100) : 0;
+    bar.value = share;
+    bar.textContent = `${share} %`;
+    percent.textContent = `${share} %`;
+    figures.textContent = `${size(sent)} of ${size(total)}`;
+  };
+  const reset = (keepProgress = false) => {
+    upload = null;
+    state = "idle";
+    delete root.dataset.uploadId;
+    pause.textContent = "Pause";
+    setBusy(false);
+    progress.hidden = !keepProgress;
+  };
+  const serverMessage = (error) => {
+    const response = error && error.originalResponse;
+    if (!response) {
+      return "The connection to the server was lost. Check your network, then press Resume.";
+    }
+    const status = response.getStatus();
+    if (status === 401) {
+      return "You are no longer logged in. Log in again in another tab, then press Upload: " +
+        "the file continues where it stopped.";
+    }
+    let detail = "";
+    try {
+      detail = JSON.parse(response.getBody()).detail || "";
+    } catch {
+      detail = (response.getBody() || "").slice(0, 300);
+    }
+    return detail || `The server refused the upload (HTTP ${status}).`;
+  };
+  const uploadIdOf = (url) => url.replace(/\/+$/, "").split("/").pop();
+  const showStatus = (slug) => {
+    const url = root.dataset.status + encodeURIComponent(slug);
+    // A reload of the page shows this video's status again.
+    history.replaceState(null, "", url);
+    return htmx.ajax("GET", url, { target: region, swap: "innerHTML" })
+      .then(() => say("Upload complete."));
+  };
+  const handOver = async (id) => {
+    // The last piece makes the video on the server; ask which one, briefly, if not yet.
+    for (let attempt = 0; attempt < 30; attempt += 1) {
+      const response = await fetch(root.dataset.api + encodeURIComponent(id), {
+        headers: { accept: "application/json" },
+        credentials: "same-origin",
+      });
+      const info = response.ok ? await response.json() : null;
+      if (info && info.video_id) return showStatus(info.video_id);
+      if (info && info.status === "failed") {
+        say(info.failure_reason || "The server could not take this file.", true);
+        return null;
+      }
+      await sleep(1000);
+    }
+    say("The file arrived but is still being handed over; look for it on your profile soon.");
+    return null;
+  };
+  const samePlan = (previous, metadata) =>
+    previous.metadata && previous.metadata.caption === metadata.caption &&
+    previous.metadata.visibility === metadata.visibility;
+
+  const start = async (file) => {
+    const metadata = {
+      filename: file.name,
+      caption: caption.value.trim(),
+      visibility: visibility.value,
+    };
+    const headers = { "x-csrftoken": csrf() };
+    upload = new tus.Upload(file, {
+      endpoint: root.dataset.endpoint,
+      chunkSize: Number(root.dataset.chunkSize) || 8 * 1024 * 1024,
+      retryDelays: [0, 1000, 3000, 5000, 10000],
+      removeFingerprintOnSuccess: true,
+      metadata,
+      headers,
+      onUploadUrlAvailable: () => { root.dataset.uploadId = uploadIdOf(upload.url); },
+      onProgress: (sent, total) => setProgress(sent, total),
+      onError: (error) => {
+        const text = serverMessage(error);
+        if (error && !error.originalResponse) {
+          // Nothing answered: keep the upload so Resume continues where it stopped.
+          state = "paused";
+          pause.textContent = "Resume";
+          say(text, true);
+          return;
+        }
+        reset();
+        say(text, true);
+      },
+      onSuccess: () => {
+        const id = uploadIdOf(upload.url);
+        setProgress(file.size, file.size);
+        state = "done";
+        controls.hidden = true;
+        say("Upload complete. Your video is being prepared…");
+        form.reset();
+        chosen.textContent = "";
+        renderCaption();
+        // The bar stays at 100 % until the next upload.
+        handOver(id).finally(() => reset(true));
+      },
+    });
+    const previous = (await upload.findPreviousUploads())
+      .sort((a, b) => Date.parse(b.creationTime) - Date.parse(a.creationTime));
+    if (previous.length && samePlan(previous[0], metadata)) {
+      upload.resumeFromPreviousUpload(previous[0]);
+      say("Continuing your earlier upload of this file…");
+    } else {
+      for (const old of previous) {
+        // Sent with another caption or audience: drop it rather than publish the old one.
+        tus.Upload.terminate(old.uploadUrl, { headers, retryDelays: null }).catch(() => {});
+        tus.defaultOptions.urlStorage.removeUpload(old.urlStorageKey).catch(() => {});
+      }
+      say("Uploading…");
+    }
+    state = "uploading";
+    setProgress(0, file.size);
+    setBusy(true);
+    upload.start();
+  };
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (state !== "idle") return;
+    const file = input.files[0];
+    const refusal = problem(file);
+    if (refusal) {
+      say(refusal, true);
+      (file ? caption : input).focus();
+      return;
+    }
+    start(file).catch((error) => {
+      reset();
+      say(`The upload could not start: ${error.message}`, true);
+    });
+  });
+
+  pause.addEventListener("click", () => {
+    if (!upload) return;
+    if (state === "uploading") {
+      state = "paused";
+      upload.abort();
+      pause.textContent = "Resume";
+      say(`Paused at ${bar.value} %. Press Resume to continue.`);
+    } else if (state === "paused") {
+      state = "uploading";
+      pause.textContent = "Pause";
+      say("Uploading…");
+      upload.start();
+    }
+  });
+
+  cancel.addEventListener("click", () => {
+    if (!upload || state === "done") return;
+    const current = upload;
+    state = "done";
+    say("Cancelling…");
+    current.abort(true)
+      .then(() => say("Upload cancelled; nothing was kept."))
+      .catch(() => say("Upload stopped. The server drops the part it received within a day."))
+      .finally(() => reset());
+  });
+
+  window.addEventListener("beforeunload", (event) => {
+    if (state === "uploading") event.preventDefault();
+  });
+
+  // A refused retry (409) still brings the current status and the reason: show them.
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.xhr.status === 409 && region.contains(event.detail.target)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  if (!window.tus || !tus.isSupported) {
+    say("This browser cannot send files in resumable pieces; use a recent Firefox, Chrome or Safari.", true);
+    return;
+  }
+  renderCaption();
+  submit.disabled = false;
+})();
