@@ -1,13 +1,19 @@
-"""Default storage: files on local disk under ``<data_dir>/media``, written atomically."""
+"""Default storage: files on local disk under ``<data_dir>/media``, written atomically.
+
+A file being written carries a backslash in its name: no key may contain one
+(:func:`nichevid.storage.check_key`), so it never clashes with a key and is never listed.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import secrets
+import stat
 from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from nichevid.plugins import hookimpl
 from nichevid.settings import Settings
@@ -30,8 +36,13 @@ class LocalStorage(Storage):
 
     async def put(self, key: str, chunks: AsyncIterable[bytes]) -> int:
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.part")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise StorageError(self._clash(key)) from None
+        if target.is_dir():
+            raise StorageError(self._clash(key))
+        tmp = target.with_name(f".{target.name}\\{secrets.token_hex(6)}.part")
         size = 0
         try:
             with tmp.open("wb") as fh:
@@ -40,17 +51,29 @@ class LocalStorage(Storage):
                     size += len(chunk)
                 fh.flush()
                 os.fsync(fh.fileno())
-            tmp.replace(target)
+            try:
+                tmp.replace(target)
+            except IsADirectoryError:  # a folder appeared meanwhile
+                raise StorageError(self._clash(key)) from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         return size
 
+    def _clash(self, key: str) -> str:
+        parts = key.split("/")
+        for depth in range(1, len(parts)):
+            above = "/".join(parts[:depth])
+            if (self.root / above).is_file():
+                return f"cannot store {key!r}: {above!r} is an object, so it cannot hold others"
+        return f"cannot store {key!r}: it is a folder of other objects; delete those first"
+
     async def open(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         target = self.path(key)
         try:
             fh = target.open("rb")
-        except FileNotFoundError as exc:
+        # A folder, or a path through a file, holds no object either.
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as exc:
             raise NotFound(f"no object {key!r}") from exc
         with fh:
             fh.seek(start)
@@ -66,9 +89,11 @@ class LocalStorage(Storage):
 
     async def delete(self, key: str) -> bool:
         target = self.path(key)
+        if target.is_dir():
+            return False
         try:
             target.unlink()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return False
         # Remove emptied parent folders up to the root so deletion leaves nothing behind.
         parent = target.parent
@@ -85,14 +110,17 @@ class LocalStorage(Storage):
 
     async def size(self, key: str) -> int:
         try:
-            return self.path(key).stat().st_size
-        except FileNotFoundError as exc:
+            found = self.path(key).stat()
+        except (FileNotFoundError, NotADirectoryError) as exc:
             raise NotFound(f"no object {key!r}") from exc
+        if not stat.S_ISREG(found.st_mode):
+            raise NotFound(f"no object {key!r}")
+        return found.st_size
 
     async def list(self, prefix: str = "") -> AsyncIterator[StoredObject]:
         for dirpath, _dirs, files in os.walk(self.root):
             for filename in sorted(files):
-                if filename.endswith(".part"):
+                if "\\" in filename:  # being written (see put); never a key
                     continue
                 full = Path(dirpath) / filename
                 key = full.relative_to(self.root).as_posix()
@@ -100,7 +128,8 @@ class LocalStorage(Storage):
                     yield StoredObject(key, full.stat().st_size)
 
     async def url(self, key: str, *, expires_in: int | None = None) -> str:
-        return f"{self.url_prefix}/{check_key(key)}"
+        # Encoded, so "#", "?" or "%" in a key stay part of the path.
+        return f"{self.url_prefix}/{quote(check_key(key))}"
 
     async def check(self) -> None:
         if not os.access(self.root, os.W_OK):

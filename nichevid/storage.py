@@ -2,7 +2,8 @@
 
 Keys are relative POSIX paths such as ``videos/ab/abcd/720.mp4``. A backend never
 trusts a key: :func:`check_key` refuses absolute paths, ``..`` and empty parts.
-Every adapter runs the same contract suite (``tests/storage_contract.py``).
+Every adapter runs the same contract suite,
+:class:`nichevid.testing.storage_contract.StorageContract` (see ``docs/storage.md``).
 """
 
 from __future__ import annotations

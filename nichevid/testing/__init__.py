@@ -17,6 +17,9 @@ Fixtures:
 * ``nv_plugins``: a list; plugin objects appended before ``nv_app`` is created are
   registered on it.
 
+Storage adapters subclass :class:`nichevid.testing.storage_contract.StorageContract` to
+run the shared storage contract (see docs/storage.md).
+
 Entry-point plugins are not loaded under pytest (``NICHEVID_LOAD_PLUGINS=""``);
 mark a test ``@pytest.mark.nichevid_plugins("name", ...)`` to load named ones.
 Set ``NICHEVID_TRACE_HOOKS=1`` to print every hook call.
@@ -34,6 +37,9 @@ from typing import Any
 import pytest
 
 SHAPE_ENV = "NICHEVID_TEST_SHAPE"
+
+# Failed contract checks then show the compared values, in adapters' own test runs too.
+pytest.register_assert_rewrite("nichevid.testing.storage_contract")
 
 
 def shape() -> str:
