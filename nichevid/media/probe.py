@@ -6,6 +6,7 @@ ffmpeg, the summary ``ffmpeg -i`` prints is parsed instead.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass
@@ -85,7 +86,7 @@ async def probe(path: Path, settings: MediaSettings) -> Probe:
                 limit=settings.probe_timeout,
                 what="probing",
             )
-            found = parse_ffprobe_json(result.stdout)
+            found = _with_refused_size(parse_ffprobe_json(result.stdout), result.stderr)
         else:
             found = await _probe_with_ffmpeg(path, settings)
     except ToolError as exc:
@@ -109,7 +110,19 @@ async def _probe_with_ffmpeg(path: Path, settings: MediaSettings) -> Probe:
     if "Input #0" not in text:
         lines = [line for line in text.strip().splitlines() if "output file" not in line]
         raise ToolError(redact_paths(lines[-1]) if lines else "unreadable")
-    return parse_ffmpeg_banner(text)
+    return _with_refused_size(parse_ffmpeg_banner(text), text)
+
+
+_REFUSED_SIZE = re.compile(r"Picture size (?P<w>\d+)x(?P<h>\d+) is invalid")
+
+
+def _with_refused_size(found: Probe, messages: str) -> Probe:
+    """``found`` with the size the decoder refused to open (it then reports 0x0), so the
+    size checks can name it to the creator."""
+    match = _REFUSED_SIZE.search(messages)
+    if match is None or (found.width > 0 and found.height > 0):
+        return found
+    return dataclasses.replace(found, width=int(match["w"]), height=int(match["h"]))
 
 
 _DEMUXER_TAG = re.compile(r"\[[^\]]*@ 0x[0-9a-f]+\]\s*")

@@ -138,3 +138,17 @@ def test_high_bitrate_h264_is_transcoded() -> None:
 def test_paths_are_redacted_from_messages() -> None:
     text = "file:/tmp/abc/original.mp4: Invalid data found when processing input"
     assert redact_paths(text) == "<file>: Invalid data found when processing input"
+
+
+def test_a_size_the_decoder_refuses_is_still_reported() -> None:
+    from nichevid.media.probe import _with_refused_size
+
+    banner = """Input #0, matroska,webm, from 'file:x.mkv':
+  Duration: 00:00:01.00, start: 0.000000, bitrate: 24 kb/s
+  Stream #0:0: Video: png, none, 25 fps, 25 tbr, 1k tbn
+[png @ 0x55d0] Picture size 20000x20000 is invalid
+"""
+    found = _with_refused_size(parse_ffmpeg_banner(banner), banner)
+    assert (found.width, found.height) == (20000, 20000)
+    normal = Probe("mov,mp4", 1000, 0, "h264", 320, 180)
+    assert _with_refused_size(normal, banner) == normal
