@@ -39,14 +39,33 @@ def candidate_times(duration_ms: int, preferred: float) -> list[float]:
     return list(dict.fromkeys(round(t, 3) for t in times))
 
 
+def png_args(settings: MediaSettings, args: list[str]) -> list[str]:
+    """An ffmpeg run writing one PNG picture to stdout, with ``args`` for input and filters."""
+    return [ffmpeg_exe(settings), "-nostdin", "-hide_banner", "-loglevel", "error", *args,
+            "-frames:v", "1", "-an", "-f", "image2pipe", "-c:v", "png", "pipe:1"]  # fmt: skip
+
+
+def frame_args(
+    path: Path, at: float, settings: MediaSettings, filters: list[str] | None = None
+) -> list[str]:
+    """The ffmpeg run that decodes the frame at ``at`` seconds through ``filters``."""
+    chain = ["-vf", ",".join(filters)] if filters else []
+    return png_args(settings, ["-ss", f"{at:.3f}", *input_args(path, settings), *chain])
+
+
+def strip_args(path: Path, duration_ms: int, settings: MediaSettings) -> list[str]:
+    """The ffmpeg run that tiles ``media.preview_frames`` frames of the video side by side."""
+    frames, seconds = settings.preview_frames, max(duration_ms / 1000, 0.001)
+    chain = (
+        f"fps=fps={frames}/{seconds:.3f}:round=down,"
+        f"scale=-2:{settings.preview_height}:flags=bicubic,tile={frames}x1"
+    )
+    return png_args(settings, [*input_args(path, settings), "-vf", chain])
+
+
 async def _png(args: list[str], settings: MediaSettings, what: str) -> Image.Image:
     """Run ffmpeg writing one PNG to stdout and decode it."""
-    result = await run_tool(
-        [ffmpeg_exe(settings), "-nostdin", "-hide_banner", "-loglevel", "error", *args,
-         "-frames:v", "1", "-an", "-f", "image2pipe", "-c:v", "png", "pipe:1"],
-        limit=settings.probe_timeout,
-        what=what,
-    )  # fmt: skip
+    result = await run_tool(args, limit=settings.probe_timeout, what=what)
     if not result.stdout:
         raise ToolError(f"{what}: no picture")
     image = Image.open(io.BytesIO(result.stdout))
@@ -58,11 +77,8 @@ async def grab_frame(
     path: Path, at: float, settings: MediaSettings, filters: list[str] | None = None
 ) -> Image.Image:
     """Decode the frame at ``at`` seconds, through ``filters`` (scaling, tone mapping)."""
-    chain = ["-vf", ",".join(filters)] if filters else []
     return await _png(
-        ["-ss", f"{at:.3f}", *input_args(path, settings), *chain],
-        settings,
-        f"taking a frame at {at:.1f} s",
+        frame_args(path, at, settings, filters), settings, f"taking a frame at {at:.1f} s"
     )
 
 
@@ -134,14 +150,8 @@ async def make_strip(path: Path, duration_ms: int, settings: MediaSettings) -> I
 
     Read in one pass from a small rendition, which is quick to decode.
     """
-    frames, seconds = settings.preview_frames, max(duration_ms / 1000, 0.001)
-    chain = (
-        f"fps=fps={frames}/{seconds:.3f}:round=down,"
-        f"scale=-2:{settings.preview_height}:flags=bicubic,tile={frames}x1"
-    )
-    return await _png(
-        [*input_args(path, settings), "-vf", chain], settings, "making the preview strip"
-    )
+    args = strip_args(path, duration_ms, settings)
+    return await _png(args, settings, "making the preview strip")
 
 
 async def store_strip(
