@@ -34,11 +34,12 @@ from litestar.template.config import TemplateConfig
 from litestar.types import Receive, Scope, Send
 from markupsafe import Markup
 
-from nichevid import __version__
+from nichevid import __version__, i18n
 from nichevid.core.errors import error_handlers
 from nichevid.core.pagecache import AnonymousPageCache
 from nichevid.core.secrets import instance_secret
 from nichevid.core.sessions import LazySessionConfig
+from nichevid.i18n import LanguageMiddleware
 from nichevid.plugins import collect_lists, collect_mappings, make_plugin_manager, render_slot
 from nichevid.runtime import close_resources, open_resources
 from nichevid.settings import (
@@ -180,6 +181,7 @@ def build_templates(settings: Settings, pm: pluggy.PluginManager) -> Environment
         slot=slot,
         static=lambda path: f"/static/{path}",
     )
+    i18n.install(env)
     return env
 
 
@@ -280,6 +282,7 @@ class NichevidInit(InitPlugin):
             ),
             session.middleware,
             *collect_lists(pm.hook.register_middleware, settings=settings),
+            LanguageMiddleware,
             _csrf_middleware(csrf),
             *app_config.middleware,
         ]

@@ -16,10 +16,11 @@ def register_piccolo_apps() -> list[str]:
 @hookimpl
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.accounts.api import AccountsApi
+    from nichevid.accounts.language import LanguagePages
     from nichevid.accounts.routes import AuthPages
     from nichevid.accounts.settings_routes import ProfilePages, SettingsPages
 
-    return [AuthPages, SettingsPages, ProfilePages, AccountsApi]
+    return [AuthPages, SettingsPages, ProfilePages, AccountsApi, LanguagePages]
 
 
 @hookimpl

@@ -22,6 +22,8 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter
 
 OPT_KEY = "anonymous_cache"
+# The visitor's chosen language: pages differ by it, as by Accept-Language.
+LANG_COOKIE = b"nv_lang="
 MAX_ENTRIES = 256
 MAX_BODY = 1024 * 1024
 HITS = Counter("nichevid_page_cache_hits", "Pages served from the anonymous page cache")
@@ -69,6 +71,8 @@ class AnonymousPageCache:
                 return
             if name == b"cookie":
                 cookies = value
+                parts = (part.strip() for part in value.split(b";"))
+                vary.extend(part for part in parts if part.startswith(LANG_COOKIE))
             elif name in (b"hx-request", b"accept-language"):
                 vary.append(name + b":" + value)
         if self.session_cookie in cookies:

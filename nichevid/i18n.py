@@ -1,0 +1,216 @@
+"""Languages of the interface: negotiation, gettext catalogues and localised numbers/dates.
+
+The language of a request is, in order: the signed-in member's setting, the
+``nv_lang`` cookie (a visitor's choice), the best match of ``Accept-Language``,
+else English. :class:`LanguageMiddleware` decides it once per request and keeps it
+in a context variable that templates (``{{ _("...") }}``, ``{% trans %}``) and
+Python code (:func:`gettext`) read.
+
+Catalogues are gettext ``.po`` files under ``nichevid/locale/<code>/LC_MESSAGES/``,
+made with Babel (``pybabel extract -F babel.cfg``); they are compiled in memory
+when first used, so no binary files are kept in the source tree.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import io
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_compact_decimal, format_decimal
+from babel.support import NullTranslations, Translations
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT = "en"
+COOKIE = "nv_lang"
+# Code used in URLs, cookies and settings -> (Babel locale, name in that language).
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "en": ("en", "English"),
+    "es": ("es", "Español"),
+    "it": ("it", "Italiano"),
+    "nl": ("nl", "Nederlands"),
+    "zh-Hans": ("zh_Hans", "简体中文"),
+    "zh-Hant": ("zh_Hant", "繁體中文"),
+}
+# Regional Chinese tags and the script they are written in.
+_CHINESE = {"zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "zh-my": "zh-Hans", "zh-tw": "zh-Hant",
+            "zh-hk": "zh-Hant", "zh-mo": "zh-Hant", "zh": "zh-Hans"}  # fmt: skip
+
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("nv_language", default=DEFAULT)
+
+
+class UnsupportedLanguage(ValueError):
+    """A language code nichevid has no interface for."""
+
+    def __init__(self, code: str) -> None:
+        choices = ", ".join(LANGUAGES)
+        super().__init__(f"Language {code!r} is not available; choose one of: {choices}.")
+
+
+def supported(code: str) -> str | None:
+    """The supported code ``code`` names (``es-MX`` -> ``es``, ``zh-TW`` -> ``zh-Hant``)."""
+    tag = code.strip().replace("_", "-").lower()
+    if not tag or len(tag) > 35:
+        return None
+    for known in LANGUAGES:
+        if tag == known.lower():
+            return known
+    parts = tag.split("-")
+    if parts[0] == "zh":
+        if len(parts) > 1 and parts[1] in ("hans", "hant"):
+            return "zh-" + parts[1].capitalize()
+        return _CHINESE.get("-".join(parts[:2]), _CHINESE["zh"])
+    return parts[0] if parts[0] in LANGUAGES else None
+
+
+def check(code: str) -> str:
+    """The supported code for ``code``; raise :class:`UnsupportedLanguage` otherwise."""
+    found = supported(code)
+    if found is None:
+        raise UnsupportedLanguage(code)
+    return found
+
+
+def from_accept_language(header: str) -> str | None:
+    """The best supported language of an ``Accept-Language`` header, or ``None``."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, item in enumerate(header.split(",")[:20]):
+        tag, _, params = item.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                continue
+        code = supported(tag) if tag.strip() != "*" else None
+        if code is not None and quality > 0:
+            ranked.append((-quality, index, code))
+    return min(ranked)[2] if ranked else None
+
+
+def negotiate(*, user_language: str = "", cookie: str = "", accept_language: str = "") -> str:
+    """The language of a request (see the module docstring for the order)."""
+    for choice in (user_language, cookie):
+        if choice and (found := supported(choice)):
+            return found
+    return from_accept_language(accept_language) or DEFAULT
+
+
+def current() -> str:
+    """The language of the request being handled."""
+    return _current.get()
+
+
+def use(code: str) -> contextvars.Token[str]:
+    """Make ``code`` the current language (tests, jobs, mail); returns a reset token."""
+    return _current.set(check(code))
+
+
+def locale(code: str | None = None) -> Locale:
+    """The Babel locale of ``code`` (default: the current language)."""
+    return Locale.parse(LANGUAGES[code or current()][0])
+
+
+@functools.cache
+def translations(code: str) -> NullTranslations:
+    """The compiled catalogue of ``code`` (empty for English and missing catalogues)."""
+    po = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
+    if code == DEFAULT or not po.is_file():
+        return NullTranslations()
+    with po.open("rb") as fh:
+        catalog = read_po(fh, locale=LANGUAGES[code][0])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def gettext(message: str, **variables: Any) -> str:
+    """``message`` in the current language; ``%(name)s`` placeholders filled from ``variables``."""
+    text = translations(current()).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+    """The singular or plural form for ``n`` in the current language (``%(num)s`` is ``n``)."""
+    text = translations(current()).ngettext(singular, plural, n)
+    return text % {"num": compact(n), **variables}
+
+
+def compact(number: float) -> str:
+    """A count as people write it in the current language: ``1.2K``, ``1,2 mil``, ``1.2万``."""
+    if abs(number) < 1000:
+        return format_decimal(number, locale=locale())
+    return str(format_compact_decimal(number, locale=locale(), fraction_digits=1))
+
+
+def localdate(value: datetime, format: str = "medium") -> str:
+    """A date and time in the current language's way."""
+    return str(format_datetime(value, format=format, locale=locale()))
+
+
+def install(env: Any) -> None:
+    """Give a Jinja environment ``_``/``gettext``/``ngettext``, ``{% trans %}`` and the
+    ``compact`` and ``localdate`` filters, all following the request's language."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.filters["compact"] = compact
+    env.filters["localdate"] = localdate
+    env.globals["current_language"] = current
+    env.globals["languages"] = {code: name for code, (_, name) in LANGUAGES.items()}
+
+
+def _cookie(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str, str]:
+    cookie = accept = ""
+    for name, value in headers:
+        if name == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                key, _, val = part.strip().partition("=")
+                if key == COOKIE:
+                    cookie = val
+        elif name == b"accept-language":
+            accept = value.decode("latin-1")
+    return cookie, accept
+
+
+class LanguageMiddleware:
+    """Decides the language of each request (after sign-in is known) and sets
+    ``Content-Language`` on the answer."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        user = scope.get("user")
+        cookie, accept = _cookie(scope["headers"])
+        code = negotiate(
+            user_language=str(getattr(user, "locale", "") or ""),
+            cookie=cookie,
+            accept_language=accept,
+        )
+        token = _current.set(code)
+
+        async def send_with_language(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"content-language", code.encode()))
+                headers.append((b"vary", b"Accept-Language, Cookie"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_language)
+        finally:
+            _current.reset(token)
