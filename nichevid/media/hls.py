@@ -69,6 +69,7 @@ async def segment(src: Path, outdir: Path, settings: MediaSettings) -> None:
         ],
         limit=settings.transcode_timeout,
         what="packaging HLS",
+        memory_mb=settings.tool_memory_mb,
     )
 
 

@@ -65,7 +65,9 @@ def strip_args(path: Path, duration_ms: int, settings: MediaSettings) -> list[st
 
 async def _png(args: list[str], settings: MediaSettings, what: str) -> Image.Image:
     """Run ffmpeg writing one PNG to stdout and decode it."""
-    result = await run_tool(args, limit=settings.probe_timeout, what=what)
+    result = await run_tool(
+        args, limit=settings.probe_timeout, what=what, memory_mb=settings.tool_memory_mb
+    )
     if not result.stdout:
         raise ToolError(f"{what}: no picture")
     image = Image.open(io.BytesIO(result.stdout))

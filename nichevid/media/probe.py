@@ -85,6 +85,7 @@ async def probe(path: Path, settings: MediaSettings) -> Probe:
                 ],
                 limit=settings.probe_timeout,
                 what="probing",
+                memory_mb=settings.tool_memory_mb,
             )
             found = _with_refused_size(parse_ffprobe_json(result.stdout), result.stderr)
         else:
@@ -105,6 +106,7 @@ async def _probe_with_ffmpeg(path: Path, settings: MediaSettings) -> Probe:
         limit=settings.probe_timeout,
         what="probing",
         check=False,
+        memory_mb=settings.tool_memory_mb,
     )
     text = result.stderr
     if "Input #0" not in text:

@@ -45,6 +45,8 @@ class MediaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     ffprobe_path: str = ""
     probe_timeout: float = 30.0
     transcode_timeout: float = 900.0
+    # Address space one ffmpeg/ffprobe run may use, in MiB (0: no cap).
+    tool_memory_mb: int = 4096
     # The renditions made of every video, by short edge; rungs above the source are skipped.
     ladder: list[Rung] = msgspec.field(default_factory=lambda: list(DEFAULT_LADDER))
     crf: int = 23

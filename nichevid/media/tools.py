@@ -15,6 +15,7 @@ import ctypes.util
 import functools
 import os
 import re
+import resource
 import shutil
 import signal
 import sys
@@ -99,9 +100,11 @@ def _libc() -> ctypes.CDLL | None:
 _LIBC = _libc() if sys.platform == "linux" else None
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """The tool is killed when the process that started it dies, so a killed worker
-    leaves no ffmpeg behind writing files (Linux)."""
+def _child_limits(memory_bytes: int) -> None:  # pragma: no cover - runs in the child
+    """Before the tool starts: cap its address space, and have it killed when the process
+    that started it dies, so a killed worker leaves no ffmpeg behind writing files."""
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     if _LIBC is not None:
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
@@ -117,8 +120,13 @@ async def _kill(proc: asyncio.subprocess.Process) -> None:
     await proc.wait()
 
 
-async def run_tool(args: list[str], *, limit: float, what: str, check: bool = True) -> ToolResult:
+async def run_tool(
+    args: list[str], *, limit: float, what: str, check: bool = True, memory_mb: int = 0
+) -> ToolResult:
     """Run ``args`` (binary first) and return its output.
+
+    The tool runs at low priority, with at most ``memory_mb`` MiB of address space
+    (0: no cap), and dies with this process.
 
     Raises:
         ToolError: After ``limit`` seconds, or on a non-zero exit when ``check`` is set (with
@@ -131,7 +139,7 @@ async def run_tool(args: list[str], *, limit: float, what: str, check: bool = Tr
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"},
-        preexec_fn=_die_with_parent if _LIBC is not None else None,
+        preexec_fn=functools.partial(_child_limits, memory_mb * 1024 * 1024),
     )
     try:
         stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=limit)

@@ -195,5 +195,8 @@ async def make_rendition(
     """
     what = "remuxing" if plan.method == "remux" else f"encoding {plan.label}"
     await run_tool(
-        command(src, dst, plan, found, settings), limit=settings.transcode_timeout, what=what
+        command(src, dst, plan, found, settings),
+        limit=settings.transcode_timeout,
+        what=what,
+        memory_mb=settings.tool_memory_mb,
     )

@@ -152,3 +152,15 @@ def test_a_size_the_decoder_refuses_is_still_reported() -> None:
     assert (found.width, found.height) == (20000, 20000)
     normal = Probe("mov,mp4", 1000, 0, "h264", 320, 180)
     assert _with_refused_size(normal, banner) == normal
+
+
+async def test_tools_run_with_an_address_space_cap() -> None:
+    import pytest
+
+    from nichevid.media.tools import ToolError, ffmpeg_exe, run_tool
+
+    args = [ffmpeg_exe(MediaSettings()), "-hide_banner", "-f", "lavfi", "-i",
+            "testsrc2=size=320x240:duration=0.2", "-f", "null", "-"]  # fmt: skip
+    await run_tool(args, limit=30, what="decoding", memory_mb=MediaSettings().tool_memory_mb)
+    with pytest.raises(ToolError, match="decoding failed"):
+        await run_tool(args, limit=30, what="decoding", memory_mb=16)
