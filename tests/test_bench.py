@@ -1,5 +1,6 @@
 """bench/: the data generator at tiny sizes and the parser of wrk's output (nothing is timed)."""
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -143,3 +144,39 @@ def test_settings_for_the_server_under_test_become_environment_variables() -> No
     }
     with pytest.raises(LoadError, match=r"SECTION\.KEY=VALUE"):
         setting_env(["no-equals-sign"])
+
+
+def test_upload_bench_runs_both_methods_at_a_tiny_size(tmp_path: Path) -> None:
+    # A separate process, as an operator runs it: it starts its own server on 127.0.0.1.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    size = 3 * 1024**2 + 5
+    command = [
+        sys.executable, "-m", "bench.upload", "--bytes", str(size), "--chunk-mb", "1",
+        "--rounds", "2", "--label", "smoke", "--results-dir", str(tmp_path), "--timeout", "120",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    [results] = tmp_path.glob("*-smoke.json")
+    report = json.loads(results.read_text())
+    assert report["bytes"] == size
+    for method, requests in (("tus", 1 + 4), ("plain", 1)):
+        runs = report["methods"][method]["runs"]
+        assert len(runs) == 2
+        assert all(run["requests"] == requests and run["seconds"] > 0 for run in runs)
+        assert all(run["peak_growth_mb"] >= 0 for run in runs)
+    assert report["tus_over_plain_throughput"] > 0
+    assert "tus / plain throughput" in done.stdout
+    assert "(video failed, deleted)" in done.stderr
+
+
+def test_upload_bench_report_medians_and_ratio() -> None:
+    from bench.upload import Report, Run
+
+    report = Report(size=100 * 1024**2)
+    for seconds in (2.0, 1.0, 4.0):
+        report.runs["plain"].append(Run("plain", seconds, 0.5, 90.0, 1.0, 1))
+        report.runs["tus"].append(Run("tus", seconds * 1.25, 0.7, 90.0, 2.0, 14))
+    assert report.throughput("plain") == pytest.approx(50.0)
+    assert report.ratio() == pytest.approx(0.8)
+    table = report.markdown(8)
+    assert "| tus, 8 MiB chunks | 14 | 2.50 | 40 | 0.70 | 2.0 / 2.0 | 2.50, 1.25, 5.00 |" in table

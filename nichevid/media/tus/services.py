@@ -24,6 +24,9 @@ from nichevid.media.settings import MediaSettings, media_settings
 from nichevid.media.tables import Upload, Video
 
 LEASE_SECONDS = 60.0
+# Bytes gathered from the network before one write in a worker thread: a thread hop
+# per network read (up to 256 KiB) costs more than the write itself.
+WRITE_SIZE = 1024 * 1024
 FILENAME_MAX = 255
 
 
@@ -175,6 +178,21 @@ def _open_at(path: Path, offset: int) -> BinaryIO:
     return fh
 
 
+def _write(fh: BinaryIO, parts: list[bytes], hasher: Any, size: int) -> int:
+    if hasher is not None:
+        for part in parts:
+            hasher.update(part)
+    fh.writelines(parts)
+    return size
+
+
+def _write_and_close(fh: BinaryIO, parts: list[bytes], hasher: Any, size: int) -> int:
+    try:
+        return _write(fh, parts, hasher, size)
+    finally:
+        fh.close()
+
+
 def _truncate(path: Path, size: int) -> None:
     with path.open("r+b") as fh:
         fh.truncate(size)
@@ -215,20 +233,35 @@ async def append(
     keep = checksum is None
     try:
         fh = await asyncio.to_thread(_open_at, path, offset)
+        parts: list[bytes] = []
+        pending = 0
+        # One batch is written in a worker thread while the next one arrives.
+        writing: asyncio.Future[int] | None = None
         try:
             async for chunk in chunks:
                 if not chunk:
                     continue
-                if offset + written + len(chunk) > upload.length:
+                if offset + written + pending + len(chunk) > upload.length:
                     keep = False
                     raise UploadError(413, f"The upload is {upload.length} bytes long; "
                                       "this request sends more.")  # fmt: skip
-                await asyncio.to_thread(fh.write, chunk)
-                written += len(chunk)
-                if hasher is not None:
-                    hasher.update(chunk)
+                parts.append(chunk)
+                pending += len(chunk)
+                if pending >= WRITE_SIZE:
+                    if writing is not None:
+                        written += await writing
+                    batch = asyncio.to_thread(_write, fh, parts, hasher, pending)
+                    writing, parts, pending = asyncio.ensure_future(batch), [], 0
         finally:
-            await asyncio.to_thread(fh.close)
+            try:
+                if writing is not None:
+                    written += await writing
+            except BaseException:
+                await asyncio.to_thread(fh.close)
+                raise
+            # Bytes that arrived before a broken connection are written too (and kept
+            # unless a checksum was sent).
+            written += await asyncio.to_thread(_write_and_close, fh, parts, hasher, pending)
         if checksum is not None and hasher is not None and hasher.digest() != checksum[1]:
             keep = False
             raise UploadError(460, f"The {checksum[0]} checksum does not match the data sent.")
@@ -324,3 +357,26 @@ async def finish_stalled(resources: Any) -> int:
             await finish(resources, upload)
             done += 1
     return done
+
+
+async def bytes_in_use(owner: Any) -> int:
+    """What the owner's quota counts: their videos and unfinished uploads, in bytes."""
+    return await _bytes_in_use(_owner_id(owner))
+
+
+async def finish_at_received(resources: Any, upload: Upload) -> Upload:
+    """Finish an upload created for at most ``length`` bytes at the bytes received so far.
+
+    For a request body of unknown size: the upload reserved the room left, and ends
+    where the body ended.
+
+    Raises:
+        UploadError: 400 when nothing was received.
+    """
+    if upload.received == 0:
+        raise UploadError(400, "The file is empty; send the video as the request body.")
+    await Upload.update({Upload.length: upload.received}).where(
+        (Upload.id == upload.id) & (Upload.status == "uploading")
+    )
+    upload.length = upload.received
+    return await finish(resources, upload)

@@ -1,0 +1,281 @@
+"""JSON API of videos at ``/api/videos``: read, change, delete, retry, upload, cover.
+
+Scripts send ``Authorization: Bearer <token>``; browsers their session and the
+``x-csrftoken`` header. A video the caller may not watch answers 404, as if it did
+not exist. The documents are built in :mod:`nichevid.media.documents`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar.exceptions import HTTPException, NotFoundException, PermissionDeniedException
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
+from litestar.params import FromPath, FromQuery
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_409_CONFLICT
+
+from nichevid.accounts.auth import current_user
+from nichevid.accounts.guards import requires_login, requires_role
+from nichevid.accounts.services import has_role
+from nichevid.app import BEARER_SCHEME
+from nichevid.media import covers, services
+from nichevid.media.documents import VideoDocument, is_owner, video_document
+from nichevid.media.plain_upload import receive_video
+from nichevid.media.settings import media_settings
+from nichevid.media.tables import VISIBILITIES, Video
+from nichevid.media.tus import services as uploads
+
+CHANGEABLE = ("caption", "visibility")
+NO_VIDEO = "There is no video with this id, or it is not visible to you."
+JSON_EXAMPLE = '{"caption": "New caption #tag", "visibility": "private"}'
+creators_only = requires_role("creator")
+
+
+def _request_body(media_type: str, schema: Schema, description: str) -> type[Operation]:
+    """An OpenAPI operation documenting a body the handler reads itself."""
+    body = RequestBody(
+        content={media_type: OpenAPIMediaType(schema=schema)},
+        description=description,
+        required=True,
+    )
+
+    @dataclass
+    class WithBody(Operation):
+        def __post_init__(self) -> None:
+            self.request_body = body
+
+    return WithBody
+
+
+_BINARY = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+_VideoBody = _request_body("application/octet-stream", _BINARY, "The video file itself.")
+_PictureBody = _request_body("image/jpeg", _BINARY, "A JPEG, PNG or WebP picture.")
+_ChangesBody = _request_body(
+    "application/json",
+    Schema(
+        type=OpenAPIType.OBJECT,
+        properties={
+            "caption": Schema(type=OpenAPIType.STRING, max_length=services.CAPTION_MAX),
+            "visibility": Schema(type=OpenAPIType.STRING, enum=list(VISIBILITIES)),
+        },
+        additional_properties=False,
+    ),
+    "The fields to change; those left out stay as they are.",
+)
+
+
+class VideoChanges(msgspec.Struct, kw_only=True):
+    """What ``PATCH`` may change; ``None`` leaves a field as it is."""
+
+    caption: str | None = None
+    visibility: str | None = None
+
+
+def _bad_request(message: str) -> HTTPException:
+    return HTTPException(status_code=400, detail=message)
+
+
+def parse_changes(body: bytes) -> VideoChanges:
+    """The changes a ``PATCH`` body asks for.
+
+    Raises:
+        HTTPException: 400 for a body that is not a JSON object, unknown fields (all
+            named) or values that are not text.
+    """
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        raw = None
+    if not isinstance(raw, dict):
+        raise _bad_request(f"Send a JSON object, for example {JSON_EXAMPLE}.")
+    unknown = sorted(str(name) for name in raw if name not in CHANGEABLE)
+    if unknown:
+        raise _bad_request(
+            f"Unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}; "
+            f"only {' and '.join(CHANGEABLE)} can be changed."
+        )
+    for name, value in raw.items():
+        if value is not None and not isinstance(value, str):
+            raise _bad_request(f"{name} must be text (a JSON string).")
+    return VideoChanges(**raw)
+
+
+def content_length(request: Request[Any, Any, Any]) -> int | None:
+    """The announced body size, or ``None`` when the body comes in chunks of unknown total.
+
+    Raises:
+        HTTPException: 400 for a malformed header.
+    """
+    header = request.headers.get("content-length")
+    if header is None:
+        return None
+    if not header.strip().isdigit():
+        raise _bad_request("Content-Length must be the size of the body in bytes.")
+    return int(header)
+
+
+async def _read_at_most(request: Request[Any, Any, Any], limit: int) -> bytes:
+    """The body, or its first ``limit + 1`` bytes when it is longer (then nothing more is read)."""
+    data = bytearray()
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > limit:
+            break
+    return bytes(data)
+
+
+async def _find(request: Request[Any, Any, Any], video_id: str) -> Video | None:
+    if not 0 < len(video_id) <= 16:
+        return None
+    return await services.get_video(slug=video_id)
+
+
+async def _visible(request: Request[Any, Any, Any], video_id: str) -> Video:
+    video = await _find(request, video_id)
+    user = current_user(request)
+    if video is None or not (
+        is_owner(video, user) or services.may_view(video, user)
+    ):
+        raise NotFoundException(NO_VIDEO)
+    return video
+
+
+async def _owned(request: Request[Any, Any, Any], video_id: str, *, staff: bool = False) -> Video:
+    """The video, when the caller owns it (or, with ``staff``, moderates the site)."""
+    video = await _find(request, video_id)
+    user = current_user(request)
+    if video is not None and (is_owner(video, user) or (staff and has_role(user, "moderator"))):
+        return video
+    if video is None or not services.may_view(video, user):
+        raise NotFoundException(NO_VIDEO)
+    who = "its owner or a moderator" if staff else "its owner"
+    raise PermissionDeniedException(f"Only {who} can do that to this video.")
+
+
+def _resources(request: Request[Any, Any, Any]) -> Any:
+    return request.app.state.resources
+
+
+class VideoApi(Controller):
+    """Videos for scripts and pages: documents, changes, deletion, retries, uploads, covers."""
+
+    path = "/api/videos"
+    tags = ["videos"]
+    security = [{BEARER_SCHEME: []}]
+
+    @get("/{video_id:str}")
+    async def read(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoDocument:
+        """One video; others' videos only when public and ready."""
+        video = await _visible(request, video_id)
+        return await video_document(_resources(request), video, current_user(request))
+
+    @patch("/{video_id:str}", guards=[requires_login], operation_class=_ChangesBody)
+    async def change(
+        self, request: Request[Any, Any, Any], video_id: FromPath[str]
+    ) -> VideoDocument:
+        """Change the caption (its hashtags and mentions follow) and/or the visibility."""
+        video = await _owned(request, video_id)
+        changes = parse_changes(await request.body())
+        try:
+            video = await services.update_video(
+                video, caption=changes.caption, visibility=changes.visibility
+            )
+        except ValueError as exc:
+            raise _bad_request(str(exc)) from exc
+        except LookupError as exc:
+            raise NotFoundException(NO_VIDEO) from exc
+        return await video_document(_resources(request), video, current_user(request))
+
+    @delete("/{video_id:str}", guards=[requires_login])
+    async def remove(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> None:
+        """Delete the video and every file of it (owner, moderators, admins)."""
+        video = await _owned(request, video_id, staff=True)
+        await services.delete_video(_resources(request), video)
+
+    @post("/{video_id:str}/retry", guards=[requires_login], status_code=HTTP_202_ACCEPTED)
+    async def retry(
+        self, request: Request[Any, Any, Any], video_id: FromPath[str]
+    ) -> VideoDocument:
+        """Process a failed video again from its kept original."""
+        video = await _owned(request, video_id)
+        resources = _resources(request)
+        if not await services.retry_video(resources, video):
+            reason = (
+                "Only failed videos can be retried."
+                if video.status != "failed"
+                else "The original file is gone; upload the video again."
+            )
+            raise HTTPException(status_code=HTTP_409_CONFLICT, detail=reason)
+        fresh = await services.get_video(video_id=video.id)
+        if fresh is None:
+            raise NotFoundException(NO_VIDEO)
+        return await video_document(resources, fresh, current_user(request))
+
+    @post(
+        "/",
+        guards=[creators_only],
+        request_max_body_size=None,
+        status_code=HTTP_201_CREATED,
+        operation_class=_VideoBody,
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        caption: FromQuery[str] = "",
+        visibility: FromQuery[str] = "public",
+        filename: FromQuery[str] = "",
+    ) -> Response[VideoDocument]:
+        """Upload a video in one request: the body is the file (use tus at ``/uploads/`` to
+        resume broken uploads). ``filename`` gives the file's extension."""
+        user = current_user(request)
+        resources = _resources(request)
+        metadata = {"caption": caption, "visibility": visibility, "filename": filename}
+        try:
+            video = await receive_video(
+                resources, user, request.stream(), content_length(request), metadata
+            )
+        except uploads.UploadError as exc:
+            raise HTTPException(status_code=exc.status, detail=exc.message) from exc
+        document = await video_document(resources, video, user)
+        headers = {"Location": f"{self.path}/{video.slug}"}
+        return Response(document, status_code=HTTP_201_CREATED, headers=headers)
+
+    @put(
+        "/{video_id:str}/cover",
+        guards=[requires_login],
+        request_max_body_size=None,
+        operation_class=_PictureBody,
+    )
+    async def cover(
+        self, request: Request[Any, Any, Any], video_id: FromPath[str]
+    ) -> VideoDocument:
+        """Replace the poster with a picture (JPEG, PNG or WebP), cropped to the video's frame."""
+        video = await _owned(request, video_id)
+        if video.status in ("failed", "removed"):
+            raise HTTPException(
+                status_code=HTTP_409_CONFLICT,
+                detail=f"This video is {video.status}; a cover can be set once it is processed.",
+            )
+        resources = _resources(request)
+        limit = media_settings(resources.settings).cover_max_bytes
+        length = content_length(request)
+        try:
+            if length is not None and length > limit:
+                raise covers.too_large(limit)
+            data = await _read_at_most(request, limit)
+            video = await covers.set_cover(resources, video, data)
+        except covers.CoverError as exc:
+            raise HTTPException(status_code=exc.status, detail=exc.message) from exc
+        except LookupError as exc:
+            raise NotFoundException(NO_VIDEO) from exc
+        return await video_document(resources, video, current_user(request))
