@@ -19,8 +19,9 @@ with grain so the encoders have real work.
   the upload until the API lists every rendition of the ladder and the poster. The
   same run then times the bare ffmpeg commands that make the same outputs (every
   rendition, the poster frame, the preview strip), built by the same functions the
-  pipeline uses and run two at a time, as the job runner runs them. The order of the
-  two alternates between rounds. The report gives medians and their ratio.
+  pipeline uses and run two at a time and at the same low priority, as the job
+  runner runs them. The order of the two alternates between rounds. The report
+  gives medians and their ratio.
 
 Results go to ``bench/results/<time>-<label>.json`` and a table to stdout.
 """
@@ -49,7 +50,7 @@ from bench.upload import PASSWORD, _api, _cli, _machine
 from nichevid.media.images import candidate_times, frame_args, strip_args
 from nichevid.media.probe import Probe, probe
 from nichevid.media.settings import MediaSettings
-from nichevid.media.tools import ffmpeg_exe
+from nichevid.media.tools import ffmpeg_exe, nice_prefix
 from nichevid.media.transcode import command, picture_filters, plan_ladder
 
 MIB = 1024**2
@@ -191,8 +192,9 @@ async def _run_all(commands: list[list[str]], at_once: int) -> None:
     async def one(args: list[str]) -> None:
         async with slots:
             proc = await asyncio.create_subprocess_exec(
-                *args, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-            )
+                *nice_prefix(), *args,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
             _, err = await proc.communicate()
             if proc.returncode:
                 raise LoadError(f"{' '.join(args[:3])}... failed: {err.decode()[-300:]}")

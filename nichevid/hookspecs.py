@@ -122,6 +122,20 @@ def storage_backend(settings: Any) -> Any | None:
     """
 
 
+@hookspec(firstresult=True)
+def may_view_video(video: Any, viewer: Any) -> bool | None:
+    """Return ``True`` to let ``viewer`` watch ``video``, ``False`` to refuse, or ``None``.
+
+    Asked by :func:`nichevid.media.services.may_view` only for a ``ready`` video whose
+    visibility is ``followers`` or ``subscribers``, when ``viewer`` (a user row, or
+    ``None`` when signed out) is not its owner. Public ready videos are open to all,
+    private ones and videos that are not ready only to their owner: plugins are not
+    asked. When no plugin answers, the viewer is refused. The social package answers
+    ``True`` for followers of the owner; ``subscribers`` videos stay the owner's until
+    a subscriptions plugin answers for them.
+    """
+
+
 # ---------------------------------------------------------------- gates
 
 
@@ -137,8 +151,10 @@ def signup_accept(username: str, email: str) -> str | None:
 def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     """Return an HTML fragment for the named page slot, or ``None``.
 
-    Slots: ``head``, ``nav``, ``splash``, ``profile_header``, ``video_actions``,
-    ``video_overlay``, ``admin_menu``, ``upload_form``, ``settings_menu``. The
+    Slots: ``head``, ``nav``, ``splash``, ``profile_header``, ``profile_content``,
+    ``video_actions``, ``video_overlay``, ``video_head`` (in the ``<head>`` of a video's
+    own page; ``context`` also holds ``base_url``), ``video_page`` (below the video on
+    its own page), ``admin_menu``, ``upload_form``, ``settings_menu``. The
     fragment is inserted as is, so escape any user text in it. Slots render inside
     templates, so the answer must be a value, not an awaitable.
     ``context`` holds ``request`` and ``user`` (or ``None``), plus what the page shows.
@@ -156,3 +172,36 @@ def user_created(user: Any) -> None:
 @hookspec
 def user_logged_in(user: Any) -> None:
     """A user signed in with a password."""
+
+
+@hookspec
+def video_ready(video: Any) -> None:
+    """A video became playable: its first rendition was stored and its status turned ``ready``.
+
+    ``video`` is the ``media.tables.Video`` row as it is now. Fired each time the status
+    turns ``ready`` (a new video, or a failed one processed again), never for the
+    renditions that follow. Listeners should be idempotent, since one video may become
+    ready more than once.
+    """
+
+
+@hookspec
+def prepare_cards(request: Any, cards: list[Any]) -> None:
+    """A page of video cards is about to render: fetch what your slots show for all of them.
+
+    Page slots render synchronously and cannot query, so a plugin that shows data on
+    every card (a count, a badge) reads it here for the whole page in one query, and
+    keeps it in ``request.scope`` under a key of its own for its ``extra_slot`` to read.
+    ``cards`` are :class:`nichevid.media.listing.Card` objects (``id``, ``slug``, ...).
+    """
+
+
+@hookspec
+def prepare_profile(request: Any, member: Any) -> None:
+    """A member's profile page is about to render: fetch what your profile slots show.
+
+    As :func:`prepare_cards`, for the ``profile_header`` and ``profile_content`` slots:
+    keep the data in ``request.scope`` under a key of your own. ``member`` is the
+    ``accounts.tables.User`` row; the slots get ``member`` as its public profile (a
+    dict with ``id`` and ``username``).
+    """

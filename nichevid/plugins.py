@@ -42,6 +42,10 @@ DEFAULT_PLUGINS = (
     "nichevid.accounts.plugin",
     "nichevid.media.plugin",
     "nichevid.feed.plugin",
+    "nichevid.social.plugin",
+    "nichevid.comments.plugin",
+    "nichevid.search.plugin",
+    "nichevid.share.plugin",
 )
 
 # Picks the storage backend named in settings; registered with the defaults.

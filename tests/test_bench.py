@@ -180,3 +180,24 @@ def test_upload_bench_report_medians_and_ratio() -> None:
     assert report.ratio() == pytest.approx(0.8)
     table = report.markdown(8)
     assert "| tus, 8 MiB chunks | 14 | 2.50 | 40 | 0.70 | 2.0 / 2.0 | 2.50, 1.25, 5.00 |" in table
+
+
+def test_events_bench_stores_every_event_it_counts_in(tmp_path: Path) -> None:
+    import json
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_LOAD_PLUGINS"] = ""
+    command = [
+        sys.executable, "-m", "bench.events", "--shape", "sqlite", "--users", "5",
+        "--videos", "10", "--seconds", "1", "--warmup", "0", "--concurrency", "2",
+        "--sessions", "50", "--results-dir", str(tmp_path),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "count stored" in done.stdout
+    [result] = tmp_path.glob("*-events-sqlite.json")
+    report = json.loads(result.read_text())
+    assert report["load"]["accepted"] > 0
+    assert report["stored"] == report["load"]["accepted"]
+    assert report["load"]["rejected"] == 0
+    assert set(report["load"]["statuses"]) == {"202"}

@@ -14,6 +14,7 @@ from nichevid.accounts import services
 from nichevid.accounts.auth import start_session
 from nichevid.accounts.guards import requires_login
 from nichevid.accounts.web import file_field, page, resources_of, see_other, text_field
+from nichevid.plugins import notify
 
 # Room for the text fields next to the avatar in a multipart body.
 FORM_OVERHEAD = 64 * 1024
@@ -158,6 +159,7 @@ class ProfilePages(Controller):
         member = await services.get_user_by_username(username)
         if member is None or not member.is_active:
             raise NotFoundException(f"There is no member called {username!r}.")
+        await notify(request.app.state.pm, "prepare_profile", request=request, member=member)
         return page(
             request,
             "accounts/profile.html",

@@ -15,9 +15,24 @@ def register_piccolo_apps() -> list[str]:
 
 @hookimpl
 def register_routes(settings: Settings) -> list[Any]:
+    from nichevid.feed.events_api import WatchEventsApi
     from nichevid.feed.routes import FeedController
 
-    return [FeedController]
+    return [FeedController, WatchEventsApi]
+
+
+@hookimpl
+def register_settings() -> dict[str, Any]:
+    from nichevid.feed.settings import SECTION, FeedSettings
+
+    return {SECTION: FeedSettings}
+
+
+@hookimpl
+def register_lifespan() -> list[Any]:
+    from nichevid.feed.events_api import watch_events_lifespan
+
+    return [watch_events_lifespan]
 
 
 @hookimpl

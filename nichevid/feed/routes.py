@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from nichevid.media.listing import public_card, public_cards
+from nichevid.plugins import notify
 
 PAGE_SIZE = 5
 
@@ -28,6 +29,7 @@ class FeedController(Controller):
     async def home(self, request: Request[Any, Any, Any]) -> Template:
         """The page shell with the first cards."""
         cards, cursor = await public_cards(request.app.state.resources, limit=PAGE_SIZE)
+        await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
         return Template(
             "feed/home.html",
             context={"cards": cards, "cursor": cursor, "user": _viewer(request)},
@@ -39,6 +41,7 @@ class FeedController(Controller):
         cards, next_cursor = await public_cards(
             request.app.state.resources, before=cursor, limit=PAGE_SIZE
         )
+        await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
         return Template(
             "feed/_batch.html",
             context={"cards": cards, "cursor": next_cursor, "end": next_cursor is None},
@@ -50,6 +53,7 @@ class FeedController(Controller):
         card = await public_card(request.app.state.resources, slug)
         if card is None:
             raise NotFoundException("This video does not exist or is not public.")
+        await notify(request.app.state.pm, "prepare_cards", request=request, cards=[card])
         return Template(
             "feed/video.html",
             context={"card": card, "user": _viewer(request), "base_url": _base(request)},

@@ -144,7 +144,7 @@ async def _visible(request: Request[Any, Any, Any], video_id: str) -> Video:
     video = await _find(request, video_id)
     user = current_user(request)
     if video is None or not (
-        is_owner(video, user) or services.may_view(video, user)
+        is_owner(video, user) or await services.may_view(_resources(request), video, user)
     ):
         raise NotFoundException(NO_VIDEO)
     return video
@@ -156,7 +156,7 @@ async def _owned(request: Request[Any, Any, Any], video_id: str, *, staff: bool 
     user = current_user(request)
     if video is not None and (is_owner(video, user) or (staff and has_role(user, "moderator"))):
         return video
-    if video is None or not services.may_view(video, user):
+    if video is None or not await services.may_view(_resources(request), video, user):
         raise NotFoundException(NO_VIDEO)
     who = "its owner or a moderator" if staff else "its owner"
     raise PermissionDeniedException(f"Only {who} can do that to this video.")

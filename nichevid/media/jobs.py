@@ -193,7 +193,7 @@ async def _rendition(resources: Any, video: Video, plan: Plan, found: Probe) -> 
         output = workdir / f"{plan.label}.mp4"
         await make_rendition(source, output, plan, found, settings)
         size = await storage.put(key, file_chunks(output))
-    done = await progress.store_rendition(video, plan, key, size)
+    done = await progress.store_rendition(video, plan, key, size, pm=resources.pm)
     if done is None:
         await storage.delete(key)
         return

@@ -16,6 +16,7 @@ from nichevid.media import keys
 from nichevid.media.services import images_of, ladder_of
 from nichevid.media.tables import Rendition, Video
 from nichevid.media.transcode import Plan
+from nichevid.plugins import notify
 from nichevid.storage import Storage
 
 log = logging.getLogger("nichevid.media")
@@ -61,8 +62,13 @@ async def save_plan(video: Video, duration_ms: int, plans: list[Plan]) -> None:
     ).where(Video.id == video.id)
 
 
-async def store_rendition(video: Video, plan: Plan, key: str, size: int) -> list[str] | None:
+async def store_rendition(
+    video: Video, plan: Plan, key: str, size: int, *, pm: Any = None
+) -> list[str] | None:
     """Record one finished rendition; the first makes the video ``ready``.
+
+    When that happens and ``pm`` (the plugin manager) is given, the ``video_ready``
+    event fires after the change is committed.
 
     Returns:
         The labels of every MP4 rendition the video has now, or ``None`` when the video
@@ -104,6 +110,8 @@ async def store_rendition(video: Video, plan: Plan, key: str, size: int) -> list
         labels = await Rendition.select(Rendition.label).where(
             (Rendition.video == video.id) & (Rendition.kind == "mp4")
         )
+    if pm is not None and row[0]["status"] in ("uploading", "processing"):
+        await notify(pm, "video_ready", video=await Video.objects().get(Video.id == video.id))
     return [label["label"] for label in labels]
 
 

@@ -7,6 +7,7 @@ rows or plain data back.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import re
 import secrets
@@ -255,15 +256,38 @@ def is_open(video: Video) -> bool:
     return video.visibility == "public" and video.status == "ready"
 
 
-def may_view(video: Video, viewer: Any) -> bool:
+async def may_view(resources: Any, video: Video, viewer: Any) -> bool:
     """Whether ``viewer`` (a user row, or ``None`` when signed out) may watch ``video``.
 
-    Public ready videos are open to all; any other video only to its owner here, since
-    followers and subscribers are decided by the packages that know those relations.
+    Public ready videos are open to all and every video to its owner. Private videos,
+    and videos that are not ready, are the owner's alone. For ``followers`` and
+    ``subscribers`` videos the plugins decide through the ``may_view_video`` hook (the
+    social package lets followers in); without an answer the viewer is refused, so
+    ``subscribers`` videos stay the owner's until a subscriptions plugin answers.
     """
     if is_open(video):
         return True
-    return viewer is not None and _owner_id(viewer) == _owner_id(video.owner)
+    if viewer is not None and _owner_id(viewer) == _owner_id(video.owner):
+        return True
+    if video.status != "ready" or video.visibility not in ("followers", "subscribers"):
+        return False
+    return await _first_answer(resources.pm.hook.may_view_video, video=video, viewer=viewer) is True
+
+
+async def _first_answer(hook: Any, **kwargs: Any) -> Any:
+    """The first answer that is not ``None``, in call order, awaiting each in turn.
+
+    pluggy's own ``firstresult`` stops at the first ``async`` implementation (a coroutine
+    is not ``None``), so a plugin that answers ``None`` asynchronously would hide the
+    plugins after it.
+    """
+    for impl in reversed(hook.get_hookimpls()):
+        answer = impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
+        if inspect.isawaitable(answer):
+            answer = await answer
+        if answer is not None:
+            return answer
+    return None
 
 
 async def media_url(resources: Any, video: Video, key: str, viewer: Any) -> str:
@@ -277,7 +301,7 @@ async def media_url(resources: Any, video: Video, key: str, viewer: Any) -> str:
     """
     if is_open(video):
         return str(await resources.storage.url(key))
-    if not may_view(video, viewer):
+    if not await may_view(resources, video, viewer):
         raise PermissionError("this video is not visible to you")
     ttl = media_settings(resources.settings).signed_url_ttl
     url = str(await resources.storage.url(key, expires_in=ttl))

@@ -109,7 +109,7 @@ def _child_limits(memory_bytes: int) -> None:  # pragma: no cover - runs in the 
         _LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _nice_prefix() -> list[str]:
+def nice_prefix() -> list[str]:
     nice = shutil.which("nice")
     return [nice, "-n", "10"] if nice else []
 
@@ -133,7 +133,7 @@ async def run_tool(
             the last lines of stderr).
     """
     proc = await asyncio.create_subprocess_exec(
-        *_nice_prefix(),
+        *nice_prefix(),
         *args,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,

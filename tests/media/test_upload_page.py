@@ -149,7 +149,8 @@ async def test_creators_get_the_form_with_its_limits_and_scripts(
     assert re.search(r'<button id="upload-submit" type="submit" disabled>', page)
     scripts = re.findall(r'<script src="([^"]+)"', page)
     assert scripts[-2:] == ["/static/vendor/tus-js-client-4.3.1.min.js", "/static/upload.js"]
-    assert '<a href="/upload">Upload</a>' in page
+    assert 'href="/upload"><svg' in page
+    assert '<span class="nv-nav-label">Upload</span>' in page
     for src in scripts[-2:]:
         served = await nv_client.get(src)
         assert served.status_code == 200

@@ -1,0 +1,1 @@
+"""Comments on videos: one reply level, mentions and hashtags, newest and top orderings."""

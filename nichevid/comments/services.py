@@ -1,0 +1,295 @@
+"""Comment services: plain async functions for the pages, the API and other packages.
+
+Rules:
+
+* Comments belong to ready public videos only; on any other video every action
+  answers "not found", so nothing tells whether a hidden video exists.
+* One reply level: a reply to a reply is stored under the top-level comment, with
+  ``reply_to`` naming the author it answers.
+* Authors edit and delete their own comments; moderators and admins delete any.
+  A top-level comment that still has replies is erased but kept as "comment deleted";
+  once its last reply goes, it goes too.
+* Posting is limited to :data:`POSTS_PER_MINUTE` comments per user.
+* A new comment notifies (through :func:`nichevid.social.services.notify`) the video's
+  owner (``comment``), the author a reply answers (``reply``) and the users it mentions
+  (``mention``), each once, never the author. Edits notify nobody.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from datetime import UTC, datetime
+from typing import Any
+
+from nichevid.accounts.services import has_role
+from nichevid.accounts.tables import User
+from nichevid.comments import text as texts
+from nichevid.comments.tables import Comment
+from nichevid.media import services as media
+from nichevid.media.tables import Video
+from nichevid.social.services import notify
+
+POSTS_PER_MINUTE = 10
+# How much of a comment a notification quotes.
+EXCERPT = 200
+log = logging.getLogger("nichevid.comments")
+NO_VIDEO = "There is no video with this id, or it is not visible to you."
+NO_COMMENT = "There is no comment with this id; it may have been deleted."
+
+
+class CommentError(Exception):
+    """A refused comment action: the HTTP status and a message saying what to do."""
+
+    def __init__(self, status: int, message: str, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def json_list(value: Any) -> list[str]:
+    """A JSON list column as a Python list (Piccolo hands JSON back as text)."""
+    if isinstance(value, str):
+        value = json.loads(value or "[]")
+    return [str(item) for item in value or []]
+
+
+async def commentable_video(slug: str) -> Video:
+    """The ready public video ``slug`` names.
+
+    Raises:
+        CommentError: 404 for an unknown, removed, private or unfinished video.
+    """
+    video = await media.get_video(slug=slug) if 0 < len(slug) <= 16 else None
+    if video is None or not media.is_open(video):
+        raise CommentError(404, NO_VIDEO)
+    return video
+
+
+async def get_comment(comment_id: int) -> Comment | None:
+    """A comment row by id, or ``None``."""
+    return await Comment.objects().where(Comment.id == comment_id).first()
+
+
+async def open_comment(comment_id: int) -> tuple[Comment, Video]:
+    """A comment and its video, when the video is open to comments.
+
+    Raises:
+        CommentError: 404 for an unknown comment or one on a video now hidden.
+    """
+    comment = await get_comment(comment_id)
+    if comment is None:
+        raise CommentError(404, NO_COMMENT)
+    video = await media.get_video(video_id=comment.video)
+    if video is None or not media.is_open(video):
+        raise CommentError(404, NO_COMMENT)
+    return comment, video
+
+
+async def known_users(names: list[str]) -> list[str]:
+    """The names of ``names`` that belong to active users, in the same order."""
+    if not names:
+        return []
+    rows = await User.select(User.username).where(
+        User.username.is_in(names), User.is_active.eq(True)
+    )
+    existing = {row["username"] for row in rows}
+    return [name for name in names if name in existing]
+
+
+async def _thread_target(video: Video, reply_to: int) -> tuple[int, int]:
+    """The top-level comment a reply joins and the author it answers."""
+    target = await get_comment(reply_to)
+    if target is None or target.deleted_at is not None:
+        raise CommentError(
+            400, "The comment you reply to does not exist any more; reply to another one."
+        )
+    if target.video != video.id:
+        raise CommentError(
+            400, "You can only reply to a comment on the same video; that one is elsewhere."
+        )
+    return int(target.parent or target.id), int(target.author)
+
+
+async def _check_rate(resources: Any, author: User) -> None:
+    verdict = await resources.limiter.hit(f"comment:user:{author.id}", POSTS_PER_MINUTE, 60)
+    if not verdict.allowed:
+        raise CommentError(
+            429,
+            f"You can post {POSTS_PER_MINUTE} comments a minute; "
+            f"wait {verdict.retry_after} s and post again.",
+            retry_after=verdict.retry_after,
+        )
+
+
+def _integrity_error(exc: Exception) -> bool:
+    return isinstance(exc, sqlite3.IntegrityError) or type(exc).__name__.endswith(
+        "ForeignKeyViolationError"
+    )
+
+
+async def post_comment(
+    resources: Any, author: User, video: Video, text: str, *, reply_to: int | None = None
+) -> Comment:
+    """Store a comment of ``author`` on ``video`` (a reply when ``reply_to`` is given).
+
+    Args:
+        resources: The running app's resources (its rate limiter).
+        author: The signed-in user.
+        video: A video from :func:`commentable_video`.
+        text: What the user wrote; stored as plain text.
+        reply_to: Id of the comment answered; replies to replies join its thread.
+
+    Raises:
+        CommentError: 404 when the video is not open, 400 for bad text or a reply to a
+            comment elsewhere, 429 past the rate limit. Nothing is stored then.
+    """
+    if not media.is_open(video):
+        raise CommentError(404, NO_VIDEO)
+    try:
+        body = texts.check(text)
+    except texts.TextError as exc:
+        raise CommentError(400, str(exc)) from exc
+    parent, answered = (None, None)
+    if reply_to is not None:
+        parent, answered = await _thread_target(video, reply_to)
+    await _check_rate(resources, author)
+    mentions = await known_users(texts.mentions_in(body))
+    comment = Comment(
+        video=video.id,
+        author=author.id,
+        parent=parent,
+        reply_to=answered,
+        text=body,
+        mentions=mentions,
+        hashtags=texts.hashtags_in(body),
+    )
+    try:
+        await comment.save()
+    except Exception as exc:
+        if _integrity_error(exc):  # the thread was deleted a moment ago
+            raise CommentError(
+                400, "The comment you reply to was just deleted; reply to another one."
+            ) from exc
+        raise
+    await _tell_people(comment, video, author, mentions)
+    return comment
+
+
+async def _tell_people(comment: Comment, video: Video, author: User, mentions: list[str]) -> None:
+    """Notify the owner, the author answered and those mentioned, each once, never the author.
+
+    A failing notification is logged: the comment is posted either way.
+    """
+    told = {int(author.id)}
+    excerpt = comment.text[:EXCERPT]
+    recipients: list[tuple[int, str]] = []
+    if comment.reply_to is not None:
+        recipients.append((int(comment.reply_to), "reply"))
+    recipients.append((int(video.owner), "comment"))
+    if mentions:
+        rows = await User.select(User.id, User.username).where(User.username.is_in(mentions))
+        ids = {row["username"]: int(row["id"]) for row in rows}
+        recipients += [(ids[name], "mention") for name in mentions if name in ids]
+    for recipient, kind in recipients:
+        if recipient in told:
+            continue
+        told.add(recipient)
+        try:
+            await notify(recipient, kind, author, video=video, text=excerpt)
+        except Exception:  # notifications must never lose a posted comment
+            log.exception("could not notify user %s of comment %s", recipient, comment.id)
+
+
+async def edit_comment(user: User, comment_id: int, text: str) -> Comment:
+    """Replace the text of ``user``'s own comment.
+
+    Raises:
+        CommentError: 404 for a missing or deleted comment (or one on a hidden video),
+            403 for someone else's, 400 for bad text. Nothing changes then.
+    """
+    comment, _ = await open_comment(comment_id)
+    if comment.deleted_at is not None:
+        raise CommentError(404, NO_COMMENT)
+    if comment.author != user.id:
+        raise CommentError(403, "You can only edit your own comments.")
+    try:
+        body = texts.check(text)
+    except texts.TextError as exc:
+        raise CommentError(400, str(exc)) from exc
+    comment.text = body
+    comment.mentions = await known_users(texts.mentions_in(body))
+    comment.hashtags = texts.hashtags_in(body)
+    comment.edited_at = _now()
+    await Comment.update(
+        {
+            Comment.text: comment.text,
+            Comment.mentions: comment.mentions,
+            Comment.hashtags: comment.hashtags,
+            Comment.edited_at: comment.edited_at,
+        }
+    ).where(Comment.id == comment.id)
+    return comment
+
+
+def may_delete(user: User | None, author_id: int) -> bool:
+    """Whether ``user`` may delete a comment written by ``author_id``."""
+    if user is None:
+        return False
+    return user.id == author_id or has_role(user, "moderator")
+
+
+async def delete_comment(user: User, comment_id: int) -> Comment:
+    """Delete a comment: its author, or a moderator or admin.
+
+    A top-level comment with replies is erased and kept as "comment deleted"; any other
+    comment is removed, and a deleted top-level comment left without replies goes too.
+
+    Returns:
+        The comment as it was before (``parent`` says which thread changed).
+
+    Raises:
+        CommentError: 404 for a missing or already deleted comment, 403 for someone
+            else's comment when ``user`` is not a moderator.
+    """
+    comment, _ = await open_comment(comment_id)
+    if comment.deleted_at is not None:
+        raise CommentError(404, NO_COMMENT)
+    if not may_delete(user, int(comment.author)):
+        raise CommentError(403, "You can only delete your own comments.")
+    if comment.parent is None and await Comment.exists().where(Comment.parent == comment.id):
+        await Comment.update(
+            {
+                Comment.text: "",
+                Comment.mentions: [],
+                Comment.hashtags: [],
+                Comment.deleted_at: _now(),
+            }
+        ).where(Comment.id == comment.id)
+        return comment
+    await Comment.delete().where(Comment.id == comment.id)
+    if comment.parent is not None:
+        # A deleted thread head stays only while someone's reply still needs it.
+        orphan = Comment.deleted_at.is_not_null() & (Comment.id == comment.parent)
+        if not await Comment.exists().where(Comment.parent == comment.parent):
+            await Comment.delete().where(orphan)
+    return comment
+
+
+def parse_cursor(value: str | None) -> int | None:
+    """A page cursor from a query string (``None`` for the first page).
+
+    Raises:
+        CommentError: 400 when it is not a whole number.
+    """
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise CommentError(400, "cursor must be the next_cursor value of the previous page.")
+    return int(value)

@@ -1,0 +1,46 @@
+"""Feed settings: the ``[plugin.feed]`` section (watch-event ingestion).
+
+The feed is a built-in plugin, so its settings live in its own plugin section
+(``NICHEVID_PLUGIN__FEED__<KEY>`` in the environment); a bad value stops start-up
+with one line like any other setting.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+SECTION = "feed"
+
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+NotNegative = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class FeedSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """How watch events are accepted, limited and written."""
+
+    # Most events one request may carry; the player sends far fewer (20 at most).
+    events_max_batch: Positive = 50
+    # Requests to /api/events per minute from one viewer (session or user); 0: no limit.
+    events_viewer_per_minute: NotNegative = 60
+    # Requests to /api/events per minute from one client address; 0: no limit.
+    events_ip_per_minute: NotNegative = 1200
+    # Client event ids remembered per viewer to drop resent events.
+    events_dedupe_ids: Positive = 2000
+    # Milliseconds a reported watch time may exceed duration x (replays + 1).
+    events_slack_ms: NotNegative = 2000
+    # The write-behind buffer is written to the database this often, in seconds...
+    events_flush_seconds: Annotated[float, msgspec.Meta(gt=0)] = 0.5
+    # ...or as soon as it holds this many events.
+    events_flush_size: Positive = 2000
+
+
+def feed_settings(settings: Any) -> FeedSettings:
+    """The instance's ``[plugin.feed]`` settings (defaults when the app did not parse them)."""
+    section = settings.plugin.get(SECTION) or {}
+    parsed = section.get("_parsed")
+    if isinstance(parsed, FeedSettings):
+        return parsed
+    raw = {k: v for k, v in section.items() if k != "_parsed"}
+    return msgspec.convert(raw, FeedSettings, strict=False)

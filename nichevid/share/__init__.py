@@ -1,0 +1,1 @@
+"""Sharing a video: link-preview tags, oEmbed and the embeddable player page."""

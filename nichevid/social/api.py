@@ -1,0 +1,212 @@
+"""JSON API of likes, bookmarks, shares, follows and notifications.
+
+Scripts send ``Authorization: Bearer <token>``; browsers their session and the
+``x-csrftoken`` header. ``PUT`` sets a like, bookmark or follow and ``DELETE`` undoes
+it; both answer the new state and count, and repeating them changes nothing. A video
+the caller may not watch answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, delete, get, post, put
+from litestar.params import FromPath, FromQuery
+from litestar.status_codes import HTTP_200_OK
+
+from nichevid.accounts.auth import current_user
+from nichevid.accounts.guards import requires_login
+from nichevid.app import BEARER_SCHEME
+from nichevid.social import notifications, services
+from nichevid.social.routes import http_error, resources_of
+from nichevid.social.services import SocialError, VideoState
+
+
+class VideoSocial(msgspec.Struct):
+    """A video's counts, and whether the caller liked and bookmarked it."""
+
+    video_id: str
+    likes: int
+    bookmarks: int
+    shares: int
+    liked: bool
+    bookmarked: bool
+
+
+class ProfileSocial(msgspec.Struct):
+    """A member's counts, and whether the caller follows them."""
+
+    username: str
+    followers: int
+    following: int
+    likes: int
+    followed: bool
+
+
+class NotificationDocument(msgspec.Struct):
+    """One notification: ``actor`` did ``kind`` (to ``video_id``)."""
+
+    id: int
+    kind: str
+    actor: str | None
+    video_id: str | None
+    text: str
+    created_at: datetime
+    unread: bool
+
+
+class NotificationsPage(msgspec.Struct):
+    """Notifications newest first; pass ``next_before`` as ``before`` for older ones."""
+
+    items: list[NotificationDocument]
+    unread: int
+    next_before: int | None
+
+
+def _document(slug: str, state: VideoState) -> VideoSocial:
+    return VideoSocial(
+        video_id=slug,
+        likes=state.likes,
+        bookmarks=state.bookmarks,
+        shares=state.shares,
+        liked=state.liked,
+        bookmarked=state.bookmarked,
+    )
+
+
+class SocialApi(Controller):
+    """Likes, bookmarks, shares and follows for scripts and apps."""
+
+    path = "/api"
+    tags = ["social"]
+    security = [{BEARER_SCHEME: []}]
+
+    async def _video(self, request: Request[Any, Any, Any], video_id: str) -> Any:
+        try:
+            return await services.visible_video(
+                resources_of(request), video_id, current_user(request)
+            )
+        except SocialError as exc:
+            raise http_error(exc) from exc
+
+    @get("/videos/{video_id:str}/social")
+    async def video_social(
+        self, request: Request[Any, Any, Any], video_id: FromPath[str]
+    ) -> VideoSocial:
+        """A video's like, bookmark and share counts, and what the caller did to it."""
+        video = await self._video(request, video_id)
+        states = await services.video_states([video.id], current_user(request))
+        return _document(video.slug, states[video.id])
+
+    @put("/videos/{video_id:str}/like", guards=[requires_login])
+    async def like(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoSocial:
+        """Like the video (again: no change)."""
+        video = await self._video(request, video_id)
+        return _document(video.slug, await services.set_like(current_user(request), video, True))
+
+    @delete("/videos/{video_id:str}/like", guards=[requires_login], status_code=HTTP_200_OK)
+    async def unlike(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoSocial:
+        """Take the like back (when there is none: no change)."""
+        video = await self._video(request, video_id)
+        return _document(video.slug, await services.set_like(current_user(request), video, False))
+
+    @put("/videos/{video_id:str}/bookmark", guards=[requires_login])
+    async def bookmark(
+        self, request: Request[Any, Any, Any], video_id: FromPath[str]
+    ) -> VideoSocial:
+        """Bookmark the video (again: no change)."""
+        video = await self._video(request, video_id)
+        state = await services.set_bookmark(current_user(request), video, True)
+        return _document(video.slug, state)
+
+    @delete("/videos/{video_id:str}/bookmark", guards=[requires_login], status_code=HTTP_200_OK)
+    async def unbookmark(
+        self, request: Request[Any, Any, Any], video_id: FromPath[str]
+    ) -> VideoSocial:
+        """Remove the bookmark (when there is none: no change)."""
+        video = await self._video(request, video_id)
+        state = await services.set_bookmark(current_user(request), video, False)
+        return _document(video.slug, state)
+
+    @post("/videos/{video_id:str}/share", guards=[requires_login], status_code=HTTP_200_OK)
+    async def share(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoSocial:
+        """Count one share of the video (at most 60 an hour per caller; 429 past that)."""
+        video = await self._video(request, video_id)
+        try:
+            state = await services.record_share(resources_of(request), current_user(request), video)
+        except SocialError as exc:
+            raise http_error(exc) from exc
+        return _document(video.slug, state)
+
+    @get("/users/{username:str}/social")
+    async def profile_social(
+        self, request: Request[Any, Any, Any], username: FromPath[str]
+    ) -> ProfileSocial:
+        """A member's follower, following and like counts, and whether the caller follows."""
+        try:
+            member = await services.member(username)
+        except SocialError as exc:
+            raise http_error(exc) from exc
+        stats = await services.profile_stats(member, current_user(request))
+        return ProfileSocial(
+            member.username, stats.followers, stats.following, stats.likes, stats.followed
+        )
+
+    @put("/users/{username:str}/follow", guards=[requires_login])
+    async def follow(
+        self, request: Request[Any, Any, Any], username: FromPath[str]
+    ) -> ProfileSocial:
+        """Follow the member (again: no change; yourself: 400)."""
+        return await self._follow(request, username, True)
+
+    @delete("/users/{username:str}/follow", guards=[requires_login], status_code=HTTP_200_OK)
+    async def unfollow(
+        self, request: Request[Any, Any, Any], username: FromPath[str]
+    ) -> ProfileSocial:
+        """Stop following the member (when you do not: no change)."""
+        return await self._follow(request, username, False)
+
+    async def _follow(
+        self, request: Request[Any, Any, Any], username: str, on: bool
+    ) -> ProfileSocial:
+        try:
+            member = await services.member(username)
+            stats = await services.set_follow(current_user(request), member, on)
+        except SocialError as exc:
+            raise http_error(exc) from exc
+        return ProfileSocial(
+            member.username, stats.followers, stats.following, stats.likes, stats.followed
+        )
+
+    @get("/notifications", guards=[requires_login])
+    async def notifications(
+        self, request: Request[Any, Any, Any], before: FromQuery[int | None] = None
+    ) -> NotificationsPage:
+        """Your notifications, newest first (reading them here does not mark them read)."""
+        viewer = current_user(request)
+        items, cursor = await notifications.notifications_of(viewer, before=before)
+        return NotificationsPage(
+            items=[
+                NotificationDocument(
+                    item.id,
+                    item.kind,
+                    item.actor,
+                    item.video,
+                    item.text,
+                    item.created_at,
+                    item.unread,
+                )
+                for item in items
+            ],
+            unread=await notifications.unread_count(viewer),
+            next_before=cursor,
+        )
+
+    @post("/notifications/read", guards=[requires_login], status_code=HTTP_200_OK)
+    async def read_all(self, request: Request[Any, Any, Any]) -> NotificationsPage:
+        """Mark all your notifications read."""
+        viewer = current_user(request)
+        await notifications.mark_all_read(viewer)
+        return NotificationsPage(items=[], unread=0, next_before=None)

@@ -1,0 +1,124 @@
+"""Follows: who follows whom, and the counts a profile shows.
+
+Nobody follows themselves; following a member who does not exist, or whose account is
+closed, answers "not found". A new follow tells the member followed, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nichevid.accounts import services as accounts
+from nichevid.media.tables import Video
+from nichevid.social.errors import SocialError
+from nichevid.social.notifications import notify
+from nichevid.social.tables import Follow, VideoStats
+
+SELF_FOLLOW = "You cannot follow yourself; follow other members to fill your Following feed."
+# Raw statements interpolate only table names; every value is a bound parameter.
+_FOLLOW = Follow._meta.tablename
+_STATS = VideoStats._meta.tablename
+
+
+@dataclass(frozen=True)
+class ProfileStats:
+    """The counts a profile shows, and whether the viewer follows its member."""
+
+    followers: int
+    following: int
+    likes: int
+    followed: bool
+
+
+def _id(row: Any) -> int:
+    return int(row if isinstance(row, int) else row.id)
+
+
+async def member(username: str) -> Any:
+    """The active member called ``username``.
+
+    Raises:
+        SocialError: 404 naming the username.
+    """
+    user = await accounts.get_user_by_username(username) if len(username) <= 64 else None
+    if user is None or not user.is_active:
+        raise SocialError(404, f"There is no member called {username[:64]!r}.")
+    return user
+
+
+async def set_follow(follower: Any, followee: Any, following: bool) -> ProfileStats:
+    """Follow (``following=True``) or unfollow ``followee``; they are told of a new follow.
+
+    Returns:
+        ``followee``'s profile counts as ``follower`` sees them afterwards.
+
+    Raises:
+        SocialError: 400 when ``follower`` and ``followee`` are the same member.
+    """
+    if _id(follower) == _id(followee):
+        raise SocialError(400, SELF_FOLLOW)
+    if following:
+        changed = await Follow.raw(
+            f"INSERT INTO {_FOLLOW} (follower, followee) VALUES ({{}}, {{}}) "  # noqa: S608
+            "ON CONFLICT (follower, followee) DO NOTHING RETURNING id",
+            _id(follower),
+            _id(followee),
+        )
+        if changed:
+            await notify(followee, "follow", follower)
+    else:
+        await Follow.delete().where(
+            (Follow.follower == _id(follower)) & (Follow.followee == _id(followee))
+        )
+    return await profile_stats(followee, follower)
+
+
+async def is_following(follower: Any, followee: Any) -> bool:
+    """Whether ``follower`` follows ``followee`` (rows or ids)."""
+    return bool(
+        await Follow.exists().where(
+            (Follow.follower == _id(follower)) & (Follow.followee == _id(followee))
+        )
+    )
+
+
+async def followers_among(followee: Any, user_ids: set[int]) -> set[int]:
+    """The members of ``user_ids`` who follow ``followee``."""
+    if not user_ids:
+        return set()
+    rows = await Follow.select(Follow.follower).where(
+        (Follow.followee == _id(followee)) & Follow.follower.is_in(list(user_ids))
+    )
+    return {int(row["follower"]) for row in rows}
+
+
+async def followee_ids(follower: Any) -> set[int]:
+    """Ids of everyone ``follower`` follows."""
+    rows = await Follow.select(Follow.followee).where(Follow.follower == _id(follower))
+    return {int(row["followee"]) for row in rows}
+
+
+async def profile_stats(member: Any, viewer: Any) -> ProfileStats:
+    """Followers, following, likes received and whether ``viewer`` follows, in one statement."""
+    video = Video._meta.tablename
+    viewer_id = _id(viewer) if viewer is not None else 0
+    member_id = _id(member)
+    [row] = await Follow.raw(
+        f"SELECT (SELECT COUNT(*) FROM {_FOLLOW} WHERE followee = {{}}) AS followers, "  # noqa: S608
+        f"(SELECT COUNT(*) FROM {_FOLLOW} WHERE follower = {{}}) AS following, "
+        f"(SELECT COALESCE(SUM(s.likes), 0) FROM {_STATS} s JOIN {video} v ON v.id = s.video "
+        "WHERE v.owner = {} AND v.status <> 'removed') AS likes, "
+        f"EXISTS (SELECT 1 FROM {_FOLLOW} WHERE follower = {{}} AND followee = {{}}) AS followed",
+        member_id,
+        member_id,
+        member_id,
+        viewer_id,
+        member_id,
+    )
+    return ProfileStats(
+        followers=int(row["followers"]),
+        following=int(row["following"]),
+        likes=int(row["likes"]),
+        followed=bool(row["followed"]),
+    )

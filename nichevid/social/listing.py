@@ -1,0 +1,181 @@
+"""Pages of videos the social pages show: the Following feed, profile and hashtag grids.
+
+Each page is one SQL statement, like :mod:`nichevid.media.listing` (whose ``Card``
+the Following feed reuses, so it renders with the home feed's card partial). Media URLs
+come from :func:`nichevid.media.services.media_url`: followers-only videos in the
+Following feed get signed URLs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.engine.sqlite import SQLiteEngine
+
+from nichevid.accounts.tables import User
+from nichevid.media import keys
+from nichevid.media import services as media
+from nichevid.media.listing import FEED_MAX_PIXELS, Card
+from nichevid.media.tables import Rendition, Video
+from nichevid.social.services import short_count
+from nichevid.social.tables import Follow, VideoStats
+
+GRID_PAGE = 12
+FEED_PAGE = 5
+
+# Owners the viewer is known to follow while a Following page is built, so checking
+# each followers-only card costs no query (see ``plugin.may_view_video``).
+known_followees: contextvars.ContextVar[frozenset[int] | None] = contextvars.ContextVar(
+    "nichevid_social_known_followees", default=None
+)
+
+
+@contextlib.contextmanager
+def followees_known(owner_ids: set[int]) -> Iterator[None]:
+    """Within the block, the follow checks of these owners are answered without a query."""
+    token = known_followees.set(frozenset(owner_ids))
+    try:
+        yield
+    finally:
+        known_followees.reset(token)
+
+
+@dataclass(frozen=True)
+class GridItem:
+    """One tile of a grid of videos."""
+
+    slug: str
+    caption: str
+    image_url: str
+    width: int
+    height: int
+    likes: int
+
+    @property
+    def likes_short(self) -> str:
+        """The like count as a tile shows it."""
+        return short_count(self.likes)
+
+
+def _json(value: Any, empty: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value or empty
+
+
+def _has_tag() -> str:
+    if isinstance(Video._meta.db, SQLiteEngine):
+        return "EXISTS (SELECT 1 FROM json_each(v.hashtags) WHERE json_each.value = {})"
+    return "v.hashtags::jsonb @> jsonb_build_array({}::text)"
+
+
+async def _page(sql: str, args: list[Any], before: int | None, limit: int) -> Any:
+    if before is not None:
+        sql = sql.replace("/*before*/", "AND v.id < {}")
+        args = [*args, before]
+    rows = await VideoStats.raw(sql + " ORDER BY v.id DESC LIMIT {}", *args, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, int(rows[-1]["id"]) if more and rows else None
+
+
+def _grid_sql(where: str) -> str:
+    video, stats = Video._meta.tablename, VideoStats._meta.tablename
+    return (
+        "SELECT v.id, v.slug, v.caption, v.poster_key, v.images, v.width, v.height, "  # noqa: S608
+        f"COALESCE(s.likes, 0) AS likes FROM {video} v LEFT JOIN {stats} s ON s.video = v.id "
+        f"WHERE v.status = 'ready' AND v.visibility = 'public' AND {where} /*before*/"
+    )
+
+
+async def _grid(resources: Any, rows: list[dict[str, Any]]) -> list[GridItem]:
+    storage = resources.storage
+    items = []
+    for row in rows:
+        grid = _json(row["images"], {}).get("grid")
+        key = (grid.get("webp") or grid.get("jpg")) if grid else row["poster_key"]
+        items.append(
+            GridItem(
+                slug=row["slug"],
+                caption=row["caption"] or "",
+                image_url=await storage.url(key) if key else "",
+                width=int(grid["width"]) if grid else int(row["width"] or 0),
+                height=int(grid["height"]) if grid else int(row["height"] or 0),
+                likes=int(row["likes"]),
+            )
+        )
+    return items
+
+
+async def profile_grid(
+    resources: Any, owner: Any, *, before: int | None = None, limit: int = GRID_PAGE
+) -> tuple[list[GridItem], int | None]:
+    """The ready public videos of ``owner`` (row or id), newest first, grid-sized posters."""
+    owner_id = owner if isinstance(owner, int) else owner.id
+    rows, cursor = await _page(_grid_sql("v.owner = {}"), [owner_id], before, limit)
+    return await _grid(resources, rows), cursor
+
+
+async def hashtag_grid(
+    resources: Any, tag: str, *, before: int | None = None, limit: int = GRID_PAGE
+) -> tuple[list[GridItem], int | None]:
+    """The ready public videos carrying ``#tag``, newest first."""
+    rows, cursor = await _page(_grid_sql(_has_tag()), [tag], before, limit)
+    return await _grid(resources, rows), cursor
+
+
+async def following_cards(
+    resources: Any, viewer: Any, *, before: int | None = None, limit: int = FEED_PAGE
+) -> tuple[list[Card], int | None]:
+    """Ready videos of the members ``viewer`` follows (public and followers-only), newest
+    first, as feed cards."""
+    video, rendition, user, follow = (t._meta.tablename for t in (Video, Rendition, User, Follow))
+    sql = (
+        "SELECT v.id, v.slug, v.owner, v.caption, v.hashtags, v.width, v.height, "  # noqa: S608
+        "v.duration_ms, v.poster_key, v.images, v.visibility, u.username, u.display_name, "
+        f"(SELECT r.storage_key FROM {rendition} r WHERE r.video = v.id AND r.kind = 'mp4' "
+        "ORDER BY CASE WHEN r.width * r.height <= {} THEN 0 ELSE 1 END, "
+        "r.width * r.height DESC LIMIT 1) AS stream_key "
+        f"FROM {follow} f JOIN {video} v ON v.owner = f.followee "
+        f"JOIN {user} u ON u.id = v.owner WHERE f.follower = {{}} AND v.status = 'ready' "
+        "AND v.visibility IN ('public', 'followers') /*before*/"
+    )
+    rows, cursor = await _page(sql, [FEED_MAX_PIXELS, viewer.id], before, limit)
+    with followees_known({int(row["owner"]) for row in rows}):
+        cards = [card for row in rows if (card := await _card(resources, row, viewer))]
+    return cards, cursor
+
+
+async def _card(resources: Any, row: dict[str, Any], viewer: Any) -> Card | None:
+    if not row["stream_key"]:
+        return None
+    video = Video(
+        id=row["id"],
+        slug=row["slug"],
+        owner=row["owner"],
+        status="ready",
+        visibility=row["visibility"],
+    )
+
+    async def url(key: str) -> str:
+        return await media.media_url(resources, video, key, viewer) if key else ""
+
+    poster = row["poster_key"] or ""
+    card_size = _json(row["images"], {}).get("card")
+    return Card(
+        id=int(row["id"]),
+        slug=row["slug"],
+        caption=row["caption"] or "",
+        username=row["username"],
+        display_name=row["display_name"] or "",
+        stream_url=await url(row["stream_key"]),
+        poster_url=await url(card_size["webp"] if card_size else keys.webp_of(poster)),
+        poster_jpeg_url=await url(poster),
+        width=int(row["width"] or 0),
+        height=int(row["height"] or 0),
+        duration_ms=int(row["duration_ms"] or 0),
+        hashtags=[str(tag) for tag in _json(row["hashtags"], [])],
+    )

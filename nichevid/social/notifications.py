@@ -1,0 +1,187 @@
+"""Notifications: what happened for a member, stored, listed and counted.
+
+Other packages tell members about their own events with :func:`notify`, e.g. comments::
+
+    from nichevid.social.services import notify
+
+    await notify(video.owner, "comment", author, video=video, text=comment.body[:200])
+
+Rules: nobody is notified of their own doing; kinds that can be toggled or repeated
+(``like``, ``follow``, ``mention``) are stored once per actor and video, so liking,
+unliking and liking again notifies once, while every comment or reply is its own entry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from nichevid.accounts.tables import User
+from nichevid.media.tables import Video
+from nichevid.social.tables import Notification
+
+# What each kind says, after the actor's name; other kinds show their text alone.
+KINDS = {
+    "like": "liked your video",
+    "follow": "started following you",
+    "comment": "commented on your video",
+    "reply": "replied to your comment",
+    "mention": "mentioned you",
+}
+# Kinds stored at most once per (recipient, actor, video).
+ONCE = ("like", "follow", "mention")
+TEXT_MAX = 500
+PAGE_SIZE = 30
+_KIND = re.compile(r"^[a-z][a-z_]{0,15}$")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One notification as the page and the API show it."""
+
+    id: int
+    kind: str
+    actor: str | None
+    actor_name: str
+    video: str | None
+    text: str
+    created_at: datetime
+    unread: bool
+
+    @property
+    def says(self) -> str:
+        """What happened, after the actor's name."""
+        return KINDS.get(self.kind, "")
+
+
+def _id(row: Any) -> int | None:
+    if row is None:
+        return None
+    return int(row if isinstance(row, int) else row.id)
+
+
+async def notify(recipient: Any, kind: str, actor: Any, video: Any = None, text: str = "") -> bool:
+    """Tell ``recipient`` that ``actor`` did ``kind`` (to ``video``).
+
+    Args:
+        recipient: The member told (a user row or id).
+        kind: ``like``, ``follow``, ``comment``, ``reply``, ``mention``, or another
+            lower-case word of up to 16 letters (shown with ``text`` alone).
+        actor: Who did it (row or id), or ``None`` for the site itself.
+        video: The video it is about (row or id), if any.
+        text: A short excerpt, e.g. the comment; cut at 500 characters.
+
+    Returns:
+        Whether a notification was stored (not for one's own doing, nor a repeat of a
+        ``like``, ``follow`` or ``mention``).
+
+    Raises:
+        ValueError: For a kind that is not a lower-case word.
+    """
+    if not _KIND.match(kind):
+        raise ValueError(f"notification kinds are lower-case words of 1-16 letters, not {kind!r}")
+    recipient_id, actor_id, video_id = _id(recipient), _id(actor), _id(video)
+    if recipient_id is None or recipient_id == actor_id:
+        return False
+    dedupe = f"{kind}:{recipient_id}:{actor_id or 0}:{video_id or 0}" if kind in ONCE else None
+    row = Notification(
+        recipient=recipient_id,
+        kind=kind,
+        actor=actor_id,
+        video=video_id,
+        text=text.strip()[:TEXT_MAX],
+        dedupe=dedupe,
+    )
+    query = Notification.insert(row).returning(Notification.id)
+    if dedupe is not None:
+        query = query.on_conflict(target=Notification.dedupe, action="DO NOTHING")
+    return bool(await query)
+
+
+async def notify_mentions(video: Video) -> int:
+    """Tell the members a ready video's caption mentions, when they may watch it.
+
+    They may when the video is public, or followers-only and they follow its owner;
+    members mentioned in a private or subscribers-only video are not told.
+
+    Returns:
+        How many were told (repeats of an earlier call are not).
+    """
+    from nichevid.social.follows import followers_among
+
+    names = video.mentions
+    if isinstance(names, str):  # Piccolo hands JSON columns back as text
+        names = json.loads(names or "[]")
+    if video.status != "ready" or video.visibility not in ("public", "followers") or not names:
+        return 0
+    users = await User.select(User.id).where(
+        User.username.is_in([str(name) for name in names]) & (User.is_active == True)  # noqa: E712
+    )
+    ids = {int(row["id"]) for row in users}
+    if video.visibility == "followers":
+        ids = await followers_among(video.owner, ids)
+    told = 0
+    for user_id in sorted(ids):
+        told += await notify(user_id, "mention", video.owner, video=video)
+    return told
+
+
+async def unread_count(recipient: Any) -> int:
+    """How many notifications ``recipient`` has not seen."""
+    return int(
+        await Notification.count().where(
+            (Notification.recipient == _id(recipient)) & Notification.read_at.is_null()
+        )
+    )
+
+
+async def notifications_of(
+    recipient: Any, *, before: int | None = None, limit: int = PAGE_SIZE
+) -> tuple[list[Item], int | None]:
+    """``recipient``'s notifications, newest first, older than the ``before`` cursor.
+
+    Returns:
+        The items and the cursor of the next page (``None`` at the end).
+    """
+    note, user, video = (t._meta.tablename for t in (Notification, User, Video))
+    older = "AND n.id < {}" if before is not None else ""
+    args: list[Any] = [_id(recipient), *([before] if before is not None else []), limit + 1]
+    rows = await Notification.raw(
+        f"SELECT n.id, n.kind, n.text, n.created_at, n.read_at, "  # noqa: S608
+        f"u.username, u.display_name, v.slug FROM {note} n "
+        f"LEFT JOIN {user} u ON u.id = n.actor LEFT JOIN {video} v ON v.id = n.video "
+        f"WHERE n.recipient = {{}} {older} ORDER BY n.id DESC LIMIT {{}}",
+        *args,
+    )
+    items = [
+        Item(
+            id=int(row["id"]),
+            kind=row["kind"],
+            actor=row["username"],
+            actor_name=row["display_name"] or row["username"] or "",
+            video=row["slug"],
+            text=row["text"] or "",
+            created_at=_aware(row["created_at"]),
+            unread=row["read_at"] is None,
+        )
+        for row in rows[:limit]
+    ]
+    return items, items[-1].id if len(rows) > limit else None
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):  # SQLite returns raw text for timestamps in raw queries
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def mark_all_read(recipient: Any, up_to: int | None = None) -> None:
+    """Mark ``recipient``'s notifications read (only those up to id ``up_to``, when given,
+    so what arrives while a page is open stays unread)."""
+    where = (Notification.recipient == _id(recipient)) & Notification.read_at.is_null()
+    if up_to is not None:
+        where = where & (Notification.id <= up_to)
+    await Notification.update({Notification.read_at: datetime.now(UTC)}).where(where)

@@ -1,0 +1,147 @@
+"""What the social package puts into page slots, and how it reads their data in advance.
+
+Slots render synchronously inside a template and cannot query the database, so the
+data is read before rendering, once per page, and kept in the request scope:
+
+* card counts and the viewer's likes and bookmarks: ``prepare_cards``, one statement
+  for every card of the page;
+* a profile's counts and first videos: ``prepare_profile``;
+* the unread count of the nav badge: :class:`UnreadCount`, once per page request.
+
+A slot whose data was not read renders without it (buttons without counts, no badge).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.types import ASGIApp, Receive, Scope, Send
+from markupsafe import escape
+
+from nichevid.social import listing, notifications, services
+
+STATES_KEY = "nichevid.social.states"
+PROFILES_KEY = "nichevid.social.profiles"
+UNREAD_KEY = "nichevid.social.unread"
+# Requests that never render a page with the nav.
+_NO_PAGE = ("/static/", "/media/", "/api/", "/uploads/", "/healthz", "/readyz", "/metrics")
+_PEOPLE = (
+    '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm-8 '
+    "0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm0 2c-2.33 0-7 1.17-7 3.5V19h14v-2.5C15 14.17 10.33 13 8 "
+    '13zm8 0c-.29 0-.62.02-.97.05A4.2 4.2 0 0 1 17 16.5V19h6v-2.5c0-2.33-4.67-3.5-7-3.5z"/></svg>'
+)
+_BELL = (
+    '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 '
+    "2 2zm6-6v-5c0-3.07-1.64-5.64-4.5-6.32V4a1.5 1.5 0 0 0-3 0v.68C7.63 5.36 6 7.92 6 11v5l-2 "
+    '2v1h16v-1l-2-2z"/></svg>'
+)
+
+
+def render(request: Any, template: str, **context: Any) -> str:
+    """Render one of the social templates (with the app's theme and plugin lookup)."""
+    env = request.app.template_engine.engine
+    return str(env.get_template(template).render(**context))
+
+
+async def prepare_cards(request: Any, cards: list[Any]) -> None:
+    """Read the counts and the viewer's state of every card on the page, in one statement."""
+    if cards:
+        states = await services.video_states([card.id for card in cards], request.scope.get("user"))
+        request.scope.setdefault(STATES_KEY, {}).update(states)
+
+
+async def prepare_profile(request: Any, member: Any) -> None:
+    """Read a profile's counts, the viewer's follow and the first page of its videos."""
+    resources = request.app.state.resources
+    stats = await services.profile_stats(member, request.scope.get("user"))
+    grid = await listing.profile_grid(resources, member)
+    request.scope.setdefault(PROFILES_KEY, {})[member.id] = (stats, grid)
+
+
+def video_actions(context: dict[str, Any]) -> str | None:
+    """The like, bookmark and share buttons of one card."""
+    request, video = context.get("request"), context.get("video")
+    if request is None or video is None:
+        return None
+    state = request.scope.get(STATES_KEY, {}).get(video.id)
+    return render(
+        request,
+        "social/_actions.html",
+        slug=video.slug,
+        state=state or services.VideoState(),
+        counted=state is not None,
+        viewer=request.scope.get("user"),
+    )
+
+
+def nav(context: dict[str, Any]) -> str | None:
+    """The Following link and the notifications bell with its unread badge."""
+    request, user = context.get("request"), context.get("user")
+    if user is None:
+        return None
+    unread = request.scope.get(UNREAD_KEY, 0) if request is not None else 0
+    badge = ""
+    if unread:
+        shown = "99+" if unread > 99 else str(unread)
+        badge = f'<span class="nv-badge">{shown}<span class="visually-hidden"> unread</span></span>'
+    return (
+        f'<a class="nv-nav-following" href="/following">{_PEOPLE}'
+        '<span class="nv-nav-label">Following</span></a>'
+        f'<a class="nv-nav-bell" href="/notifications">{_BELL}'
+        f'<span class="visually-hidden">Notifications</span>{badge}</a>'
+    )
+
+
+def profile(slot: str, context: dict[str, Any]) -> str | None:
+    """A profile's counts and follow button (``profile_header``) or videos (``profile_content``)."""
+    request, member = context.get("request"), context.get("member")
+    if request is None or not member:
+        return None
+    prepared = request.scope.get(PROFILES_KEY, {}).get(member["id"])
+    if prepared is None:
+        return None
+    stats, (items, cursor) = prepared
+    username = str(escape(member["username"]))
+    if slot == "profile_header":
+        return render(
+            request,
+            "social/_profile_stats.html",
+            stats=stats,
+            username=username,
+            member_id=member["id"],
+            viewer=request.scope.get("user"),
+        )
+    return render(
+        request,
+        "social/_grid.html",
+        items=items,
+        cursor=cursor,
+        more_url=f"/u/{username}/videos",
+        empty="No videos yet.",
+    )
+
+
+class UnreadCount:
+    """ASGI middleware: the signed-in viewer's unread count, read once per page request.
+
+    It runs after the accounts middleware has set ``scope["user"]``, and skips the
+    requests that never show the nav (the API, media, htmx fragments).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope.get("user") is not None
+            and not scope["path"].startswith(_NO_PAGE)
+            and _wants_page(scope)
+        ):
+            scope[UNREAD_KEY] = await notifications.unread_count(scope["user"])  # type: ignore[literal-required]
+        await self.app(scope, receive, send)
+
+
+def _wants_page(scope: Scope) -> bool:
+    # htmx asks for fragments, which carry no nav.
+    return all(name != b"hx-request" for name, _ in scope["headers"])

@@ -1,0 +1,100 @@
+"""Factories for the comments and search tests: users, ready videos as rows, clients."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from nichevid.media import keys
+from nichevid.media.tables import Rendition, Video
+from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
+
+
+@pytest.fixture
+def make_user(nv_resources: Any) -> Any:
+    """``await make_user("ada", role="member", **profile)``: an account made by the service."""
+    from nichevid.accounts import services
+
+    async def make(username: str, *, role: str = "member", **extra: Any) -> Any:
+        return await services.create_user(
+            nv_resources.settings,
+            nv_resources.pm,
+            username=username,
+            email=f"{username}@example.org",
+            password=PASSWORD,
+            role=role,
+            allow_reserved=True,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_video(nv_resources: Any) -> Any:
+    """``await make_video(owner, caption=..., **fields)``: a ready public video row."""
+
+    async def make(owner: Any, caption: str = "a clip", **fields: Any) -> Video:
+        from nichevid.media.services import parse_hashtags
+
+        slug = secrets.token_urlsafe(8)
+        values = {
+            "slug": slug,
+            "owner": owner.id,
+            "caption": caption,
+            "hashtags": parse_hashtags(caption),
+            "status": "ready",
+            "visibility": "public",
+            "width": 360,
+            "height": 640,
+            "duration_ms": 3000,
+            "poster_key": keys.poster_key(slug),
+            "published_at": datetime.now(UTC),
+            **fields,
+        }
+        video = Video(**values)
+        await video.save()
+        await Rendition(
+            video=video.id,
+            kind="mp4",
+            label="360p",
+            width=360,
+            height=640,
+            storage_key=keys.rendition_key(slug, "360p"),
+            size_bytes=1000,
+        ).save()
+        return video
+
+    return make
+
+
+async def bearer(user: Any) -> dict[str, str]:
+    """Headers of a fresh API token of ``user``."""
+    from nichevid.accounts.tokens import create_token
+
+    plain, _ = await create_token(user, "comment tests")
+    return {"Authorization": f"Bearer {plain}"}
+
+
+async def signed_in(client: Any, user: Any, how: str) -> dict[str, str]:
+    """Headers for ``user``: a Bearer token, or the client's session plus the CSRF header."""
+    if how == "bearer":
+        return await bearer(user)
+    response = await login(client, user.username)
+    assert response.status_code in (200, 303), response.text
+    return {"x-csrftoken": await csrf_token(client)}
+
+
+@contextlib.asynccontextmanager
+async def other_client(client: Any, port: int = 50001) -> AsyncIterator[httpx.AsyncClient]:
+    """Another client on the same running app, with no cookies (another browser)."""
+    transport = httpx.ASGITransport(app=client.app, client=("127.0.0.1", port))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:8000") as other:
+        other.app = client.app  # type: ignore[attr-defined]
+        yield other
