@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from nichevid.media import keys
-from nichevid.media.tables import Rendition, Video
+from nichevid.media.tables import Video
+from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
 
 
@@ -43,33 +41,8 @@ def make_video(nv_resources: Any) -> Any:
     async def make(owner: Any, caption: str = "a clip", **fields: Any) -> Video:
         from nichevid.media.services import parse_hashtags
 
-        slug = secrets.token_urlsafe(8)
-        values = {
-            "slug": slug,
-            "owner": owner.id,
-            "caption": caption,
-            "hashtags": parse_hashtags(caption),
-            "status": "ready",
-            "visibility": "public",
-            "width": 360,
-            "height": 640,
-            "duration_ms": 3000,
-            "poster_key": keys.poster_key(slug),
-            "published_at": datetime.now(UTC),
-            **fields,
-        }
-        video = Video(**values)
-        await video.save()
-        await Rendition(
-            video=video.id,
-            kind="mp4",
-            label="360p",
-            width=360,
-            height=640,
-            storage_key=keys.rendition_key(slug, "360p"),
-            size_bytes=1000,
-        ).save()
-        return video
+        fields = {"caption": caption, "hashtags": parse_hashtags(caption), **fields}
+        return await ready_video(owner, **fields)
 
     return make
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from nichevid.media import keys
-from nichevid.media.tables import Rendition, Video
+from nichevid.media.tables import Video
+from nichevid.testing.factories import ready_video
 
 PASSWORD = "correct horse battery"
 
@@ -32,32 +30,8 @@ def make_videos(nv_resources: Any) -> Any:
             )
         made = []
         for index in range(count):
-            slug = secrets.token_urlsafe(8)
-            values = {
-                "slug": slug,
-                "owner": owner.id,
-                "caption": f"clip {index} of {username} #test",
-                "hashtags": ["test"],
-                "status": "ready",
-                "visibility": "public",
-                "width": 360,
-                "height": 640,
-                "duration_ms": 3000,
-                "poster_key": keys.poster_key(slug),
-                "published_at": datetime.now(UTC),
-                **fields,
-            }
-            video = Video(**values)
-            await video.save()
-            await Rendition(
-                video=video.id,
-                kind="mp4",
-                label="360p",
-                width=360,
-                height=640,
-                storage_key=keys.rendition_key(slug, "360p"),
-                size_bytes=1000,
-            ).save()
+            values = {"caption": f"clip {index} of {username} #test", "hashtags": ["test"]}
+            video = await ready_video(owner, **{**values, **fields})
             made.append(video)
         return made
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import secrets
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from nichevid.media import keys
-from nichevid.media.tables import Rendition, Video
+from nichevid.media.tables import Video
+from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import csrf_token, login
 
 PASSWORD = "correct horse battery"
@@ -54,33 +52,8 @@ def make_video() -> Any:
     """``await make_video(owner, **fields)``: a ready public video with one rendition."""
 
     async def make(owner: Any, **fields: Any) -> Video:
-        slug = secrets.token_urlsafe(8)
-        values = {
-            "slug": slug,
-            "owner": owner.id,
-            "caption": f"clip of {owner.username} #social",
-            "hashtags": ["social"],
-            "status": "ready",
-            "visibility": "public",
-            "width": 360,
-            "height": 640,
-            "duration_ms": 3000,
-            "poster_key": keys.poster_key(slug),
-            "published_at": datetime.now(UTC),
-            **fields,
-        }
-        video = Video(**values)
-        await video.save()
-        await Rendition(
-            video=video.id,
-            kind="mp4",
-            label="360p",
-            width=360,
-            height=640,
-            storage_key=keys.rendition_key(slug, "360p"),
-            size_bytes=1000,
-        ).save()
-        return video
+        fields = {"caption": f"clip of {owner.username} #social", "hashtags": ["social"], **fields}
+        return await ready_video(owner, **fields)
 
     return make
 
