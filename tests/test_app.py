@@ -108,3 +108,24 @@ async def test_api_routes_declare_the_bearer_scheme(nv_client: Any) -> None:
     schema = (await nv_client.get("/schema/openapi.json")).json()
     assert schema["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
     assert schema["paths"]["/api/me"]["get"]["security"] == [{"BearerToken": []}]
+
+
+async def test_rate_counters_of_past_windows_are_purged_once_a_minute(
+    nv_resources: Any,
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from nichevid.core.ratelimit import RateLimiter
+    from nichevid.core.tables import RateCounter
+
+    limiter = RateLimiter()
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    await RateCounter.insert(RateCounter(key="gone:1", hits=3, window_end=old)).run()
+    verdict = await limiter.hit("fresh", limit=2, window=60)
+    assert verdict.allowed
+    assert await RateCounter.count().where(RateCounter.key == "gone:1").run() == 0
+    await RateCounter.insert(RateCounter(key="gone:2", hits=3, window_end=old)).run()
+    await limiter.hit("fresh", limit=2, window=60)
+    # Within the minute the purge is not repeated; the count still is exact.
+    assert await RateCounter.count().where(RateCounter.key == "gone:2").run() == 1
+    assert not (await limiter.hit("fresh", limit=2, window=60)).allowed

@@ -9,6 +9,8 @@ from typing import Any
 
 from nichevid.core.tables import RateCounter
 
+PURGE_SECONDS = 60.0
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -25,6 +27,7 @@ class RateLimiter:
     def __init__(self, redis: Any = None, prefix: str = "nv:rl:") -> None:
         self.redis = redis
         self.prefix = prefix
+        self._next_purge = 0.0
 
     async def hit(self, key: str, limit: int, window: int) -> Verdict:
         """Record a hit on ``key``; refuse it past ``limit`` hits in ``window`` seconds."""
@@ -57,6 +60,8 @@ class RateLimiter:
             key,
             now + timedelta(seconds=window),
         ).run()
-        if now.second == 0:  # purge old windows now and then, not on every hit
+        if time.monotonic() >= self._next_purge:
+            # Old windows go once a minute per process, not on every hit of a busy second.
+            self._next_purge = time.monotonic() + PURGE_SECONDS
             await RateCounter.delete().where(RateCounter.window_end < now).run()
         return int(rows[0]["hits"])
