@@ -209,7 +209,9 @@ async def wait_until_processed(
         if line != last:
             echo(f"  status: {line}")
             last = line
-        if not counts.get("processing") and not counts.get("uploading"):
+        settled = not counts.get("processing") and not counts.get("uploading")
+        # Ready comes with the first rendition; the other sizes and the posters follow.
+        if settled and (runner is None or runner.done()):
             break
         if time.monotonic() > deadline or (runner is not None and runner.done()):
             break
