@@ -60,8 +60,8 @@ class RateLimiter:
             key,
             now + timedelta(seconds=window),
         ).run()
-        if time.monotonic() >= self._next_purge:
+        if time.time() >= self._next_purge:
             # Old windows go once a minute per process, not on every hit of a busy second.
-            self._next_purge = time.monotonic() + PURGE_SECONDS
+            self._next_purge = time.time() + PURGE_SECONDS
             await RateCounter.delete().where(RateCounter.window_end < now).run()
         return int(rows[0]["hits"])
