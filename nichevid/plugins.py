@@ -263,8 +263,21 @@ async def call_all(hook: Any, **kwargs: Any) -> list[Any]:
 
 
 async def call_first(hook: Any, **kwargs: Any) -> Any:
-    """Call a ``firstresult`` hook and await its answer."""
-    return await _resolve(hook(**kwargs))
+    """The first answer of a ``firstresult`` hook that is not ``None``, awaiting each.
+
+    pluggy itself stops at the first ``async`` implementation (a coroutine is not
+    ``None``), so an async plugin with no opinion would hide the plugins after it;
+    here each implementation is called and awaited in pluggy's order until one answers.
+    """
+    for impl in reversed(hook.get_hookimpls()):
+        if impl.hookwrapper or impl.wrapper:
+            continue
+        answer = await _resolve(
+            impl.function(**{name: kwargs[name] for name in impl.argnames if name in kwargs})
+        )
+        if answer is not None:
+            return answer
+    return None
 
 
 def _synchronous(result: Any, hook: Any) -> Any:

@@ -485,3 +485,35 @@ def test_validated_plugin_section_is_listed_without_its_typed_copy(
     create_app(settings, plugins=[Tips()])  # validating twice is harmless
     assert isinstance(settings.plugin["tips"]["_parsed"], TipSettings)
     assert redacted(settings)["plugin"]["tips"] == {"cut_percent": 5, "api_key": ""}
+
+
+async def test_call_first_passes_over_async_plugins_with_no_opinion() -> None:
+    import pluggy
+
+    from nichevid.plugins import call_first
+
+    spec = pluggy.HookspecMarker("demo_first")
+    impl = pluggy.HookimplMarker("demo_first")
+
+    class Spec:
+        @spec(firstresult=True)
+        def answer(self, question: str) -> Any:
+            """Answer, or ``None``."""
+
+    class Knows:
+        @impl
+        def answer(self, question: str) -> str:
+            return f"yes to {question}"
+
+    class NoOpinion:
+        @impl
+        async def answer(self, question: str) -> None:
+            return None
+
+    pm = pluggy.PluginManager("demo_first")
+    pm.add_hookspecs(Spec)
+    pm.register(Knows())
+    pm.register(NoOpinion())  # called first: pluggy calls the last registered first
+    assert await call_first(pm.hook.answer, question="tea") == "yes to tea"
+    pm.unregister(name=pm.get_name(next(p for p in pm.get_plugins() if isinstance(p, Knows))))
+    assert await call_first(pm.hook.answer, question="tea") is None

@@ -7,7 +7,6 @@ rows or plain data back.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import json
 import re
 import secrets
@@ -22,6 +21,7 @@ from nichevid.media import keys
 from nichevid.media.settings import media_settings
 from nichevid.media.signing import signed_query
 from nichevid.media.tables import VISIBILITIES, Rendition, Video
+from nichevid.plugins import call_first
 from nichevid.storage import CHUNK_SIZE
 
 PROCESS_JOB = "media.process"
@@ -271,23 +271,8 @@ async def may_view(resources: Any, video: Video, viewer: Any) -> bool:
         return True
     if video.status != "ready" or video.visibility not in ("followers", "subscribers"):
         return False
-    return await _first_answer(resources.pm.hook.may_view_video, video=video, viewer=viewer) is True
-
-
-async def _first_answer(hook: Any, **kwargs: Any) -> Any:
-    """The first answer that is not ``None``, in call order, awaiting each in turn.
-
-    pluggy's own ``firstresult`` stops at the first ``async`` implementation (a coroutine
-    is not ``None``), so a plugin that answers ``None`` asynchronously would hide the
-    plugins after it.
-    """
-    for impl in reversed(hook.get_hookimpls()):
-        answer = impl.function(**{k: v for k, v in kwargs.items() if k in impl.argnames})
-        if inspect.isawaitable(answer):
-            answer = await answer
-        if answer is not None:
-            return answer
-    return None
+    answer = await call_first(resources.pm.hook.may_view_video, video=video, viewer=viewer)
+    return answer is True
 
 
 async def media_url(resources: Any, video: Video, key: str, viewer: Any) -> str:
