@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from nichevid.media.settings import MediaSettings
+from nichevid.media.settings import problem as check_media
 
 ENV_PREFIX = "NICHEVID_"
 DEFAULT_CONFIG_FILE = "nichevid.toml"
@@ -330,6 +331,9 @@ def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
         raise ConfigError("server.workers must be at least 1")
     for section in ("server", "accounts", "jobs", "media"):
         _check_not_negative(section, getattr(settings, section))
+    media_problem = check_media(settings.media)
+    if media_problem:
+        raise ConfigError(media_problem)
     if settings.log_level.upper() not in LOG_LEVELS:
         raise ConfigError(
             f"log_level {settings.log_level!r} is not a level: use one of {', '.join(LOG_LEVELS)}"

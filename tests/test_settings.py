@@ -495,3 +495,34 @@ def test_negative_limits_stop_start_up_with_one_line(
     assert f"{section}.{key} is -1" in message
     assert "cannot be negative" in message
     assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("media", "expected"),
+    [
+        ({"ladder": []}, "media.ladder is empty"),
+        ({"ladder": [{"short_edge": 4, "maxrate_kbps": 800}]}, "short_edge 4 is out of range"),
+        ({"ladder": [{"short_edge": 360, "maxrate_kbps": 1}]}, "maxrate_kbps 1 is too low"),
+        ({"ladder": [{"short_edge": -360, "maxrate_kbps": 800}]}, "out of range"),
+        (
+            {"ladder": [{"short_edge": 360, "maxrate_kbps": 800}] * 2},
+            "lists a short_edge twice",
+        ),
+        ({"ladder": [{"short_edge": 360}]}, "maxrate_kbps"),
+        ({"ladder": [{"short_edge": 360, "maxrate_kbps": 800, "crf": 2}]}, "crf"),
+        ({"hls": True, "hls_segment_seconds": 0}, "hls_segment_seconds must be at least 1"),
+        ({"preview_frames": 500}, "preview_frames 500 is too many"),
+        ({"preview_height": 2}, "preview_height 2 is too small"),
+        ({"tool_memory_mb": -1}, "media.tool_memory_mb is -1"),
+    ],
+)
+def test_bad_media_settings_stop_start_up_with_one_line(
+    tmp_path: Path, media: dict[str, Any], expected: str
+) -> None:
+    from nichevid.settings import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ={}, overrides={"data_dir": str(tmp_path), "media": media})
+    message = str(caught.value)
+    assert expected in message
+    assert "\n" not in message

@@ -86,6 +86,27 @@ class MediaSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     signed_url_ttl: int = 300
 
 
+def problem(config: MediaSettings) -> str | None:
+    """What is wrong with ``[media]`` beyond types and signs, in one line, or ``None``."""
+    if not config.ladder:
+        return "media.ladder is empty: list at least one rendition ([[media.ladder]])"
+    edges = [rung.short_edge for rung in config.ladder]
+    for rung in config.ladder:
+        if not 16 <= rung.short_edge <= 4320:
+            return f"media.ladder short_edge {rung.short_edge} is out of range: use 16..4320"
+        if rung.maxrate_kbps < 50:
+            return f"media.ladder maxrate_kbps {rung.maxrate_kbps} is too low: use at least 50"
+    if len(set(edges)) != len(edges):
+        return f"media.ladder lists a short_edge twice ({edges}): give each size once"
+    if config.hls and config.hls_segment_seconds < 1:
+        return "media.hls_segment_seconds must be at least 1 when media.hls is on"
+    if config.preview_frames > 100:
+        return f"media.preview_frames {config.preview_frames} is too many: use 0..100"
+    if config.preview_frames and config.preview_height < 16:
+        return f"media.preview_height {config.preview_height} is too small: use at least 16"
+    return None
+
+
 def media_settings(settings: Any) -> MediaSettings:
     """The instance's ``[media]`` settings."""
     value: MediaSettings = settings.media
