@@ -201,3 +201,27 @@ def test_events_bench_stores_every_event_it_counts_in(tmp_path: Path) -> None:
     assert report["stored"] == report["load"]["accepted"]
     assert report["load"]["rejected"] == 0
     assert set(report["load"]["statuses"]) == {"202"}
+
+
+@pytest.mark.parametrize("args", [["--rounds", "0"], ["--seconds", "0"], ["--at-once", "0"]])
+def test_pipeline_bench_refuses_bad_flags(args: list[str]) -> None:
+    from bench.pipeline import parse_args
+
+    with pytest.raises(SystemExit) as caught:
+        parse_args(args)
+    assert caught.value.code == 2
+
+
+def test_pipeline_bench_times_the_commands_the_jobs_run(tmp_path: Path) -> None:
+    from bench.pipeline import bare_commands
+    from nichevid.media.probe import Probe
+
+    found = Probe("mov,mp4", 60_000, 5_000_000, "hevc", 1080, 1920, "yuv420p", audio_codec="aac")
+    commands = bare_commands(tmp_path / "src.mp4", found, tmp_path)
+    outputs = [c[-1] for c in commands]
+    # Smallest rung first, then the poster frame, the other rungs, the strip last.
+    assert outputs[0] == f"file:{tmp_path / '360p.mp4'}"
+    assert outputs[1] == outputs[-1] == "pipe:1"
+    rungs = ("540p", "720p", "1080p")
+    assert outputs[2:5] == [f"file:{tmp_path / f'{label}.mp4'}" for label in rungs]
+    assert f"file:{tmp_path / '360p.mp4'}" in commands[-1]
