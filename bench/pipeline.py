@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.load import RESULTS_DIR, LoadError, serve
-from bench.upload import PASSWORD, _api, _cli, _machine
+from bench.upload import PASSWORD, api_call, machine_facts, nichevid_cli
 from nichevid.media.images import candidate_times, frame_args, strip_args
 from nichevid.media.probe import Probe, probe
 from nichevid.media.settings import MediaSettings
@@ -142,7 +142,7 @@ def _b64(text: str) -> str:
 def video_of(base: str, token: str, upload_id: str, limit: float = 60.0) -> str:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        code, body = _api(base, token, f"/api/uploads/{upload_id}")
+        code, body = api_call(base, token, f"/api/uploads/{upload_id}")
         if code == 200 and body.get("video_id"):
             return str(body["video_id"])
         time.sleep(POLL)
@@ -152,7 +152,7 @@ def video_of(base: str, token: str, upload_id: str, limit: float = 60.0) -> str:
 def wait_for(base: str, token: str, video_id: str, done: Any, limit: float) -> dict[str, Any]:
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        code, body = _api(base, token, f"/api/videos/{video_id}")
+        code, body = api_call(base, token, f"/api/videos/{video_id}")
         if code != 200:
             raise LoadError(f"GET /api/videos/{video_id} answered {code}: {body!r}")
         if body["status"] == "failed":
@@ -164,7 +164,7 @@ def wait_for(base: str, token: str, video_id: str, done: Any, limit: float) -> d
 
 
 def remove(base: str, token: str, video_id: str) -> None:
-    code, body = _api(base, token, f"/api/videos/{video_id}", method="DELETE")
+    code, body = api_call(base, token, f"/api/videos/{video_id}", method="DELETE")
     if code != 204:
         raise LoadError(f"DELETE /api/videos/{video_id} answered {code}: {body!r}")
 
@@ -237,15 +237,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             NICHEVID_LOG_LEVEL="WARNING",
             NICHEVID_LOAD_PLUGINS="",
         )
-        _cli(env, "migrate")
-        _cli(env, "user", "create", "bench", "--role", "creator", "--password-stdin",
+        nichevid_cli(env, "migrate")
+        nichevid_cli(env, "user", "create", "bench", "--role", "creator", "--password-stdin",
              stdin=PASSWORD + "\n")  # fmt: skip
-        token = _cli(env, "user", "token", "bench").strip().splitlines()[-1].strip()
+        token = nichevid_cli(env, "user", "token", "bench").strip().splitlines()[-1].strip()
         server = stack.enter_context(
             serve("nichevid", ["nichevid.app:app_from_env", "--factory"], env, "/healthz", workdir)
         )
         base = server.base
-        facts = _machine()
+        facts = machine_facts()
         for index in range(args.rounds):
             upload_id, t0 = upload(base, token, compatible)
             video_id = video_of(base, token, upload_id)

@@ -200,7 +200,7 @@ def upload_plain(base: str, token: str, path: Path, limit: float) -> tuple[int, 
 # -- the server ------------------------------------------------------------------------------
 
 
-def _api(base: str, token: str, path: str, method: str = "GET") -> tuple[int, Any]:
+def api_call(base: str, token: str, path: str, method: str = "GET") -> tuple[int, Any]:
     request = urllib.request.Request(
         base + path, method=method, headers={"Authorization": f"Bearer {token}"}
     )
@@ -217,20 +217,20 @@ def discard(base: str, token: str, video_id: str, limit: float = 120.0) -> str:
     deadline = time.monotonic() + limit
     status = "processing"
     while time.monotonic() < deadline:
-        code, body = _api(base, token, f"/api/videos/{video_id}")
+        code, body = api_call(base, token, f"/api/videos/{video_id}")
         if code != 200:
             raise LoadError(f"GET /api/videos/{video_id} answered {code}: {body!r}")
         status = body["status"]
         if status != "processing":
             break
         time.sleep(0.2)
-    code, body = _api(base, token, f"/api/videos/{video_id}", method="DELETE")
+    code, body = api_call(base, token, f"/api/videos/{video_id}", method="DELETE")
     if code != 204:
         raise LoadError(f"DELETE /api/videos/{video_id} answered {code}: {body!r}")
     return str(status)
 
 
-def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+def nichevid_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "nichevid.cli", *args],
         env=env, cwd=REPO, input=stdin, capture_output=True, text=True, timeout=120,
@@ -250,7 +250,7 @@ def write_random_file(path: Path, size: int) -> None:
             left -= len(block)
 
 
-def _machine() -> dict[str, Any]:
+def machine_facts() -> dict[str, Any]:
     try:
         return machine()
     except FileNotFoundError:  # no wrk, which this benchmark does not need
@@ -313,17 +313,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             NICHEVID_MEDIA__MAX_BYTES=str(max(args.bytes + MIB, 2 * 1024**3)),
             NICHEVID_MEDIA__UPLOAD_QUOTA_BYTES="0",
         )
-        _cli(env, "migrate")
-        _cli(env, "user", "create", "bench", "--role", "creator", "--password-stdin",
+        nichevid_cli(env, "migrate")
+        nichevid_cli(env, "user", "create", "bench", "--role", "creator", "--password-stdin",
              stdin=PASSWORD + "\n")  # fmt: skip
-        token = _cli(env, "user", "token", "bench").strip().splitlines()[-1].strip()
+        token = nichevid_cli(env, "user", "token", "bench").strip().splitlines()[-1].strip()
         source = workdir / "upload.bin"
         print(f"writing {args.bytes:,} random bytes", file=sys.stderr, flush=True)
         write_random_file(source, args.bytes)
         app = ["nichevid.app:app_from_env", "--factory"]
         server = stack.enter_context(serve("nichevid", app, env, "/healthz", workdir))
         pid = server.process.pid
-        facts = _machine()
+        facts = machine_facts()
         methods: dict[str, Callable[[], tuple[int, str]]] = {
             "tus": lambda: upload_tus(server.base, token, source, chunk_bytes, args.timeout),
             "plain": lambda: upload_plain(server.base, token, source, args.timeout),
@@ -337,7 +337,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         ):
             _, made = upload()
             if method == "tus":
-                made = _api(server.base, token, f"/api/uploads/{made}")[1]["video_id"]
+                made = api_call(server.base, token, f"/api/uploads/{made}")[1]["video_id"]
             discard(server.base, token, made)
         for index in range(args.rounds):
             order = ["tus", "plain"] if index % 2 == 0 else ["plain", "tus"]
@@ -345,7 +345,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 result, video_id = measure(pid, method, methods[method])
                 report.runs[method].append(result)
                 if method == "tus":
-                    code, body = _api(server.base, token, f"/api/uploads/{video_id}")
+                    code, body = api_call(server.base, token, f"/api/uploads/{video_id}")
                     if code != 200 or body["offset"] != args.bytes or not body["video_id"]:
                         raise LoadError(f"the tus upload did not complete: {body!r}")
                     video_id = body["video_id"]
