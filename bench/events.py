@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bench.load import RESULTS_DIR, LoadError, _generate, machine, serve, setting_env
+from bench.load import RESULTS_DIR, LoadError, generate_data, machine, serve, setting_env
 from bench.rows import _zipf_index, video_slug
 
 REPO = Path(__file__).resolve().parent.parent
@@ -189,7 +189,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             database_url = postgres.url
             env["NICHEVID_DATABASE_URL"] = database_url
         args.events = 0
-        _generate(args, data_dir, database_url)
+        generate_data(args, data_dir, database_url)
         if args.redis:
             from nichevid.testing.servers import start_redis
 

@@ -191,18 +191,22 @@ class Target:
     name: str
     url: str
     runs: list[WrkResult] = field(default_factory=list)
+    # A wrk Lua script that varies the requests (paths, cookies); else the URL as is.
+    script: Path | None = None
 
     def median(self, attr: str) -> float:
         return float(statistics.median(getattr(r, attr) for r in self.runs))
 
 
-def run_wrk(url: str, threads: int, connections: int, seconds: int) -> WrkResult:
+def run_wrk(
+    url: str, threads: int, connections: int, seconds: int, script: Path | None = None
+) -> WrkResult:
     """One bounded wrk run against a URL on 127.0.0.1."""
     if not url.startswith("http://127.0.0.1:"):
         raise LoadError(f"load goes to 127.0.0.1 only, not {url}")
     command = [
         "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency",
-        "--timeout", "5s", url,
+        "--timeout", "5s", *(["-s", str(script)] if script else []), url,
     ]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
     if done.returncode != 0:
@@ -254,11 +258,11 @@ def measure(
     """Warm every target up, then run wrk round by round, alternating the order each round."""
     for target in targets:
         print(f"warm-up {target.name} ({warmup} s)", file=sys.stderr, flush=True)
-        run_wrk(target.url, threads, connections, warmup)
+        run_wrk(target.url, threads, connections, warmup, target.script)
     for index in range(rounds):
         order = targets if index % 2 == 0 else list(reversed(targets))
         for target in order:
-            result = run_wrk(target.url, threads, connections, seconds)
+            result = run_wrk(target.url, threads, connections, seconds, target.script)
             target.runs.append(result)
             print(
                 f"round {index + 1}/{rounds} {target.name}: {result.requests_per_s:,.0f} req/s, "
@@ -291,7 +295,8 @@ def markdown(targets: list[Target]) -> str:
     return "\n".join(lines)
 
 
-def _generate(args: argparse.Namespace, data_dir: Path, database_url: str) -> None:
+def generate_data(args: argparse.Namespace, data_dir: Path, database_url: str) -> None:
+    """Fill ``data_dir`` (and ``database_url``) with ``bench.generate`` at the sizes asked."""
     command = [
         sys.executable, "-m", "bench.generate", "--users", str(args.users),
         "--videos", str(args.videos), "--events", str(args.events), "--seed", str(args.seed),
@@ -304,9 +309,19 @@ def _generate(args: argparse.Namespace, data_dir: Path, database_url: str) -> No
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.load", description=(__doc__ or "").split("\n")[0]
+    parser = load_parser("python -m bench.load", (__doc__ or "").split("\n")[0])
+    parser.add_argument(
+        "--path", action="append", dest="paths", help="nichevid path to measure (default: /)"
     )
+    args = parser.parse_args(argv)
+    args.paths = args.paths or ["/"]
+    check_args(parser, args)
+    return args
+
+
+def load_parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """The options every wrk benchmark takes: data, shape, rounds, load and settings."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("--shape", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--redis", action="store_true", help="also start Redis (production shape)")
     parser.add_argument("--data-dir", type=Path, help="use data already generated there")
@@ -315,15 +330,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--videos", type=int, default=10_000)
     parser.add_argument("--events", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument(
-        "--path", action="append", dest="paths", help="nichevid path to measure (default: /)"
-    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per target")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--label", default="", help="name of the results file")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR, help="where it goes")
     parser.add_argument(
         "--set",
         dest="settings",
@@ -337,13 +350,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default="nichevid.app:app_from_env",
         help="app factory to serve as nichevid (importable; PYTHONPATH is passed on)",
     )
-    args = parser.parse_args(argv)
-    args.paths = args.paths or ["/"]
+    return parser
+
+
+def check_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse option values a run cannot use, with argparse's usage message."""
     if not 1 <= args.duration <= 120 or not 1 <= args.rounds <= 10:
         parser.error("--duration must be 1..120 seconds and --rounds 1..10")
     if args.data_dir and args.shape == "postgres" and not args.database_url:
         parser.error("--data-dir with --shape postgres needs --database-url")
-    return args
 
 
 def setting_env(pairs: list[str]) -> dict[str, str]:
@@ -357,6 +372,42 @@ def setting_env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
+def instance_env(args: argparse.Namespace, stack: ExitStack, workdir: Path) -> dict[str, str]:
+    """The environment of a nichevid server over the data ``args`` ask for.
+
+    Generates the data into ``workdir`` (and a throw-away PostgreSQL with ``--shape
+    postgres``) unless ``--data-dir`` names data made before; starts Redis with
+    ``--redis``. What it starts is stopped when ``stack`` closes.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_LOG_LEVEL"] = "WARNING"
+    env["NICHEVID_LOAD_PLUGINS"] = os.environ.get("NICHEVID_LOAD_PLUGINS", "")
+    database_url = args.database_url
+    if args.data_dir:
+        data_dir = args.data_dir
+    else:
+        data_dir = workdir / "data"
+        data_dir.mkdir()
+        if args.shape == "postgres":
+            from nichevid.testing.servers import start_postgres
+
+            postgres = start_postgres()
+            stack.callback(postgres.stop)
+            database_url = postgres.url
+        generate_data(args, data_dir, database_url)
+    if args.redis:
+        from nichevid.testing.servers import start_redis
+
+        redis = start_redis()
+        stack.callback(redis.stop)
+        env["NICHEVID_REDIS_URL"] = redis.url
+    env["NICHEVID_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["NICHEVID_DATABASE_URL"] = database_url
+    env.update(setting_env(args.settings))
+    return env
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Start what the run needs, measure, stop everything; return the report."""
     if shutil.which("wrk") is None:
@@ -365,33 +416,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="nichevid-bench-"))
         stack.callback(shutil.rmtree, workdir, True)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
-        env["NICHEVID_LOG_LEVEL"] = "WARNING"
-        env["NICHEVID_LOAD_PLUGINS"] = os.environ.get("NICHEVID_LOAD_PLUGINS", "")
-        database_url = args.database_url
-        if args.data_dir:
-            data_dir = args.data_dir
-        else:
-            data_dir = workdir / "data"
-            data_dir.mkdir()
-            if args.shape == "postgres":
-                from nichevid.testing.servers import start_postgres
-
-                postgres = start_postgres()
-                stack.callback(postgres.stop)
-                database_url = postgres.url
-            _generate(args, data_dir, database_url)
-        if args.redis:
-            from nichevid.testing.servers import start_redis
-
-            redis = start_redis()
-            stack.callback(redis.stop)
-            env["NICHEVID_REDIS_URL"] = redis.url
-        env["NICHEVID_DATA_DIR"] = str(data_dir)
-        if database_url:
-            env["NICHEVID_DATABASE_URL"] = database_url
-        env.update(setting_env(args.settings))
-
+        env = instance_env(args, stack, workdir)
         hello = stack.enter_context(serve(HELLO, ["bench.hello:app"], env, "/", workdir))
         app = [args.app, "--factory"]
         nichevid = stack.enter_context(serve("nichevid", app, env, "/healthz", workdir))
@@ -407,10 +432,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         facts = machine()
         measure(targets, args.rounds, args.threads, args.connections, args.duration, args.warmup)
         facts["loadavg_after"] = os.getloadavg()
+    return report(args, started, targets, facts, "python -m bench.load")
+
+
+def report(
+    args: argparse.Namespace,
+    started: datetime,
+    targets: list[Target],
+    facts: dict[str, Any],
+    command: str,
+) -> dict[str, Any]:
+    """Everything a run measured and how, as kept in ``bench/results``."""
     hello_rps = targets[0].median("requests_per_s")
     return {
         "started": started.isoformat(timespec="seconds"),
-        "command": "python -m bench.load " + " ".join(sys.argv[1:]),
+        "command": " ".join([command, *sys.argv[1:]]),
         "shape": args.shape + ("+redis" if args.redis else ""),
         "data": {"users": args.users, "videos": args.videos, "events": args.events}
         if not args.data_dir
@@ -440,22 +476,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def save(found: dict[str, Any], label: str, directory: Path = RESULTS_DIR) -> Path:
+    """Write a run's report to ``directory`` and print its table; return the file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = directory / f"{stamp}-{label}.json"
+    path.write_text(json.dumps(found, indent=2) + "\n", encoding="utf-8")
+    print(found["markdown"])
+    print(
+        f"\n{found['machine']['nproc']} CPUs, Python {found['machine']['python']}; "
+        f"results in {path}"
+    )
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        report = run(args)
+        found = run(args)
     except (LoadError, subprocess.CalledProcessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = RESULTS_DIR / f"{stamp}-{args.label or args.shape}.json"
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(report["markdown"])
-    print(
-        f"\n{report['machine']['nproc']} CPUs, Python {report['machine']['python']}; "
-        f"results in {path.relative_to(REPO)}"
-    )
+    save(found, args.label or args.shape, args.results_dir)
     return 0
 
 

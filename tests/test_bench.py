@@ -225,3 +225,37 @@ def test_pipeline_bench_times_the_commands_the_jobs_run(tmp_path: Path) -> None:
     rungs = ("540p", "720p", "1080p")
     assert outputs[2:5] == [f"file:{tmp_path / f'{label}.mp4'}" for label in rungs]
     assert f"file:{tmp_path / '360p.mp4'}" in commands[-1]
+
+
+def test_foryou_bench_signs_viewers_in_and_measures_the_fragment(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_LOAD_PLUGINS"] = ""
+    command = [
+        sys.executable, "-m", "bench.foryou", "--shape", "sqlite", "--users", "20",
+        "--videos", "40", "--events", "400", "--viewers", "3", "--rounds", "1",
+        "--duration", "1", "--warmup", "1", "--threads", "1", "--connections", "2",
+        "--results-dir", str(tmp_path),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [result] = tmp_path.glob("*-foryou-sqlite.json")
+    report = json.loads(result.read_text())
+    names = [target["name"] for target in report["targets"]]
+    assert names == ["hello-world", "For You fragment, signed in", "For You fragment, anonymous"]
+    for target in report["targets"]:
+        [run] = target["runs"]
+        assert run["requests"] > 0
+        assert run["non_2xx_3xx"] == 0
+    assert report["machine"]["viewers"] == 3
+
+
+def test_foryou_bench_cursors_cover_the_order_and_the_tail() -> None:
+    from bench.foryou import MIX_PAGES, TAIL_CURSORS, cursors, parse_args
+
+    found = cursors(1000, seed=4)
+    assert found[:3] == ["m1.0", "m1.5", "m1.10"]
+    assert len(found) == MIX_PAGES + TAIL_CURSORS
+    assert all(6 <= int(c) <= 1000 for c in found[MIX_PAGES:])
+    assert found == cursors(1000, seed=4)
+    with pytest.raises(SystemExit):
+        parse_args(["--users", "5", "--viewers", "6"])

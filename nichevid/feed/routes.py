@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.exceptions import NotFoundException
+from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from nichevid.media.listing import public_card, public_cards
+from nichevid.feed import foryou
+from nichevid.i18n import gettext
+from nichevid.media.listing import public_card
 from nichevid.plugins import notify
 
 PAGE_SIZE = 5
@@ -28,7 +30,7 @@ class FeedController(Controller):
     @get("/", opt={"anonymous_cache": True})
     async def home(self, request: Request[Any, Any, Any]) -> Template:
         """The page shell with the first cards."""
-        cards, cursor = await public_cards(request.app.state.resources, limit=PAGE_SIZE)
+        cards, cursor = await foryou.page(request.app.state.resources, None, PAGE_SIZE)
         await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
         return Template(
             "feed/home.html",
@@ -36,11 +38,12 @@ class FeedController(Controller):
         )
 
     @get("/feed/next")
-    async def next_batch(self, request: Request[Any, Any, Any], cursor: FromQuery[int]) -> Template:
+    async def next_batch(self, request: Request[Any, Any, Any], cursor: FromQuery[str]) -> Template:
         """The next cards (htmx fragment), ending with the loader of the batch after."""
-        cards, next_cursor = await public_cards(
-            request.app.state.resources, before=cursor, limit=PAGE_SIZE
-        )
+        try:
+            cards, next_cursor = await foryou.page(request.app.state.resources, cursor, PAGE_SIZE)
+        except foryou.BadCursor as error:
+            raise ClientException(str(error)) from None
         await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
         return Template(
             "feed/_batch.html",
@@ -52,7 +55,7 @@ class FeedController(Controller):
         """One video on its own page, with link-preview tags."""
         card = await public_card(request.app.state.resources, slug)
         if card is None:
-            raise NotFoundException("This video does not exist or is not public.")
+            raise NotFoundException(gettext("This video does not exist or is not public."))
         await notify(request.app.state.pm, "prepare_cards", request=request, cards=[card])
         return Template(
             "feed/video.html",

@@ -1,4 +1,4 @@
-"""Feed settings: the ``[plugin.feed]`` section (watch-event ingestion).
+"""Feed settings: the ``[plugin.feed]`` section (watch events and the For You order).
 
 The feed is a built-in plugin, so its settings live in its own plugin section
 (``NICHEVID_PLUGIN__FEED__<KEY>`` in the environment); a bad value stops start-up
@@ -18,7 +18,7 @@ NotNegative = Annotated[int, msgspec.Meta(ge=0)]
 
 
 class FeedSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """How watch events are accepted, limited and written."""
+    """How watch events are accepted, limited and written, and how For You is ordered."""
 
     # Most events one request may carry; the player sends far fewer (20 at most).
     events_max_batch: Positive = 50
@@ -34,6 +34,14 @@ class FeedSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     events_flush_seconds: Annotated[float, msgspec.Meta(gt=0)] = 0.5
     # ...or as soon as it holds this many events.
     events_flush_size: Positive = 2000
+    # For You before a trained model: watch events of this many days rank popular videos...
+    foryou_window_days: Positive = 7
+    # ...among at most this many videos per rebuild...
+    foryou_pool: Positive = 1000
+    # ...with a fresh upload in every n-th slot (0: no fresh slots)...
+    foryou_fresh_every: NotNegative = 3
+    # ...and the order is rebuilt in the background at most this often, in seconds.
+    foryou_refresh_seconds: Annotated[float, msgspec.Meta(gt=0)] = 60.0
 
 
 def feed_settings(settings: Any) -> FeedSettings:

@@ -20,8 +20,23 @@ FEED_MAX_PIXELS = 720 * 1280
 
 
 @dataclass(frozen=True)
+class Track:
+    """A subtitle track of a card's video, as its ``<track>`` element shows it."""
+
+    language: str
+    label: str
+    src: str
+    # The file is on another origin (a CDN): the video element then asks with CORS.
+    cross_origin: bool = False
+
+
+@dataclass(frozen=True)
 class Card:
-    """What a feed card shows of one video."""
+    """What a feed card shows of one video.
+
+    ``tracks`` starts empty and is filled for a whole page in ``prepare_cards`` (the
+    captions plugin does, with one query), so the card query stays one statement.
+    """
 
     id: int
     slug: str
@@ -35,6 +50,7 @@ class Card:
     height: int
     duration_ms: int
     hashtags: list[str] = field(default_factory=list)
+    tracks: list[Track] = field(default_factory=list)
 
     @property
     def creator(self) -> str:
@@ -109,6 +125,16 @@ async def public_cards(
     rows = rows[:limit]
     cursor = int(rows[-1]["id"]) if more and rows else None
     return await _cards(resources.storage, rows), cursor
+
+
+async def cards_by_ids(resources: Any, ids: list[int]) -> list[Card]:
+    """The cards of these videos in the given order, leaving out any no longer shown."""
+    if not ids:
+        return []
+    marks = ", ".join("{}" for _ in ids)
+    rows = await Video.raw(_sql(f"AND v.id IN ({marks})"), FEED_MAX_PIXELS, *ids, len(ids))
+    by_id = {card.id: card for card in await _cards(resources.storage, rows)}
+    return [by_id[video_id] for video_id in ids if video_id in by_id]
 
 
 async def public_card(resources: Any, slug: str) -> Card | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from nichevid.feed import foryou
 from nichevid.media.tables import Rendition, Video
 
 CURSOR = re.compile(r'hx-get="/feed/next\?cursor=(\d+)"')
@@ -93,6 +94,8 @@ async def test_home_page_uses_one_query_for_the_cards(
     nv_client: Any, make_videos: Any, monkeypatch: Any
 ) -> None:
     await make_videos(5)
+    # The For You order is built once per process and minute, not per request.
+    await foryou.for_you(nv_client.app.state.resources).current()
     calls: list[str] = []
     original = Video.raw
 

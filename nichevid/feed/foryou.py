@@ -1,0 +1,246 @@
+"""The For You order before a trained model exists: popular videos mixed with fresh ones.
+
+Every web process keeps one *mix*: the most engaging ready public videos of the
+last days (watch events weighed by how recent the video is), with a fresh upload
+in every ``foryou_fresh_every``-th slot. The mix is rebuilt in the background at
+most every ``foryou_refresh_seconds``, so a request never waits for it (the very
+first request of a process waits once). After the mix, the feed continues with
+every other video, newest first, leaving out those the mix already showed.
+
+Cursors name where a page ended: ``m<version>.<offset>`` inside a mix (the last
+two mixes are kept so a reader's pages stay consistent across a rebuild), or the
+id of the last video of the newest-first tail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nichevid.feed.settings import feed_settings
+from nichevid.feed.tables import WatchEvent
+from nichevid.media.listing import Card, cards_by_ids, public_cards
+from nichevid.media.tables import Video
+
+_KEY = "feed.foryou"
+# Most reads of the newest-first tail for one page (the last reads 4,096 x the first).
+_TAIL_READS = 13
+# How fast age pulls a video down: (engagement + 1) / (hours + 2) ** GRAVITY.
+GRAVITY = 1.5
+
+
+class BadCursor(ValueError):
+    """A cursor this feed never handed out."""
+
+    def __init__(self, cursor: str) -> None:
+        super().__init__(
+            f"The feed position {cursor[:40]!r} is not valid; reload the feed to start again."
+        )
+
+
+@dataclass(frozen=True)
+class Mix:
+    """One built order of popular and fresh videos."""
+
+    version: int
+    ids: tuple[int, ...]
+    members: frozenset[int]
+    # Newest-first videos below this id follow the mix (``None``: from the newest).
+    tail_before: int | None = None
+
+
+def _engagement_sql(limit: int) -> str:
+    event, video = WatchEvent._meta.tablename, Video._meta.tablename
+    # Plays count once, completions twice more, skips against; only ready public videos.
+    return f"""
+        SELECT e.video AS id, v.created_at AS created_at,
+               SUM(CASE WHEN e.skipped THEN -1 ELSE 1 END)
+                 + 2 * SUM(CASE WHEN e.completed THEN 1 ELSE 0 END) AS engagement
+          FROM {event} e JOIN {video} v ON v.id = e.video
+         WHERE e.created_at >= {{}} AND v.status = 'ready' AND v.visibility = 'public'
+         GROUP BY e.video, v.created_at
+         ORDER BY engagement DESC
+         LIMIT {limit}
+    """  # noqa: S608 - table names and an integer only; the time is a bound parameter
+
+
+def _fresh_sql(limit: int) -> str:
+    video = Video._meta.tablename
+    return f"""
+        SELECT id FROM {video}
+         WHERE status = 'ready' AND visibility = 'public'
+         ORDER BY id DESC LIMIT {limit}
+    """  # noqa: S608 - a table name and an integer only
+
+
+def _as_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def rank_popular(rows: list[dict[str, Any]], now: datetime) -> list[int]:
+    """Video ids by engagement decayed with the video's age, best first."""
+
+    def score(row: dict[str, Any]) -> float:
+        hours = max(0.0, (now - _as_datetime(row["created_at"])).total_seconds() / 3600)
+        return (max(0, int(row["engagement"])) + 1) / (hours + 2) ** GRAVITY
+
+    positive = [row for row in rows if int(row["engagement"]) > 0]
+    return [int(row["id"]) for row in sorted(positive, key=score, reverse=True)]
+
+
+def interleave(popular: list[int], fresh: list[int], fresh_every: int) -> list[int]:
+    """Popular ids with a fresh one in every ``fresh_every``-th slot, each id once."""
+    if not popular:
+        return []
+    order: list[int] = []
+    seen: set[int] = set()
+    popular_left, fresh_left = iter(popular), iter(fresh)
+    while True:
+        slot = len(order) + 1
+        source = fresh_left if fresh_every and slot % fresh_every == 0 else popular_left
+        picked = next((i for i in source if i not in seen), None)
+        if picked is None:
+            # One source ran out: the other fills the remaining slots.
+            for left in fresh_left if source is popular_left else popular_left:
+                if left not in seen:
+                    seen.add(left)
+                    order.append(left)
+            return order
+        seen.add(picked)
+        order.append(picked)
+
+
+async def build_mix(settings: Any, version: int) -> Mix:
+    """Read engagement and the newest uploads, and build a mix."""
+    config = feed_settings(settings)
+    now = datetime.now(UTC)
+    since = now - timedelta(days=config.foryou_window_days)
+    rows = await WatchEvent.raw(_engagement_sql(config.foryou_pool), since)
+    popular = rank_popular(rows, now)
+    every = config.foryou_fresh_every
+    fresh: list[int] = []
+    if popular and every:
+        fresh = [int(row["id"]) for row in await Video.raw(_fresh_sql(config.foryou_pool // every))]
+    order = interleave(popular, fresh, every)
+    tail_before = min(fresh) if order and fresh else None
+    return Mix(version, tuple(order), frozenset(order), tail_before)
+
+
+class ForYou:
+    """One process's current mix and the one before, rebuilt in the background."""
+
+    def __init__(self, settings: Any) -> None:
+        self._settings = settings
+        self._mixes: dict[int, Mix] = {}
+        self._built_at = 0.0
+        self._building: asyncio.Task[None] | None = None
+        self._versions = itertools.count(1)
+
+    async def current(self) -> Mix:
+        """The newest mix; a stale one starts a rebuild and is served meanwhile."""
+        if not self._mixes:
+            await self._rebuild()
+        elif self._stale() and self._building is None:
+            self._building = asyncio.create_task(self._rebuild())
+            self._building.add_done_callback(self._built)
+        return self._mixes[max(self._mixes)]
+
+    def find(self, version: int) -> Mix | None:
+        """A mix kept from a recent build, by its version."""
+        return self._mixes.get(version)
+
+    def _stale(self) -> bool:
+        refresh = feed_settings(self._settings).foryou_refresh_seconds
+        return time.monotonic() - self._built_at >= refresh
+
+    async def _rebuild(self) -> None:
+        mix = await build_mix(self._settings, next(self._versions))
+        self._mixes = {v: m for v, m in self._mixes.items() if v == max(self._mixes)}
+        self._mixes[mix.version] = mix
+        self._built_at = time.monotonic()
+
+    def _built(self, task: asyncio.Task[None]) -> None:
+        self._building = None
+        if not task.cancelled() and task.exception() is not None:
+            # Keep serving the old mix; the next stale request tries again.
+            self._built_at = time.monotonic()
+
+
+def for_you(resources: Any) -> ForYou:
+    """The process's For You state for these resources."""
+    state: ForYou | None = resources.extra.get(_KEY)
+    if state is None:
+        state = resources.extra[_KEY] = ForYou(resources.settings)
+    return state
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, int] | int | None:
+    """``None`` (first page), ``(version, offset)`` in a mix, or the tail's ``before`` id.
+
+    A tail cursor of ``0`` starts the tail at the newest video.
+    """
+    if not cursor:
+        return None
+    try:
+        if cursor.startswith("m"):
+            version, offset = (int(part) for part in cursor[1:].split(".", 1))
+            if version >= 1 and offset >= 0:
+                return version, offset
+        elif int(cursor) >= 0:
+            return int(cursor)
+    except ValueError:
+        pass
+    raise BadCursor(cursor)
+
+
+async def page(resources: Any, cursor: str | None, limit: int) -> tuple[list[Card], str | None]:
+    """One page of the For You feed and the cursor of the next (``None`` at the end).
+
+    Raises:
+        BadCursor: When ``cursor`` was not handed out by this feed.
+    """
+    state = for_you(resources)
+    position = parse_cursor(cursor)
+    mix = await state.current()
+    if isinstance(position, int):
+        return await _tail(resources, mix, position or None, limit)
+    offset = 0
+    if position is not None:
+        version, offset = position
+        mix = state.find(version) or mix
+    ids = mix.ids[offset : offset + limit]
+    if not ids:
+        return await _tail(resources, mix, mix.tail_before, limit)
+    cards = await cards_by_ids(resources, list(ids))
+    end = offset + len(ids)
+    if end < len(mix.ids):
+        return cards, f"m{mix.version}.{end}"
+    # The mix ends here: go on with the tail if it has anything.
+    tail, _ = await _tail(resources, mix, mix.tail_before, 1)
+    return cards, (str(mix.tail_before or 0) if tail else None)
+
+
+async def _tail(
+    resources: Any, mix: Mix, before: int | None, limit: int
+) -> tuple[list[Card], str | None]:
+    """Newest-first videos below ``before`` that the mix did not show."""
+    found: list[Card] = []
+    cursor = before
+    for read in range(_TAIL_READS):
+        # Each read is twice the last, so a tail crowded by the mix's videos stays cheap.
+        size = (limit + 1) << read
+        batch, cursor = await public_cards(resources, before=cursor, limit=size)
+        found.extend(card for card in batch if card.id not in mix.members)
+        if len(found) > limit or cursor is None:
+            break
+    cards = found[:limit]
+    if cards and (len(found) > limit or cursor is not None):
+        return cards, str(cards[-1].id)
+    return cards, None
