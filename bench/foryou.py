@@ -67,10 +67,10 @@ def sign_in(base: str, username: str) -> str:
 
 
 def cursors(videos: int, seed: int) -> list[str]:
-    """Cursors the feed hands out: pages of the popular order, then ids in the tail."""
+    """Cursors the feed hands out: pages of the popular order, then places in the tail."""
     rng = random.Random(seed)
     mix = [f"m1.{PAGE * page}" for page in range(MIX_PAGES)]
-    tail = [str(rng.randint(PAGE + 1, max(PAGE + 1, videos))) for _ in range(TAIL_CURSORS)]
+    tail = [f"t1.{rng.randint(PAGE + 1, max(PAGE + 1, videos))}" for _ in range(TAIL_CURSORS)]
     return mix + tail
 
 

@@ -20,6 +20,7 @@ import pluggy
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
+from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
@@ -272,6 +273,14 @@ class NichevidInit(InitPlugin):
             header_name="x-csrftoken",
             exclude=["/healthz", "/readyz", "/metrics"],
         )
+        if settings.server.gzip_level:
+            app_config.compression_config = CompressionConfig(
+                backend="gzip",
+                gzip_compress_level=settings.server.gzip_level,
+                minimum_size=1024,
+                # Media is compressed already and served in ranges; uploads are bodies in.
+                exclude=["^/media/", "^/uploads", "^/healthz", "^/readyz"],
+            )
         app_config.middleware = [
             DefineMiddleware(
                 AnonymousPageCache,

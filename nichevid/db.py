@@ -97,9 +97,10 @@ class ReusingSQLiteEngine(SQLiteEngine):
             return await super()._run_in_new_connection(query, args, query_type, table)
         connection = idle.pop() if idle else await self._open()
         try:
-            async with connection.execute(query, args or []) as cursor:
+            # One trip to the connection's thread for a read; a write commits in a second.
+            rows = await connection.execute_fetchall(query, args or [])
+            if connection.in_transaction:
                 await connection.commit()
-                rows = await cursor.fetchall()
         except BaseException:
             # The connection may be mid-statement; never hand it to another query.
             await connection.close()

@@ -197,6 +197,20 @@ def prepare_cards(request: Any, cards: list[Any]) -> None:
 
 
 @hookspec
+def personal_choices(request: Any, video_ids: list[int]) -> dict[str, str] | None:
+    """Name the versions of your personal parts that the signed-in member of ``request`` sees.
+
+    The next batches of the For You feed are rendered once for every member
+    (:mod:`nichevid.core.shared`): while such a batch renders, ``is_shared(request)``
+    is true and a slot showing something personal returns what a member who did
+    nothing sees through ``alternative(request, key, default, **versions)``. Before
+    each member gets the batch, this hook answers ``{key: version}`` for the cards
+    ``video_ids`` (one query for all of them), and those versions replace the
+    defaults. May be async. Without an answer the defaults stay.
+    """
+
+
+@hookspec
 def prepare_profile(request: Any, member: Any) -> None:
     """A member's profile page is about to render: fetch what your profile slots show.
 

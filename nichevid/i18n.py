@@ -117,7 +117,12 @@ def use(code: str) -> contextvars.Token[str]:
 
 def locale(code: str | None = None) -> Locale:
     """The Babel locale of ``code`` (default: the current language)."""
-    return Locale.parse(LANGUAGES[code or current()][0])
+    return _babel_locale(code or current())
+
+
+@functools.cache
+def _babel_locale(code: str) -> Locale:
+    return Locale.parse(LANGUAGES[code][0])
 
 
 @functools.cache
@@ -148,9 +153,15 @@ def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
 
 def compact(number: float) -> str:
     """A count as people write it in the current language: ``1.2K``, ``1,2 mil``, ``1.2万``."""
+    return _compact(number, current())
+
+
+@functools.lru_cache(maxsize=8192)
+def _compact(number: float, code: str) -> str:
+    # Every card shows several counts; Babel's formatting is slow, the same counts recur.
     if abs(number) < 1000:
-        return format_decimal(number, locale=locale())
-    return str(format_compact_decimal(number, locale=locale(), fraction_digits=1))
+        return str(format_decimal(number, locale=locale(code)))
+    return str(format_compact_decimal(number, locale=locale(code), fraction_digits=1))
 
 
 def localdate(value: datetime, format: str = "medium") -> str:

@@ -44,6 +44,7 @@ DEFAULT_PLUGINS = (
     "nichevid.feed.plugin",
     "nichevid.social.plugin",
     "nichevid.comments.plugin",
+    "nichevid.captions.plugin",
     "nichevid.search.plugin",
     "nichevid.share.plugin",
 )
@@ -340,13 +341,24 @@ def render_slot(pm: pluggy.PluginManager, slot: str, context: dict[str, Any]) ->
 
 async def notify(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> None:
     """Fire an event hook: each implementation runs on its own; failures are logged."""
+    await answers(pm, hook_name, **kwargs)
+
+
+async def answers(pm: pluggy.PluginManager, hook_name: str, **kwargs: Any) -> list[Any]:
+    """Every plugin's awaited answer that is not ``None``; a plugin that raises is logged
+    and left out, so one broken plugin never breaks the request."""
     caller = getattr(pm.hook, hook_name)
+    found: list[Any] = []
     for impl in reversed(caller.get_hookimpls()):
         args = {k: v for k, v in kwargs.items() if k in impl.argnames}
         try:
-            await _resolve(impl.function(**args))
+            answer = await _resolve(impl.function(**args))
         except Exception:
             log.exception("plugin %s failed in %s", impl.plugin_name, hook_name)
+            continue
+        if answer is not None:
+            found.append(answer)
+    return found
 
 
 async def gate(hook: Any, **kwargs: Any) -> str | None:

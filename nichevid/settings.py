@@ -101,6 +101,8 @@ class ServerSettings(_Section):
     trusted_proxies: list[str] = []
     # Pages that opt in are shared among visitors without a session for this long (0: off).
     page_cache_seconds: float = 2.0
+    # gzip level for pages, styles and scripts (1-9; 0: off, e.g. when nginx compresses).
+    gzip_level: int = 6
 
 
 class DatabaseSettings(_Section):
@@ -329,6 +331,9 @@ def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
         raise ConfigError(f"server.port {settings.server.port} is out of range: use 1..65535")
     if settings.server.workers < 1:
         raise ConfigError("server.workers must be at least 1")
+    if not 0 <= settings.server.gzip_level <= 9:
+        level = settings.server.gzip_level
+        raise ConfigError(f"server.gzip_level {level} is out of range: use 1..9, or 0 for off")
     for section in ("server", "accounts", "jobs", "media"):
         _check_not_negative(section, getattr(settings, section))
     media_problem = check_media(settings.media)

@@ -255,7 +255,7 @@ def test_foryou_bench_cursors_cover_the_order_and_the_tail() -> None:
     found = cursors(1000, seed=4)
     assert found[:3] == ["m1.0", "m1.5", "m1.10"]
     assert len(found) == MIX_PAGES + TAIL_CURSORS
-    assert all(6 <= int(c) <= 1000 for c in found[MIX_PAGES:])
+    assert all(c.startswith("t1.") and 6 <= int(c[3:]) <= 1000 for c in found[MIX_PAGES:])
     assert found == cursors(1000, seed=4)
     with pytest.raises(SystemExit):
         parse_args(["--users", "5", "--viewers", "6"])

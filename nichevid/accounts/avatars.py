@@ -16,11 +16,11 @@ from PIL import Image, ImageOps
 
 from nichevid.accounts.rules import AccountError, now
 from nichevid.accounts.tables import User
+from nichevid.i18n import gettext
 
 AVATAR_SIZE = 256
 # Formats browsers send for photos; anything else (PSD, EPS, TIFF, ...) is refused unread.
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
-NOT_AN_IMAGE = "That file is not an image we can use; upload a JPEG, PNG, WebP or GIF."
 
 
 def process_avatar(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
@@ -36,10 +36,14 @@ def process_avatar(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
             truncated or corrupt, or has too many pixels.
     """
     if not data:
-        raise AccountError("Choose an image file to upload.", "avatar")
+        raise AccountError(gettext("Choose an image file to upload."), "avatar")
     if len(data) > max_bytes:
         raise AccountError(
-            f"That image is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.1f} MB.",
+            gettext(
+                "That image is %(size)s MB; the limit is %(limit)s MB.",
+                size=f"{len(data) / 1e6:.1f}",
+                limit=f"{max_bytes / 1e6:.1f}",
+            ),
             "avatar",
         )
     try:
@@ -56,20 +60,29 @@ def process_avatar(data: bytes, *, max_bytes: int, max_pixels: int) -> bytes:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise AccountError(
-            "That image has far too many pixels to be an avatar; upload a smaller one.", "avatar"
+            gettext("That image has far too many pixels to be an avatar; upload a smaller one."),
+            "avatar",
         ) from exc
     except Image.UnidentifiedImageError as exc:
-        raise AccountError(NOT_AN_IMAGE, "avatar") from exc
+        raise AccountError(
+            gettext("That file is not an image we can use; upload a JPEG, PNG, WebP or GIF."),
+            "avatar",
+        ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         # Pillow reports truncated and corrupt files as OSError or SyntaxError.
         raise AccountError(
-            "That image is damaged or incomplete; try saving it again.", "avatar"
+            gettext("That image is damaged or incomplete; try saving it again."), "avatar"
         ) from exc
 
 
 def _too_many_pixels(width: int, height: int) -> AccountError:
     return AccountError(
-        f"That image is {width}x{height} pixels, too many for an avatar; upload a smaller one.",
+        gettext(
+            "That image is %(width)sx%(height)s pixels, too many for an avatar; "
+            "upload a smaller one.",
+            width=width,
+            height=height,
+        ),
         "avatar",
     )
 

@@ -7,6 +7,8 @@ import asyncio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from nichevid.i18n import gettext
+
 # A short list of the passwords that top every leaked-password list; longer ones
 # are caught by the length rule, repetitive ones by the variety rule.
 COMMON_PASSWORDS = frozenset(
@@ -116,17 +118,17 @@ def password_problem(
         avoid: Strings the password must not contain, such as the username.
     """
     if len(password) < min_length:
-        return f"Use at least {min_length} characters for your password."
+        return gettext("Use at least %(num)s characters for your password.", num=min_length)
     if len(password) > max_length:
-        return f"Use at most {max_length} characters for your password."
+        return gettext("Use at most %(num)s characters for your password.", num=max_length)
     lowered = password.lower()
     if lowered in COMMON_PASSWORDS:
-        return "That password is one of the most common ones; choose another."
+        return gettext("That password is one of the most common ones; choose another.")
     if len(set(lowered)) < MIN_DISTINCT_CHARS:
-        return "That password repeats too few characters; mix in more different ones."
+        return gettext("That password repeats too few characters; mix in more different ones.")
     if any(lowered in seq for seq in SEQUENCES):
-        return "That password is a simple sequence; choose another."
+        return gettext("That password is a simple sequence; choose another.")
     for word in avoid:
         if len(word) >= 3 and word.lower() in lowered:
-            return "Your password must not contain your username or e-mail address."
+            return gettext("Your password must not contain your username or e-mail address.")
     return None

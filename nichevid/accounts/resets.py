@@ -11,8 +11,12 @@ from nichevid.accounts.rules import AccountError, check_password, now
 from nichevid.accounts.tables import PasswordReset, User
 from nichevid.accounts.tokens import hash_token
 from nichevid.accounts.users import get_user_by_email, set_password
+from nichevid.i18n import gettext
 
-INVALID_LINK = "This reset link is not valid any more; ask for a new one."
+
+def invalid_link() -> str:
+    """Why a reset link is refused, in the reader's language."""
+    return gettext("This reset link is not valid any more; ask for a new one.")
 
 
 async def request_password_reset(resources: Any, email: str) -> str | None:
@@ -40,18 +44,23 @@ async def request_password_reset(resources: Any, email: str) -> str | None:
     )
     await row.save().run()
     link = f"{settings.public_url}/reset/{token}"
-    body = (
-        f"Hello {user.display_name or user.username},\n\n"
-        f"someone asked to reset the password of your {settings.site_name} account.\n"
-        f"To choose a new password, open this link within "
-        f"{settings.accounts.reset_token_minutes} minutes:\n\n{link}\n\n"
-        "If it was not you, ignore this message; your password stays as it is.\n"
+    # In the language of the request: the person asking is the one who reads it.
+    body = gettext(
+        "Hello %(name)s,\n\n"
+        "someone asked to reset the password of your %(site)s account.\n"
+        "To choose a new password, open this link within %(minutes)s minutes:\n\n"
+        "%(link)s\n\n"
+        "If it was not you, ignore this message; your password stays as it is.\n",
+        name=user.display_name or user.username,
+        site=settings.site_name,
+        minutes=settings.accounts.reset_token_minutes,
+        link=link,
     )
     await resources.jobs.enqueue(
         SEND_MAIL,
         job_id=f"mail:reset:{row.id}",
         to=user.email,
-        subject=f"Reset your {settings.site_name} password",
+        subject=gettext("Reset your %(site)s password", site=settings.site_name),
         body=body,
     )
     return token
@@ -87,7 +96,7 @@ async def confirm_password_reset(settings: Any, token: str, password: str) -> Us
     row = await _valid_reset(token)
     user = None if row is None else await User.objects().where(User.id == row.user).first().run()
     if row is None or user is None or not user.is_active:
-        raise AccountError(INVALID_LINK, "token")
+        raise AccountError(invalid_link(), "token")
     check_password(settings, password, avoid=(user.username, user.email.split("@")[0]))
     # Compare-and-set, so two submissions of one link cannot both succeed.
     claimed = (
@@ -97,7 +106,7 @@ async def confirm_password_reset(settings: Any, token: str, password: str) -> Us
         .run()
     )
     if not claimed:
-        raise AccountError(INVALID_LINK, "token")
+        raise AccountError(invalid_link(), "token")
     await set_password(user, password)
     await (
         PasswordReset.update({PasswordReset.used_at: now()})

@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
 
 from nichevid.accounts import services
 from nichevid.accounts.auth import end_session, start_session
-from nichevid.accounts.resets import INVALID_LINK
+from nichevid.accounts.resets import invalid_link
 from nichevid.accounts.rules import normalize_email, normalize_username
 from nichevid.accounts.web import (
     client_ip,
@@ -22,6 +22,7 @@ from nichevid.accounts.web import (
     text_field,
     too_many,
 )
+from nichevid.i18n import gettext
 
 MINUTE = 60
 HOUR = 3600
@@ -85,7 +86,7 @@ class AuthPages(Controller):
             "accounts/login.html",
             form={},
             next=safe_next(request.query_params.get("next"), ""),
-            notice="Your password was changed; log in with the new one."
+            notice=gettext("Your password was changed; log in with the new one.")
             if request.query_params.get("reset") == "done"
             else "",
         )
@@ -113,7 +114,7 @@ class AuthPages(Controller):
                 status=HTTP_400_BAD_REQUEST,
                 form=values,
                 next=target,
-                error="That username and password do not match an account.",
+                error=gettext("That username and password do not match an account."),
                 field="password",
             )
         await start_session(request, user)
@@ -158,7 +159,7 @@ class AuthPages(Controller):
             "accounts/reset_confirm.html",
             status=200 if valid else HTTP_400_BAD_REQUEST,
             token=token,
-            error="" if valid else INVALID_LINK,
+            error="" if valid else invalid_link(),
             invalid=not valid,
         )
 

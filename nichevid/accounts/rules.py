@@ -7,6 +7,7 @@ import unicodedata
 from datetime import UTC, datetime
 
 from nichevid.accounts.passwords import password_problem
+from nichevid.i18n import gettext
 from nichevid.settings import Settings
 
 USERNAME_RE = re.compile(r"^[a-z0-9_]{3,32}$")
@@ -92,10 +93,11 @@ def check_username(username: str, *, allow_reserved: bool = False) -> str:
     name = normalize_username(username)
     if not USERNAME_RE.match(name):
         raise AccountError(
-            "Usernames are 3 to 32 characters: letters a-z, digits and underscores.", "username"
+            gettext("Usernames are 3 to 32 characters: letters a-z, digits and underscores."),
+            "username",
         )
     if name in RESERVED_USERNAMES and not allow_reserved:
-        raise AccountError("That username is reserved; choose another.", "username")
+        raise AccountError(gettext("That username is reserved; choose another."), "username")
     return name
 
 
@@ -103,7 +105,7 @@ def check_email(email: str) -> str:
     """Return the normalised e-mail address or raise :class:`AccountError`."""
     address = normalize_email(email)
     if len(address) > 254 or not EMAIL_RE.match(address):
-        raise AccountError("Enter a valid e-mail address, like name@example.org.", "email")
+        raise AccountError(gettext("Enter a valid e-mail address, like name@example.org."), "email")
     return address
 
 

@@ -14,6 +14,7 @@ from nichevid.accounts import services
 from nichevid.accounts.auth import start_session
 from nichevid.accounts.guards import requires_login
 from nichevid.accounts.web import file_field, page, resources_of, see_other, text_field
+from nichevid.i18n import gettext
 from nichevid.plugins import notify
 
 # Room for the text fields next to the avatar in a multipart body.
@@ -77,7 +78,12 @@ class SettingsPages(Controller):
         limit = resources.settings.accounts.avatar_max_bytes + FORM_OVERHEAD
         if int(request.headers.get("content-length") or 0) > limit:
             return await self._profile_error(
-                request, {}, f"That upload is too large; the limit is {limit // 1_000_000} MB."
+                request,
+                {},
+                gettext(
+                    "That upload is too large; the limit is %(limit)s MB.",
+                    limit=limit // 1_000_000,
+                ),
             )
         form = await request.form()
         values = {"display_name": text_field(form, "display_name"), "bio": text_field(form, "bio")}
@@ -158,7 +164,9 @@ class ProfilePages(Controller):
         """A member's public profile."""
         member = await services.get_user_by_username(username)
         if member is None or not member.is_active:
-            raise NotFoundException(f"There is no member called {username!r}.")
+            raise NotFoundException(
+                gettext("There is no member called %(name)s.", name=repr(username))
+            )
         await notify(request.app.state.pm, "prepare_profile", request=request, member=member)
         return page(
             request,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from nichevid.accounts.rules import AccountError, aware, clean_text, now
 from nichevid.accounts.tables import ApiToken, User
+from nichevid.i18n import gettext
 
 TOKEN_PREFIX = "nv_"  # noqa: S105 - a marker, not a secret
 SHOWN_PREFIX_LENGTH = 10
@@ -41,12 +42,16 @@ async def create_token(user: User, name: str) -> tuple[str, TokenInfo]:
     """
     label = clean_text(name, 64)
     if not label:
-        raise AccountError("Give the token a name, e.g. the script that will use it.", "name")
+        raise AccountError(
+            gettext("Give the token a name, e.g. the script that will use it."), "name"
+        )
     active = await ApiToken.count().where(
         (ApiToken.user == user.id) & ApiToken.revoked_at.is_null()
     )
     if active >= MAX_TOKENS_PER_USER:
-        raise AccountError(f"You already have {active} tokens; revoke one first.", "name")
+        raise AccountError(
+            gettext("You already have %(num)s tokens; revoke one first.", num=active), "name"
+        )
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
         user=user.id,

@@ -20,6 +20,7 @@ from nichevid.accounts.rules import (
     now,
 )
 from nichevid.accounts.tables import ROLES, User
+from nichevid.i18n import gettext
 from nichevid.plugins import gate, notify
 from nichevid.settings import Settings
 
@@ -30,9 +31,9 @@ _dummy_hash: str = ""
 
 async def _taken(username: str, email: str) -> None:
     if await User.exists().where(User.username == username).run():
-        raise AccountError("That username is taken.", "username")
+        raise AccountError(gettext("That username is taken."), "username")
     if await User.exists().where(User.email == email).run():
-        raise AccountError("An account with that e-mail address already exists.", "email")
+        raise AccountError(gettext("An account with that e-mail address already exists."), "email")
 
 
 async def create_user(
@@ -130,7 +131,7 @@ async def change_password(settings: Settings, user: User, current: str, new: str
         AccountError: The current password is wrong or the new one breaks a rule.
     """
     if not await verify_password(user.password_hash, current):
-        raise AccountError("Your current password is not right.", "current_password")
+        raise AccountError(gettext("Your current password is not right."), "current_password")
     check_password(settings, new, avoid=(user.username, user.email.split("@")[0]))
     await set_password(user, new)
 

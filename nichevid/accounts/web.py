@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_429_TOO_MANY_REQUESTS
 
 from nichevid.core.ratelimit import Verdict
+from nichevid.i18n import gettext
 
 
 def resources_of(request: Request[Any, Any, Any]) -> Any:
@@ -59,13 +60,17 @@ def too_many(
 ) -> Template:
     """The form again, with a 429 status, a clear message and ``Retry-After``."""
     minutes, seconds = divmod(verdict.retry_after, 60)
-    wait = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+    wait = (
+        gettext("%(minutes)s min %(seconds)s s", minutes=minutes, seconds=seconds)
+        if minutes
+        else gettext("%(seconds)s s", seconds=seconds)
+    )
     return page(
         request,
         template,
         status=HTTP_429_TOO_MANY_REQUESTS,
         headers={"Retry-After": str(verdict.retry_after)},
-        error=f"Too many attempts. Please wait {wait} and try again.",
+        error=gettext("Too many attempts. Please wait %(wait)s and try again.", wait=wait),
         **context,
     )
 

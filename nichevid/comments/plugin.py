@@ -7,6 +7,7 @@ from typing import Any
 
 from markupsafe import escape
 
+from nichevid.i18n import gettext, ngettext
 from nichevid.plugins import hookimpl
 from nichevid.settings import Settings
 
@@ -50,14 +51,17 @@ async def prepare_cards(request: Any, cards: list[Any]) -> None:
 
 def _button(request: Any, video: Any) -> str:
     slug = str(escape(video.slug))
+    # Outside the f-strings, where pybabel finds them.
+    label = escape(gettext("Comments"))
     counts = request.scope.get(COUNTS_KEY, {}) if request is not None else {}
     count = counts.get(video.id)
     if count is None:
-        inner = f'{_ICON}<span class="visually-hidden">Comments</span>'
+        inner = f'{_ICON}<span class="visually-hidden">{label}</span>'
     else:
+        words = escape(ngettext("comment", "comments", count))
         inner = (
             f'{_ICON}<span data-comment-count="{slug}">{count}</span>'
-            '<span class="visually-hidden"> comments</span>'
+            f'<span class="visually-hidden"> {words}</span>'
         )
     if request is not None and request.url.path == f"/v/{video.slug}":
         # On the video's own page the comments are right below it.
@@ -66,8 +70,8 @@ def _button(request: Any, video: Any) -> str:
         f'<button type="button" class="nv-card-comments" data-nv-action aria-expanded="false" '
         f'hx-get="/v/{slug}/comments?sheet=true" hx-target="next .nv-comments-sheet" '
         f'hx-swap="innerHTML">{inner}</button>'
-        f'<div class="nv-comments-sheet" data-nv-action role="dialog" aria-label="Comments" '
-        f"hidden></div>"
+        f'<div class="nv-comments-sheet" data-nv-action role="dialog" '
+        f'aria-label="{label}" hidden></div>'
     )
 
 
@@ -80,9 +84,10 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
         return _button(context.get("request"), video)
     if slot == "video_page" and video is not None:
         slug = escape(video.slug)
+        read = escape(gettext("Read the comments"))
         return (
             f'<section class="nv-comments-page" id="comments" hx-get="/v/{slug}/comments" '
             f'hx-trigger="load" hx-swap="innerHTML">'
-            f'<p><a href="/v/{slug}/comments">Read the comments</a></p></section>'
+            f'<p><a href="/v/{slug}/comments">{read}</a></p></section>'
         )
     return None

@@ -14,15 +14,17 @@ three statements (count, threads, the first replies of all of them), whatever it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from babel.dates import format_timedelta
 from markupsafe import Markup
 
 from nichevid.accounts.tables import User
 from nichevid.comments import text as texts
 from nichevid.comments.services import json_list, may_delete
 from nichevid.comments.tables import Comment
+from nichevid.i18n import gettext, locale
 
 Order = Literal["newest", "top"]
 ORDERS: tuple[Order, ...] = ("newest", "top")
@@ -94,14 +96,26 @@ class Entry:
 
     @property
     def ago(self) -> str:
-        """How long ago it was written, shortly (``now``, ``5m``, ``3h``, ``2d``, a date)."""
+        """How long ago it was written, shortly, in the reader's language (``now``, ``5m``,
+        ``3h``, ``2d``, a date)."""
         seconds = (datetime.now(UTC) - self.created_at).total_seconds()
         if seconds >= 7 * 86400:
             return self.created_at.strftime("%Y-%m-%d")
-        for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        units: tuple[tuple[Literal["day", "hour", "minute"], int], ...] = (
+            ("day", 86400),
+            ("hour", 3600),
+            ("minute", 60),
+        )
+        for unit, size in units:
             if seconds >= size:
-                return f"{int(seconds // size)}{unit}"
-        return "now"
+                # Whole units, never rounded up: 59 minutes stay 59m, not 1h.
+                span = timedelta(seconds=(seconds // size) * size)
+                return str(
+                    format_timedelta(
+                        span, granularity=unit, threshold=10**9, format="narrow", locale=locale()
+                    )
+                )
+        return gettext("now")
 
     @property
     def hidden_replies(self) -> int:

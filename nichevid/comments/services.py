@@ -27,6 +27,7 @@ from nichevid.accounts.services import has_role
 from nichevid.accounts.tables import User
 from nichevid.comments import text as texts
 from nichevid.comments.tables import Comment
+from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.tables import Video
 from nichevid.social.services import notify
@@ -108,11 +109,12 @@ async def _thread_target(video: Video, reply_to: int) -> tuple[int, int]:
     target = await get_comment(reply_to)
     if target is None or target.deleted_at is not None:
         raise CommentError(
-            400, "The comment you reply to does not exist any more; reply to another one."
+            400, gettext("The comment you reply to does not exist any more; reply to another one.")
         )
     if target.video != video.id:
         raise CommentError(
-            400, "You can only reply to a comment on the same video; that one is elsewhere."
+            400,
+            gettext("You can only reply to a comment on the same video; that one is elsewhere."),
         )
     return int(target.parent or target.id), int(target.author)
 
@@ -122,8 +124,11 @@ async def _check_rate(resources: Any, author: User) -> None:
     if not verdict.allowed:
         raise CommentError(
             429,
-            f"You can post {POSTS_PER_MINUTE} comments a minute; "
-            f"wait {verdict.retry_after} s and post again.",
+            gettext(
+                "You can post %(num)s comments a minute; wait %(seconds)s s and post again.",
+                num=POSTS_PER_MINUTE,
+                seconds=verdict.retry_after,
+            ),
             retry_after=verdict.retry_after,
         )
 
@@ -175,7 +180,7 @@ async def post_comment(
     except Exception as exc:
         if _integrity_error(exc):  # the thread was deleted a moment ago
             raise CommentError(
-                400, "The comment you reply to was just deleted; reply to another one."
+                400, gettext("The comment you reply to was just deleted; reply to another one.")
             ) from exc
         raise
     await _tell_people(comment, video, author, mentions)
@@ -218,7 +223,7 @@ async def edit_comment(user: User, comment_id: int, text: str) -> Comment:
     if comment.deleted_at is not None:
         raise CommentError(404, NO_COMMENT)
     if comment.author != user.id:
-        raise CommentError(403, "You can only edit your own comments.")
+        raise CommentError(403, gettext("You can only edit your own comments."))
     try:
         body = texts.check(text)
     except texts.TextError as exc:
@@ -262,7 +267,7 @@ async def delete_comment(user: User, comment_id: int) -> Comment:
     if comment.deleted_at is not None:
         raise CommentError(404, NO_COMMENT)
     if not may_delete(user, int(comment.author)):
-        raise CommentError(403, "You can only delete your own comments.")
+        raise CommentError(403, gettext("You can only delete your own comments."))
     if comment.parent is None and await Comment.exists().where(Comment.parent == comment.id):
         await Comment.update(
             {

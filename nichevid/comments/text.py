@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from nichevid.i18n import gettext
+
 # Longest comment, in characters (after line endings and spaces are cleaned up).
 MAX_LENGTH = 500
 # At most this many mentions of one comment are linked and notified.
@@ -57,11 +59,15 @@ def check(text: str) -> str:
     """The cleaned text, or :class:`TextError` when it is empty or too long."""
     cleaned = clean(text)
     if not _visible(cleaned):
-        raise TextError("Write something before posting; the comment is empty.")
+        raise TextError(gettext("Write something before posting; the comment is empty."))
     if len(cleaned) > MAX_LENGTH:
         raise TextError(
-            f"Comments are at most {MAX_LENGTH} characters; this one has {len(cleaned)}. "
-            "Shorten it and post again."
+            gettext(
+                "Comments are at most %(max)s characters; this one has %(length)s. "
+                "Shorten it and post again.",
+                max=MAX_LENGTH,
+                length=len(cleaned),
+            )
         )
     return cleaned
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from litestar import MediaType, Request, Response
@@ -10,20 +11,34 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from nichevid.i18n import gettext
+
 log = logging.getLogger("nichevid.errors")
 
-TITLES = {
-    400: "That request could not be understood",
-    401: "Please log in",
-    403: "You are not allowed to do that",
-    404: "Nothing here",
-    405: "Not allowed here",
-    413: "That is too large",
-    415: "That kind of file is not accepted",
-    429: "Slow down a little",
-    500: "Something went wrong on our side",
-    503: "Temporarily unavailable",
-}
+
+def title(status: int) -> str:
+    """The title of an error ``status``, in the language of the request."""
+    titles = {
+        400: gettext("That request could not be understood"),
+        401: gettext("Please log in"),
+        403: gettext("You are not allowed to do that"),
+        404: gettext("Nothing here"),
+        405: gettext("Not allowed here"),
+        413: gettext("That is too large"),
+        415: gettext("That kind of file is not accepted"),
+        429: gettext("Slow down a little"),
+        500: gettext("Something went wrong on our side"),
+        503: gettext("Temporarily unavailable"),
+    }
+    return titles.get(status) or gettext("Error")
+
+
+def _stock_phrase(status: int, detail: str) -> bool:
+    """Whether ``detail`` is only the English name of the status (Litestar's default)."""
+    try:
+        return detail == HTTPStatus(status).phrase
+    except ValueError:
+        return False
 
 
 def wants_html(request: Request[Any, Any, Any]) -> bool:
@@ -39,8 +54,10 @@ def _respond(request: Request[Any, Any, Any], status: int, detail: str, headers:
             template_name="error.html",
             context={
                 "status_code": status,
-                "title": TITLES.get(status, "Error"),
-                "detail": detail,
+                "title": title(status),
+                # A page says more than the status's English name; other details come
+                # from the code that refused, translated where they were written.
+                "detail": title(status) if _stock_phrase(status, detail) else detail,
             },
             status_code=status,
             headers=headers,
@@ -56,7 +73,7 @@ def _respond(request: Request[Any, Any, Any], status: int, detail: str, headers:
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Any:
     """Expected errors (4xx and deliberate 5xx): shown as they are, not logged as failures."""
-    detail = exc.detail or TITLES.get(exc.status_code, "Error")
+    detail = exc.detail or title(exc.status_code)
     response = _respond(request, exc.status_code, detail, exc.headers)
     extra = getattr(exc, "extra", None)
     if isinstance(response, Response) and isinstance(extra, dict | list) and extra:
@@ -67,7 +84,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Any:
 def unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Any:
     """A bug: logged with its traceback; the user gets a plain apology, never internals."""
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, TITLES[500])
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, title(500))
 
 
 def error_handlers() -> dict[Any, Any]:

@@ -75,6 +75,9 @@ class AnonymousPageCache:
                 vary.extend(part for part in parts if part.startswith(LANG_COOKIE))
             elif name in (b"hx-request", b"accept-language"):
                 vary.append(name + b":" + value)
+            elif name == b"accept-encoding" and b"gzip" in value:
+                # Kept compressed for those who accept it, plain for the others.
+                vary.append(b"gzip")
         if self.session_cookie in cookies:
             await self.app(scope, receive, send)
             return

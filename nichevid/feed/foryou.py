@@ -7,9 +7,10 @@ most every ``foryou_refresh_seconds``, so a request never waits for it (the very
 first request of a process waits once). After the mix, the feed continues with
 every other video, newest first, leaving out those the mix already showed.
 
-Cursors name where a page ended: ``m<version>.<offset>`` inside a mix (the last
-two mixes are kept so a reader's pages stay consistent across a rebuild), or the
-id of the last video of the newest-first tail.
+Cursors name where a page ended: ``m<version>.<offset>`` inside a mix, or
+``t<version>.<id>`` (the last video shown) in the newest-first tail after that
+mix. The last two mixes are kept so a reader's pages stay consistent across a
+rebuild.
 """
 
 from __future__ import annotations
@@ -56,14 +57,19 @@ class Mix:
 def _engagement_sql(limit: int) -> str:
     event, video = WatchEvent._meta.tablename, Video._meta.tablename
     # Plays count once, completions twice more, skips against; only ready public videos.
+    # Events of the window are summed first (``video + 0`` keeps SQLite on the time
+    # index instead of walking every event through the video index), then joined.
     return f"""
-        SELECT e.video AS id, v.created_at AS created_at,
-               SUM(CASE WHEN e.skipped THEN -1 ELSE 1 END)
-                 + 2 * SUM(CASE WHEN e.completed THEN 1 ELSE 0 END) AS engagement
-          FROM {event} e JOIN {video} v ON v.id = e.video
-         WHERE e.created_at >= {{}} AND v.status = 'ready' AND v.visibility = 'public'
-         GROUP BY e.video, v.created_at
-         ORDER BY engagement DESC
+        SELECT a.video AS id, v.created_at AS created_at, a.engagement AS engagement
+          FROM (SELECT e.video + 0 AS video,
+                       SUM(CASE WHEN e.skipped THEN -1 ELSE 1 END)
+                         + 2 * SUM(CASE WHEN e.completed THEN 1 ELSE 0 END) AS engagement
+                  FROM {event} e
+                 WHERE e.created_at >= {{}}
+                 GROUP BY e.video + 0) a
+          JOIN {video} v ON v.id = a.video
+         WHERE v.status = 'ready' AND v.visibility = 'public'
+         ORDER BY a.engagement DESC
          LIMIT {limit}
     """  # noqa: S608 - table names and an integer only; the time is a bound parameter
 
@@ -181,20 +187,23 @@ def for_you(resources: Any) -> ForYou:
     return state
 
 
-def parse_cursor(cursor: str | None) -> tuple[int, int] | int | None:
-    """``None`` (first page), ``(version, offset)`` in a mix, or the tail's ``before`` id.
+def parse_cursor(cursor: str | None) -> tuple[str, int, int] | None:
+    """``None`` (first page) or ``(kind, version, number)``.
 
-    A tail cursor of ``0`` starts the tail at the newest video.
+    ``("m", version, offset)`` is a place in a mix; ``("t", version, before)`` a
+    place in the tail that follows mix ``version`` (``before`` 0: its newest
+    video). A plain id, as handed out before tails named their mix, is a tail
+    place after the current mix (version 0).
     """
     if not cursor:
         return None
     try:
-        if cursor.startswith("m"):
-            version, offset = (int(part) for part in cursor[1:].split(".", 1))
-            if version >= 1 and offset >= 0:
-                return version, offset
+        if cursor[0] in "mt":
+            version, number = (int(part) for part in cursor[1:].split(".", 1))
+            if version >= 1 and number >= 0:
+                return cursor[0], version, number
         elif int(cursor) >= 0:
-            return int(cursor)
+            return "t", 0, int(cursor)
     except ValueError:
         pass
     raise BadCursor(cursor)
@@ -203,18 +212,22 @@ def parse_cursor(cursor: str | None) -> tuple[int, int] | int | None:
 async def page(resources: Any, cursor: str | None, limit: int) -> tuple[list[Card], str | None]:
     """One page of the For You feed and the cursor of the next (``None`` at the end).
 
+    A cursor keeps to the mix it came from while that mix is kept, so a rebuild
+    between two pages neither repeats nor skips videos.
+
     Raises:
         BadCursor: When ``cursor`` was not handed out by this feed.
     """
     state = for_you(resources)
     position = parse_cursor(cursor)
     mix = await state.current()
-    if isinstance(position, int):
-        return await _tail(resources, mix, position or None, limit)
-    offset = 0
-    if position is not None:
-        version, offset = position
+    if position is None:
+        kind, offset = "m", 0
+    else:
+        kind, version, offset = position
         mix = state.find(version) or mix
+    if kind == "t":
+        return await _tail(resources, mix, offset or None, limit)
     ids = mix.ids[offset : offset + limit]
     if not ids:
         return await _tail(resources, mix, mix.tail_before, limit)
@@ -224,7 +237,7 @@ async def page(resources: Any, cursor: str | None, limit: int) -> tuple[list[Car
         return cards, f"m{mix.version}.{end}"
     # The mix ends here: go on with the tail if it has anything.
     tail, _ = await _tail(resources, mix, mix.tail_before, 1)
-    return cards, (str(mix.tail_before or 0) if tail else None)
+    return cards, (f"t{mix.version}.{mix.tail_before or 0}" if tail else None)
 
 
 async def _tail(
@@ -242,5 +255,5 @@ async def _tail(
             break
     cards = found[:limit]
     if cards and (len(found) > limit or cursor is not None):
-        return cards, str(cards[-1].id)
+        return cards, f"t{mix.version}.{cards[-1].id}"
     return cards, None

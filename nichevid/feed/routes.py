@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, MediaType, Request, Response, get
 from litestar.exceptions import ClientException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from nichevid import i18n
+from nichevid.core.shared import SharedRenders, personal_choices
 from nichevid.feed import foryou
 from nichevid.i18n import gettext
 from nichevid.media.listing import public_card
 from nichevid.plugins import notify
 
 PAGE_SIZE = 5
+_SHARED = "feed.shared_renders"
 
 
 def _viewer(request: Request[Any, Any, Any]) -> Any:
@@ -37,18 +40,28 @@ class FeedController(Controller):
             context={"cards": cards, "cursor": cursor, "user": _viewer(request)},
         )
 
-    @get("/feed/next")
-    async def next_batch(self, request: Request[Any, Any, Any], cursor: FromQuery[str]) -> Template:
+    # The For You order is the same for everybody: visitors without a session share the
+    # whole response (the page cache), members share the render (nichevid.core.shared).
+    @get("/feed/next", opt={"anonymous_cache": True})
+    async def next_batch(
+        self, request: Request[Any, Any, Any], cursor: FromQuery[str]
+    ) -> Template | Response[str]:
         """The next cards (htmx fragment), ending with the loader of the batch after."""
-        try:
-            cards, next_cursor = await foryou.page(request.app.state.resources, cursor, PAGE_SIZE)
-        except foryou.BadCursor as error:
-            raise ClientException(str(error)) from None
-        await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
-        return Template(
-            "feed/_batch.html",
-            context={"cards": cards, "cursor": next_cursor, "end": next_cursor is None},
-        )
+        if _viewer(request) is None:
+            cards, next_cursor = await _batch(request, cursor)
+            return Template("feed/_batch.html", context=_batch_context(cards, next_cursor))
+
+        async def render() -> tuple[str, list[int]]:
+            cards, next_cursor = await _batch(request, cursor)
+            engine = request.app.template_engine
+            assert engine is not None  # the app always has one
+            template = engine.get_template("feed/_batch.html")
+            context = {**_batch_context(cards, next_cursor), "request": request, "csrf_input": ""}
+            return template.render(**context), [card.id for card in cards]
+
+        shared = await _shared_renders(request).get(request, (cursor, i18n.current()), render)
+        choices = await personal_choices(request, shared.video_ids)
+        return Response(shared.for_member(choices), media_type=MediaType.HTML)
 
     @get("/v/{slug:str}")
     async def video(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
@@ -61,6 +74,28 @@ class FeedController(Controller):
             "feed/video.html",
             context={"card": card, "user": _viewer(request), "base_url": _base(request)},
         )
+
+
+async def _batch(request: Request[Any, Any, Any], cursor: str) -> tuple[list[Any], str | None]:
+    try:
+        cards, next_cursor = await foryou.page(request.app.state.resources, cursor, PAGE_SIZE)
+    except foryou.BadCursor as error:
+        raise ClientException(str(error)) from None
+    await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
+    return cards, next_cursor
+
+
+def _batch_context(cards: list[Any], cursor: str | None) -> dict[str, Any]:
+    return {"cards": cards, "cursor": cursor, "end": cursor is None}
+
+
+def _shared_renders(request: Request[Any, Any, Any]) -> SharedRenders:
+    extra = request.app.state.resources.extra
+    renders: SharedRenders | None = extra.get(_SHARED)
+    if renders is None:
+        ttl = request.app.state.settings.server.page_cache_seconds
+        renders = extra[_SHARED] = SharedRenders(ttl)
+    return renders
 
 
 def _base(request: Request[Any, Any, Any]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from babel.numbers import format_decimal
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
@@ -24,6 +25,7 @@ from litestar.status_codes import (
 
 from nichevid.accounts.guards import requires_login
 from nichevid.accounts.services import has_role
+from nichevid.i18n import gettext, locale, ngettext
 from nichevid.media import services
 from nichevid.media.settings import media_settings
 from nichevid.media.tables import Video
@@ -34,25 +36,34 @@ DELETED = "upload/_deleted.html"
 # Big enough that a phone on a good link sends few requests, small enough that a
 # broken connection loses little.
 CHUNK_SIZE = 8 * 1024 * 1024
-VISIBILITY_LABELS = {
-    "public": "Public: anyone, in the feed",
-    "followers": "Followers only",
-    "subscribers": "Subscribers only",
-    "private": "Private: only you",
-}
 # While a video is in one of these states its status keeps polling.
 WORKING = ("uploading", "processing")
 # How long after a video is first ready its status waits for the poster.
 POSTER_WAIT = timedelta(seconds=60)
-HEADLINES = {
-    "uploading": "Receiving your video…",
-    "processing": "Processing your video…",
-    "held": "Waiting for review",
-    "ready": "Your video is ready",
-    "failed": "Processing failed",
-    "removed": "This video was removed",
-}
 _NO_BODY: Any = b""
+
+
+def visibility_labels() -> dict[str, str]:
+    """Who can watch, as the page names each choice (in the request's language)."""
+    return {
+        "public": gettext("Public: anyone, in the feed"),
+        "followers": gettext("Followers only"),
+        "subscribers": gettext("Subscribers only"),
+        "private": gettext("Private: only you"),
+    }
+
+
+def headline(status: str) -> str:
+    """The status title of a video in ``status`` (in the request's language)."""
+    headlines = {
+        "uploading": gettext("Receiving your video…"),
+        "processing": gettext("Processing your video…"),
+        "held": gettext("Waiting for review"),
+        "ready": gettext("Your video is ready"),
+        "failed": gettext("Processing failed"),
+        "removed": gettext("This video was removed"),
+    }
+    return headlines.get(status, status)
 
 
 def _user(request: Request[Any, Any, Any]) -> Any:
@@ -66,13 +77,18 @@ def _is_htmx(request: Request[Any, Any, Any]) -> bool:
 def human_bytes(size: int) -> str:
     """``size`` in decimal units, e.g. ``2.1 GB``, as the page shows file sizes."""
     if size < 1000:
-        return f"{size} bytes"
+        return ngettext("%(num)s byte", "%(num)s bytes", size)
     value = size / 1000
     for unit in ("kB", "MB"):
         if value < 1000:
-            return f"{value:.1f} {unit}"
+            return f"{_one_decimal(value)} {unit}"
         value /= 1000
-    return f"{value:.1f} GB"
+    return f"{_one_decimal(value)} GB"
+
+
+def _one_decimal(value: float) -> str:
+    # The same rounding as "{:.1f}", with the language's decimal mark (1.5, 1,5).
+    return format_decimal(round(value, 1), format="0.0", locale=locale())
 
 
 def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -86,7 +102,7 @@ def page_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "max_size": human_bytes(config.max_bytes) if config.max_bytes else "",
         "chunk_size": CHUNK_SIZE,
         "caption_max": services.CAPTION_MAX,
-        "visibilities": VISIBILITY_LABELS,
+        "visibilities": visibility_labels(),
     }
 
 
@@ -147,14 +163,14 @@ async def status_context(resources: Any, video: Video, viewer: Any) -> dict[str,
     filling_in = ready and bool(pending or (poster is None and _just_published(video)))
     context = {
         "video": video,
-        "headline": HEADLINES.get(video.status, video.status),
+        "headline": headline(video.status),
         "polling": video.status in WORKING or filling_in,
         "ladder": ladder,
         "done": done,
         "pending": pending,
         "poster": poster,
         "public_page": services.is_open(video),
-        "visibility_label": VISIBILITY_LABELS.get(video.visibility, video.visibility),
+        "visibility_label": visibility_labels().get(video.visibility, video.visibility),
         "can_retry": await can_retry(resources, video),
         "message": "",
     }
@@ -167,7 +183,7 @@ async def _own_video(request: Request[Any, Any, Any], video_id: str) -> Video:
     video = await services.get_video(slug=video_id) if len(video_id) <= 16 else None
     user = _user(request)
     if video is None or user is None or video.owner != user.id:
-        raise NotFoundException("No such video among yours.")
+        raise NotFoundException(gettext("No such video among yours."))
     return video
 
 
@@ -239,10 +255,13 @@ class UploadPages(Controller):
 def _refusal(video: Video) -> str:
     """Why a retry of ``video`` was not queued, and what to do instead."""
     if video.status in WORKING:
-        return "It is already being processed; wait a moment."
+        return gettext("It is already being processed; wait a moment.")
     if video.status == "failed":
-        return (
+        return gettext(
             "Its original file is no longer stored, so it cannot be processed again; "
             "delete it and upload the file again."
         )
-    return f"Only a video whose processing failed can be retried; this one is {video.status}."
+    return gettext(
+        "Only a video whose processing failed can be retried; this one is %(status)s.",
+        status=video.status,
+    )

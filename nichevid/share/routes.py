@@ -17,6 +17,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from markupsafe import escape
 
+from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.listing import Card, public_card
 from nichevid.share.meta import absolute, fit, site_base
@@ -144,7 +145,7 @@ class ShareController(Controller):
         """Just the player of a public video, for other sites to frame."""
         card = await public_card(request.app.state.resources, slug)
         if card is None:
-            raise NotFoundException("This video does not exist or is not public.")
+            raise NotFoundException(gettext("This video does not exist or is not public."))
         return Template(
             template_name="share/embed.html",
             context={"card": card, "base_url": site_base(request)},

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from nichevid.i18n import gettext
 from nichevid.social.tables import Hashtag
 
 DESCRIPTION_MAX = 2000
@@ -37,8 +38,11 @@ async def set_description(name: str, description: str, editor: Any) -> str:
     text = description.replace("\r\n", "\n").strip()
     if len(text) > DESCRIPTION_MAX:
         raise ValueError(
-            f"The description is {len(text)} characters long; shorten it to "
-            f"{DESCRIPTION_MAX} or fewer."
+            gettext(
+                "The description is %(length)s characters long; shorten it to %(max)s or fewer.",
+                length=len(text),
+                max=DESCRIPTION_MAX,
+            )
         )
     values: dict[Any, Any] = {
         Hashtag.description: text,

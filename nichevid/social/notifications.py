@@ -20,17 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nichevid.accounts.tables import User
+from nichevid.i18n import gettext
 from nichevid.media.tables import Video
 from nichevid.social.tables import Notification
 
-# What each kind says, after the actor's name; other kinds show their text alone.
-KINDS = {
-    "like": "liked your video",
-    "follow": "started following you",
-    "comment": "commented on your video",
-    "reply": "replied to your comment",
-    "mention": "mentioned you",
-}
 # Kinds stored at most once per (recipient, actor, video).
 ONCE = ("like", "follow", "mention")
 TEXT_MAX = 500
@@ -53,8 +46,19 @@ class Item:
 
     @property
     def says(self) -> str:
-        """What happened, after the actor's name."""
-        return KINDS.get(self.kind, "")
+        """What happened, after the actor's name, in the reader's language."""
+        return kinds().get(self.kind, "")
+
+
+def kinds() -> dict[str, str]:
+    """What each kind says, after the actor's name; other kinds show their text alone."""
+    return {
+        "like": gettext("liked your video"),
+        "follow": gettext("started following you"),
+        "comment": gettext("commented on your video"),
+        "reply": gettext("replied to your comment"),
+        "mention": gettext("mentioned you"),
+    }
 
 
 def _id(row: Any) -> int | None:

@@ -34,6 +34,11 @@ async def prepare_cards(request: Any, cards: list[Any]) -> None:
 
 
 @hookimpl
+async def personal_choices(request: Any, video_ids: list[int]) -> dict[str, str] | None:
+    return await slots.personal_choices(request, video_ids)
+
+
+@hookimpl
 async def prepare_profile(request: Any, member: Any) -> None:
     await slots.prepare_profile(request, member)
 

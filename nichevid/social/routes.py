@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_400_BAD_
 from nichevid.accounts.auth import current_user
 from nichevid.accounts.guards import requires_login, requires_role
 from nichevid.accounts.services import has_role
+from nichevid.i18n import gettext
 from nichevid.plugins import notify
 from nichevid.social import hashtags, listing, notifications, services
 from nichevid.social.services import SocialError
@@ -235,7 +236,7 @@ class SocialPages(Controller):
             "items": items,
             "cursor": cursor,
             "more_url": f"/tag/{tag}/videos",
-            "empty": f"No videos with #{tag} yet.",
+            "empty": gettext("No videos with #%(tag)s yet.", tag=tag),
             **extra,
         }
         return Template("social/tag.html", context=context, status_code=status)
@@ -245,6 +246,6 @@ def _tag(raw: str) -> str:
     name = hashtags.tag_name(raw)
     if name is None:
         raise NotFoundException(
-            "That is not a hashtag: hashtags are letters, digits and _ (up to 64)."
+            gettext("That is not a hashtag: hashtags are letters, digits and _ (up to 64).")
         )
     return name

@@ -181,6 +181,22 @@ async def record_share(resources: Any, viewer: Any, video: Video) -> VideoState:
     return (await video_states([video.id], viewer))[video.id]
 
 
+async def viewer_marks(video_ids: list[int], viewer: Any) -> list[tuple[int, str]]:
+    """``(video, "like" | "bookmark")`` for each of ``video_ids`` the viewer liked or kept."""
+    marks = ", ".join("{}" for _ in video_ids)
+    like, bookmark = Like._meta.tablename, Bookmark._meta.tablename
+    rows = await Like.raw(
+        f"SELECT video, 'like' AS mark FROM {like} WHERE viewer = {{}} AND video IN ({marks}) "  # noqa: S608
+        f"UNION ALL SELECT video, 'bookmark' FROM {bookmark} "
+        f"WHERE viewer = {{}} AND video IN ({marks})",
+        _id(viewer),
+        *video_ids,
+        _id(viewer),
+        *video_ids,
+    )
+    return [(int(row["video"]), str(row["mark"])) for row in rows]
+
+
 async def video_states(video_ids: list[int], viewer: Any) -> dict[int, VideoState]:
     """Counts and the viewer's likes and bookmarks of many videos, in one statement.
 

@@ -13,11 +13,14 @@ A slot whose data was not read renders without it (buttons without counts, no ba
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 from markupsafe import escape
 
+from nichevid.core.shared import alternative, is_shared
+from nichevid.i18n import gettext
 from nichevid.social import listing, notifications, services
 
 STATES_KEY = "nichevid.social.states"
@@ -46,8 +49,19 @@ def render(request: Any, template: str, **context: Any) -> str:
 async def prepare_cards(request: Any, cards: list[Any]) -> None:
     """Read the counts and the viewer's state of every card on the page, in one statement."""
     if cards:
-        states = await services.video_states([card.id for card in cards], request.scope.get("user"))
+        # A batch shared by every member shows nobody's likes: see personal_choices.
+        viewer = None if is_shared(request) else request.scope.get("user")
+        states = await services.video_states([card.id for card in cards], viewer)
         request.scope.setdefault(STATES_KEY, {}).update(states)
+
+
+async def personal_choices(request: Any, video_ids: list[int]) -> dict[str, str] | None:
+    """The pressed like and bookmark buttons of a shared batch that are the viewer's."""
+    viewer = request.scope.get("user")
+    if viewer is None or not video_ids:
+        return None
+    marks = await services.viewer_marks(video_ids, viewer)
+    return {f"social.{mark}.{video_id}": "pressed" for video_id, mark in marks}
 
 
 async def prepare_profile(request: Any, member: Any) -> None:
@@ -64,14 +78,26 @@ def video_actions(context: dict[str, Any]) -> str | None:
     if request is None or video is None:
         return None
     state = request.scope.get(STATES_KEY, {}).get(video.id)
-    return render(
-        request,
-        "social/_actions.html",
-        slug=video.slug,
-        state=state or services.VideoState(),
-        counted=state is not None,
-        viewer=request.scope.get("user"),
-    )
+    values = {
+        "slug": video.slug,
+        "state": state or services.VideoState(),
+        "counted": state is not None,
+        "viewer": request.scope.get("user"),
+    }
+    html = render(request, "social/_actions.html", **values)
+    if is_shared(request) and values["viewer"] is not None:
+        # Every member gets these buttons unpressed; their own presses are put back in.
+        for mark, pressed in (("like", {"liked": True}), ("bookmark", {"bookmarked": True})):
+            template = f"social/_{mark}.html"
+            alternative(
+                request,
+                f"social.{mark}.{video.id}",
+                render(request, template, **values),
+                pressed=render(
+                    request, template, **{**values, "state": replace(values["state"], **pressed)}
+                ),
+            )
+    return html
 
 
 def nav(context: dict[str, Any]) -> str | None:
@@ -83,12 +109,18 @@ def nav(context: dict[str, Any]) -> str | None:
     badge = ""
     if unread:
         shown = "99+" if unread > 99 else str(unread)
-        badge = f'<span class="nv-badge">{shown}<span class="visually-hidden"> unread</span></span>'
+        unread_word = escape(gettext("unread"))
+        badge = (
+            f'<span class="nv-badge">{shown}'
+            f'<span class="visually-hidden"> {unread_word}</span></span>'
+        )
+    # Outside the f-strings, where pybabel finds them.
+    following, bell = escape(gettext("Following")), escape(gettext("Notifications"))
     return (
         f'<a class="nv-nav-following" href="/following">{_PEOPLE}'
-        '<span class="nv-nav-label">Following</span></a>'
+        f'<span class="nv-nav-label">{following}</span></a>'
         f'<a class="nv-nav-bell" href="/notifications">{_BELL}'
-        f'<span class="visually-hidden">Notifications</span>{badge}</a>'
+        f'<span class="visually-hidden">{bell}</span>{badge}</a>'
     )
 
 
@@ -117,7 +149,7 @@ def profile(slot: str, context: dict[str, Any]) -> str | None:
         items=items,
         cursor=cursor,
         more_url=f"/u/{username}/videos",
-        empty="No videos yet.",
+        empty=gettext("No videos yet."),
     )
 
 

@@ -8,6 +8,8 @@
   const BATCH = 20;
   const reduced = matchMedia("(prefers-reduced-motion: reduce)");
   const CARD = ".nv-card[data-nv-slug]";
+  // The sound button's words, in the page's language (see base.html).
+  const TEXT = JSON.parse(document.getElementById("nv-strings")?.textContent || "{}");
   let sound = sessionStorage.getItem(SOUND) === "on";
   let current = null;
   let queue = [];
@@ -109,7 +111,8 @@
   const render = () => {
     for (const button of document.querySelectorAll(".nv-card-sound")) {
       button.setAttribute("aria-pressed", String(sound));
-      button.setAttribute("aria-label", sound ? "Mute" : "Unmute");
+      const label = sound ? TEXT.mute : TEXT.unmute;
+      if (label) button.setAttribute("aria-label", label);
     }
   };
   const play = (video) => {
@@ -150,8 +153,38 @@
       if (card.dataset.nvSeen) continue;
       card.dataset.nvSeen = "1";
       observer.observe(card);
+      if (!card.querySelector(".nv-card-cc")) continue;
+      // Cues the file does not place sit above the creator and caption overlay; a cue on
+      // screen takes its new place when the track is shown anew.
+      for (const el of card.querySelectorAll("track")) {
+        el.onload = () => {
+          const t = el.track;
+          for (const c of t.cues) if (c.line === "auto") c.line = -5;
+          if (t.mode === "showing") {
+            t.mode = "hidden";
+            t.mode = "showing";
+          }
+        };
+      }
+      captions(card);
     }
     render();
+  };
+
+  // ---- captions: CC shows the track in the page's language, else the first; kept per session
+  let cc = sessionStorage.getItem("nv-cc") === "on";
+  const captions = (card) => {
+    const tracks = [...videoOf(card).textTracks];
+    const lang = document.documentElement.lang.toLowerCase();
+    const pick = cc && (tracks.find((t) => t.language.toLowerCase() === lang) ||
+      tracks.find((t) => t.language.toLowerCase().split("-")[0] === lang.split("-")[0]) || tracks[0]);
+    for (const t of tracks) if (t === pick) t.mode = "showing"; else if (t.mode === "showing") t.mode = "hidden";
+    card.querySelector(".nv-card-cc").setAttribute("aria-pressed", String(cc));
+  };
+  const toggleCaptions = () => {
+    cc = !cc;
+    sessionStorage.setItem("nv-cc", cc ? "on" : "off");
+    for (const button of document.querySelectorAll(".nv-card-cc")) captions(button.closest(CARD));
   };
 
   // ---- taps: one toggles sound, two like
@@ -183,6 +216,7 @@
   document.addEventListener("click", (event) => {
     const card = event.target.closest(CARD);
     if (!card) return;
+    if (event.target.closest(".nv-card-cc")) return toggleCaptions();
     if (event.target.closest(".nv-card-sound")) return toggleSound(card);
     if (event.target.closest("a, button, input, textarea, select, label, form, [data-nv-action]")) return;
     clearTimeout(tapTimer);
@@ -207,6 +241,9 @@
     aim = target;
     aimAt = performance.now();
     target.scrollIntoView({ behavior: reduced.matches ? "auto" : "smooth", block: "center" });
+    // Play it now: the observer reports only changes, and a card already in view (after a
+    // sound toggle on another card, say) would never be reported again.
+    if (target.matches(CARD)) activate(target);
     if (focus && target.matches(CARD)) target.focus({ preventScroll: true });
   };
   document.addEventListener("keydown", (event) => {

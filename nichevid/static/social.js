@@ -2,6 +2,8 @@
 // A share that went through fires "nv-shared" on the button, which htmx counts.
 (() => {
   "use strict";
+  // What it says, in the page's language (see base.html).
+  const TEXT = JSON.parse(document.getElementById("nv-strings")?.textContent || "{}");
   let toast;
   let timer;
   const say = (text) => {
@@ -27,13 +29,13 @@
         await navigator.share({ url, title: document.title });
       } else if (navigator.clipboard) {
         await navigator.clipboard.writeText(url);
-        say("Link copied");
+        say(TEXT.copied);
       } else {
-        window.prompt("Copy this link", url);
+        window.prompt(TEXT.copy, url);
       }
     } catch (error) {
       if (error && error.name === "AbortError") return; // the share sheet was closed
-      window.prompt("Copy this link", url);
+      window.prompt(TEXT.copy, url);
     }
     button.dispatchEvent(new CustomEvent("nv-shared"));
   });

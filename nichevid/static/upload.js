@@ -5,6 +5,12 @@
   const root = document.getElementById("nv-upload");
   if (!root) return;
   const $ = (selector) => root.querySelector(selector);
+  // What the page says, in its language (page.html); {name} marks a value filled in here.
+  const T = JSON.parse(document.getElementById("nv-upload-strings")?.textContent || "{}");
+  const text = (key, values = {}) =>
+    (T[key] || key).replace(/\{(\w+)\}/g, (all, name) => (name in values ? values[name] : all));
+  const lang = document.documentElement.lang || undefined;
+  const decimal = { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false };
   const form = $("form");
   const input = $("#upload-file");
   const zone = $(".nv-drop");
@@ -36,15 +42,15 @@
     return match ? decodeURIComponent(match[1]) : "";
   };
   const size = (bytes) => {
-    if (bytes < 1000) return `${bytes} bytes`;
+    if (bytes < 1000) return text("bytes", { num: bytes });
     const units = ["kB", "MB", "GB"];
     let value = bytes / 1000;
     let unit = 0;
     while (value >= 1000 && unit < units.length - 1) { value /= 1000; unit += 1; }
-    return `${value.toFixed(1)} ${units[unit]}`;
+    return `${value.toLocaleString(lang, decimal)} ${units[unit]}`;
   };
-  const say = (text, isError = false) => {
-    message.textContent = text;
+  const say = (words, isError = false) => {
+    message.textContent = words;
     message.classList.toggle("nv-error", isError);
   };
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -83,18 +89,15 @@
   // --- the file: picker, drag and drop, checks before anything is sent ---------------
   const problem = (file) => {
     const maxBytes = Number(root.dataset.maxBytes) || 0;
-    if (!file) return "Choose a video file first.";
+    if (!file) return text("choose");
     const looksLikeVideo = file.type ? file.type.startsWith("video/") : VIDEO_EXTENSIONS.test(file.name);
-    if (!looksLikeVideo) {
-      return `“${file.name}” is not a video. Choose a video file, for example MP4, MOV or WebM.`;
-    }
-    if (file.size === 0) return `“${file.name}” is empty. Choose another file.`;
+    if (!looksLikeVideo) return text("notVideo", { name: file.name });
+    if (file.size === 0) return text("empty", { name: file.name });
     if (maxBytes && file.size > maxBytes) {
-      return `“${file.name}” is ${size(file.size)}; the largest upload is ${size(maxBytes)}. ` +
-        "Trim or compress the video, then choose it again.";
+      return text("tooBig", { name: file.name, size: size(file.size), max: size(maxBytes) });
     }
     if (captionLength() > captionMax) {
-      return `Captions are at most ${captionMax} characters; shorten it by ${captionLength() - captionMax}.`;
+      return text("captionLong", { max: captionMax, over: captionLength() - captionMax });
     }
     return "";
   };
@@ -132,33 +135,28 @@
     bar.value = share;
     bar.textContent = `${share} %`;
     percent.textContent = `${share} %`;
-    figures.textContent = `${size(sent)} of ${size(total)}`;
+    figures.textContent = text("of", { sent: size(sent), total: size(total) });
   };
   const reset = (keepProgress = false) => {
     upload = null;
     state = "idle";
     delete root.dataset.uploadId;
-    pause.textContent = "Pause";
+    pause.textContent = text("pause");
     setBusy(false);
     progress.hidden = !keepProgress;
   };
   const serverMessage = (error) => {
     const response = error && error.originalResponse;
-    if (!response) {
-      return "The connection to the server was lost. Check your network, then press Resume.";
-    }
+    if (!response) return text("lost");
     const status = response.getStatus();
-    if (status === 401) {
-      return "You are no longer logged in. Log in again in another tab, then press Upload: " +
-        "the file continues where it stopped.";
-    }
+    if (status === 401) return text("loggedOut");
     let detail = "";
     try {
       detail = JSON.parse(response.getBody()).detail || "";
     } catch {
       detail = (response.getBody() || "").slice(0, 300);
     }
-    return detail || `The server refused the upload (HTTP ${status}).`;
+    return detail || text("refused", { status });
   };
   const uploadIdOf = (url) => url.replace(/\/+$/, "").split("/").pop();
   const showStatus = (slug) => {
@@ -166,7 +164,7 @@
     // A reload of the page shows this video's status again.
     history.replaceState(null, "", url);
     return htmx.ajax("GET", url, { target: region, swap: "innerHTML" })
-      .then(() => say("Upload complete."));
+      .then(() => say(text("complete")));
   };
   const handOver = async (id) => {
     // The last piece makes the video on the server; ask which one, briefly, if not yet.
@@ -178,12 +176,12 @@
       const info = response.ok ? await response.json() : null;
       if (info && info.video_id) return showStatus(info.video_id);
       if (info && info.status === "failed") {
-        say(info.failure_reason || "The server could not take this file.", true);
+        say(info.failure_reason || text("notTaken"), true);
         return null;
       }
       await sleep(1000);
     }
-    say("The file arrived but is still being handed over; look for it on your profile soon.");
+    say(text("handingOver"));
     return null;
   };
   const samePlan = (previous, metadata) =>
@@ -207,23 +205,23 @@
       onUploadUrlAvailable: () => { root.dataset.uploadId = uploadIdOf(upload.url); },
       onProgress: (sent, total) => setProgress(sent, total),
       onError: (error) => {
-        const text = serverMessage(error);
+        const reason = serverMessage(error);
         if (error && !error.originalResponse) {
           // Nothing answered: keep the upload so Resume continues where it stopped.
           state = "paused";
-          pause.textContent = "Resume";
-          say(text, true);
+          pause.textContent = text("resume");
+          say(reason, true);
           return;
         }
         reset();
-        say(text, true);
+        say(reason, true);
       },
       onSuccess: () => {
         const id = uploadIdOf(upload.url);
         setProgress(file.size, file.size);
         state = "done";
         controls.hidden = true;
-        say("Upload complete. Your video is being prepared…");
+        say(text("preparing"));
         form.reset();
         chosen.textContent = "";
         renderCaption();
@@ -235,14 +233,14 @@
       .sort((a, b) => Date.parse(b.creationTime) - Date.parse(a.creationTime));
     if (previous.length && samePlan(previous[0], metadata)) {
       upload.resumeFromPreviousUpload(previous[0]);
-      say("Continuing your earlier upload of this file…");
+      say(text("continuing"));
     } else {
       for (const old of previous) {
         // Sent with another caption or audience: drop it rather than publish the old one.
         tus.Upload.terminate(old.uploadUrl, { headers, retryDelays: null }).catch(() => {});
         tus.defaultOptions.urlStorage.removeUpload(old.urlStorageKey).catch(() => {});
       }
-      say("Uploading…");
+      say(text("uploading"));
     }
     state = "uploading";
     setProgress(0, file.size);
@@ -262,7 +260,7 @@
     }
     start(file).catch((error) => {
       reset();
-      say(`The upload could not start: ${error.message}`, true);
+      say(text("noStart", { error: error.message }), true);
     });
   });
 
@@ -271,12 +269,12 @@
     if (state === "uploading") {
       state = "paused";
       upload.abort();
-      pause.textContent = "Resume";
-      say(`Paused at ${bar.value} %. Press Resume to continue.`);
+      pause.textContent = text("resume");
+      say(text("paused", { percent: `${bar.value} %` }));
     } else if (state === "paused") {
       state = "uploading";
-      pause.textContent = "Pause";
-      say("Uploading…");
+      pause.textContent = text("pause");
+      say(text("uploading"));
       upload.start();
     }
   });
@@ -285,10 +283,10 @@
     if (!upload || state === "done") return;
     const current = upload;
     state = "done";
-    say("Cancelling…");
+    say(text("cancelling"));
     current.abort(true)
-      .then(() => say("Upload cancelled; nothing was kept."))
-      .catch(() => say("Upload stopped. The server drops the part it received within a day."))
+      .then(() => say(text("cancelled")))
+      .catch(() => say(text("stopped")))
       .finally(() => reset());
   });
 
@@ -305,7 +303,7 @@
   });
 
   if (!window.tus || !tus.isSupported) {
-    say("This browser cannot send files in resumable pieces; use a recent Firefox, Chrome or Safari.", true);
+    say(text("browser"), true);
     return;
   }
   renderCaption();

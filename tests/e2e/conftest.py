@@ -7,11 +7,13 @@ Screenshots go to ``test-artifacts/`` so a failed run can be looked at.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,16 +70,17 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30) 
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
-@pytest.fixture(scope="session")
-def live_server(
-    nv_services: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
+@contextmanager
+def run_instance(
+    services: dict[str, str], data_dir: Path, name: str, redis_db: int, **settings: str
 ) -> Iterator[LiveServer]:
-    """``nichevid serve`` in its own process on a free port, with a database of its own."""
+    """Migrate, then run ``nichevid serve`` (and in the production shape ``nichevid worker``)
+    on a free port with a database of its own; ``settings`` are extra ``NICHEVID_*``
+    variables. The server log is copied to ``test-artifacts/<name>-server.log``."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    env = instance_env(nv_services, data_dir, "e2e", redis_db=1)
+    env = instance_env(services, data_dir, name, redis_db=redis_db)
+    env.update(settings)
     port = free_port()
     migrate = subprocess.run(
         [sys.executable, "-m", "nichevid.cli", "migrate"], env=env, capture_output=True, text=True
@@ -110,7 +113,53 @@ def live_server(
             stop_process(process)
         logs.close()
         ARTIFACTS.mkdir(exist_ok=True)
-        shutil.copy(data_dir / "server.log", ARTIFACTS / "e2e-server.log")
+        shutil.copy(data_dir / "server.log", ARTIFACTS / f"{name}-server.log")
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    nv_services: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LiveServer]:
+    """``nichevid serve`` in its own process on a free port, with a database of its own.
+
+    Its For You order is built once and kept for the session: tests that read the feed's
+    order (which cards come first, what the next batch holds) get the same order however
+    long the tests before them took.
+    """
+    with run_instance(
+        nv_services,
+        tmp_path_factory.mktemp("e2e-data"),
+        "e2e",
+        1,
+        NICHEVID_PLUGIN__FEED__FORYOU_REFRESH_SECONDS="86400",
+    ) as server:
+        yield server
+
+
+async def shot(page: Any, request: pytest.FixtureRequest, label: str) -> None:
+    """Keep a screenshot of ``page`` now, named after the test and ``label``."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+    await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"))
+
+
+async def db_rows(server: LiveServer, query: str, *params: Any) -> list[dict[str, Any]]:
+    """Rows of ``query`` (``?`` placeholders) read straight from the server's database."""
+    url = server.env.get("NICHEVID_DATABASE_URL")
+    if url:
+        import asyncpg
+
+        parts = query.split("?")
+        numbered = parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
+        conn = await asyncpg.connect(url)
+        try:
+            return [dict(r) for r in await conn.fetch(numbered, *params)]
+        finally:
+            await conn.close()
+    with sqlite3.connect(server.data_dir / "nichevid.sqlite3") as conn:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(query, params).fetchall()]
 
 
 @pytest.fixture(scope="session")

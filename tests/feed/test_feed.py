@@ -8,7 +8,7 @@ from typing import Any
 from nichevid.feed import foryou
 from nichevid.media.tables import Rendition, Video
 
-CURSOR = re.compile(r'hx-get="/feed/next\?cursor=(\d+)"')
+CURSOR = re.compile(r'hx-get="/feed/next\?cursor=(t\d+\.\d+)"')
 
 
 def slugs(html: str) -> list[str]:

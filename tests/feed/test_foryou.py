@@ -136,6 +136,52 @@ async def test_a_page_cursor_survives_a_rebuild(nv_client: Any, make_videos: Any
     assert (await state.current()).ids[0] == videos[0].id != first.ids[0]
 
 
+async def test_a_tail_cursor_keeps_to_its_mix_across_a_rebuild(
+    nv_settings_factory: Any, make_videos: Any, nv_client: Any
+) -> None:
+    from nichevid.app import create_app
+    from nichevid.testing import client_for
+
+    videos = await make_videos(14)
+    for video in videos[:2]:
+        await watch(video, completes=5)
+    # A short mix (two popular videos, no fresh slots), so pages soon reach the tail.
+    settings = nv_settings_factory(
+        server={"page_cache_seconds": 0},
+        plugin={"feed": {"foryou_fresh_every": 0, "foryou_pool": 2}},
+    )
+    async with client_for(create_app(settings)) as client:
+        state = foryou.for_you(client.app.state.resources)
+        first = await state.current()
+        assert first.ids == (videos[1].id, videos[0].id)
+        home = (await client.get("/")).text
+        cursor = CURSOR.findall(home)[0]
+        assert cursor.startswith(f"t{first.version}.")
+        # Meanwhile two videos further down the tail become the popular ones.
+        shown = slugs(home)
+        for video in videos[2:4]:
+            assert video.slug not in shown
+            await watch(video, completes=50)
+        await state._rebuild()
+        assert set((await state.current()).ids) == {videos[2].id, videos[3].id}
+        order = shown
+        while cursor:
+            html = (await client.get(f"/feed/next?cursor={cursor}")).text
+            order += slugs(html)
+            cursor = next(iter(CURSOR.findall(html)), "")
+    # The reader who started before the rebuild sees every video exactly once.
+    assert sorted(order) == sorted(v.slug for v in videos)
+    assert len(order) == len(set(order))
+
+
+async def test_a_plain_tail_id_from_an_older_page_still_works(
+    nv_client: Any, make_videos: Any
+) -> None:
+    videos = await make_videos(8)
+    response = await nv_client.get("/feed/next", params={"cursor": str(videos[5].id)})
+    assert slugs(response.text) == [v.slug for v in reversed(videos[:5])]
+
+
 async def test_a_stale_order_is_rebuilt_in_the_background(
     nv_settings_factory: Any, make_videos: Any, nv_client: Any
 ) -> None:
@@ -156,7 +202,10 @@ async def test_a_stale_order_is_rebuilt_in_the_background(
     assert (await state.current()).ids[0] == second_video.id
 
 
-@pytest.mark.parametrize("cursor", ["abc", "m0.1", "m1.-1", "m1", "m.", "-5", "1e3", "m1.x"])
+@pytest.mark.parametrize(
+    "cursor",
+    ["abc", "m0.1", "m1.-1", "m1", "m.", "-5", "1e3", "m1.x", "t0.4", "t1", "t1.-2", "x1.2"],
+)
 async def test_a_forged_cursor_is_refused_with_a_way_out(nv_client: Any, cursor: str) -> None:
     response = await nv_client.get("/feed/next", params={"cursor": cursor})
     assert response.status_code == 400
@@ -168,3 +217,34 @@ def test_interleave_puts_a_fresh_video_in_every_third_slot() -> None:
     assert foryou.interleave([1, 2], [9, 8, 7], 3) == [1, 2, 9, 8, 7]
     assert foryou.interleave([1, 2, 3], [9], 0) == [1, 2, 3, 9]
     assert foryou.interleave([], [9, 8], 3) == []
+
+
+async def test_anonymous_visitors_share_a_rendered_batch_members_do_not(
+    nv_settings_factory: Any, make_videos: Any, nv_client: Any
+) -> None:
+    from nichevid.app import create_app
+    from nichevid.core.pagecache import HITS
+    from nichevid.testing import client_for
+
+    from .conftest import PASSWORD
+
+    videos = await make_videos(12)
+    path = "/feed/next?cursor=" + str(videos[7].id)
+    hx = {"HX-Request": "true"}
+    async with client_for(create_app(nv_settings_factory())) as client:
+        before = HITS._value.get()
+        first = await client.get(path, headers=hx)
+        second = await client.get(path, headers=hx)
+        assert HITS._value.get() == before + 1
+        assert second.text == first.text
+        assert slugs(first.text) == [v.slug for v in reversed(videos[2:7])]
+        page = await client.get("/login")
+        token = page.cookies.get("nv_csrf") or client.cookies.get("nv_csrf")
+        signed_in = await client.post(
+            "/login",
+            data={"username": "maker", "password": PASSWORD},
+            headers={"x-csrftoken": token},
+        )
+        assert signed_in.status_code in (302, 303)
+        await client.get(path, headers=hx)
+        assert HITS._value.get() == before + 1

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from nichevid.feed import foryou
 from nichevid.social import services
 
 from .conftest import browser, statements_of_this_task
@@ -94,6 +95,8 @@ async def test_a_page_of_cards_costs_the_same_queries_for_one_card_or_five(
     ada, bob = await make_user("ada", role="creator"), await make_user("bob")
     if signed_in:
         await browser(nv_client, bob)
+    # The For You order is built once per process and minute, not per page.
+    await foryou.for_you(nv_resources).current()
 
     async def statements(cards: int) -> list[str]:
         videos = [await make_video(ada) for _ in range(cards)]
