@@ -14,11 +14,13 @@ A slot whose data was not read renders without it (buttons without counts, no ba
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from litestar.types import ASGIApp, Receive, Scope, Send
 from markupsafe import escape
 
+from nichevid import i18n
 from nichevid.core.shared import alternative, is_shared
 from nichevid.i18n import gettext
 from nichevid.social import listing, notifications, services
@@ -77,27 +79,41 @@ def video_actions(context: dict[str, Any]) -> str | None:
     request, video = context.get("request"), context.get("video")
     if request is None or video is None:
         return None
-    state = request.scope.get(STATES_KEY, {}).get(video.id)
-    values = {
-        "slug": video.slug,
-        "state": state or services.VideoState(),
-        "counted": state is not None,
-        "viewer": request.scope.get("user"),
-    }
-    html = render(request, "social/_actions.html", **values)
-    if is_shared(request) and values["viewer"] is not None:
+    states = request.scope.get(STATES_KEY)
+    found = states.get(video.id) if states else None
+    env = request.app.template_engine.engine
+    member = request.scope.get("user") is not None
+    counted = found is not None
+    state = found or services.VideoState()
+
+    def button(name: str, shown: services.VideoState) -> str:
+        return _button(env, i18n.current(), name, video.slug, shown, counted, member)
+
+    like, bookmark = button("like", state), button("bookmark", state)
+    if is_shared(request) and member:
         # Every member gets these buttons unpressed; their own presses are put back in.
-        for mark, pressed in (("like", {"liked": True}), ("bookmark", {"bookmarked": True})):
-            template = f"social/_{mark}.html"
-            alternative(
-                request,
-                f"social.{mark}.{video.id}",
-                render(request, template, **values),
-                pressed=render(
-                    request, template, **{**values, "state": replace(values["state"], **pressed)}
-                ),
-            )
-    return html
+        liked, kept = replace(state, liked=True), replace(state, bookmarked=True)
+        alternative(request, f"social.like.{video.id}", like, pressed=button("like", liked))
+        alternative(
+            request, f"social.bookmark.{video.id}", bookmark, pressed=button("bookmark", kept)
+        )
+    return "\n".join((like, bookmark, button("share", state)))
+
+
+@lru_cache(maxsize=8192)
+def _button(
+    env: Any,
+    language: str,
+    name: str,
+    slug: str,
+    state: services.VideoState,
+    counted: bool,
+    member: bool,
+) -> str:
+    # A button shows only these, so a card seen on many pages (and by many members)
+    # renders once per language and count; a new count is a new key.
+    template = env.get_template(f"social/_{name}.html")
+    return str(template.render(slug=slug, state=state, counted=counted, viewer=member))
 
 
 def nav(context: dict[str, Any]) -> str | None:

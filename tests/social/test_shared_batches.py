@@ -164,3 +164,22 @@ async def test_hook_personal_choices(
         assert f'<b class="tip">tipped {video.id}</b>' in ada_html
         assert f'<b class="tip">tip {video.id}</b>' in bob_html
     assert "tipped" not in bob_html
+
+
+async def test_buttons_made_once_follow_the_language_and_the_counts(
+    nv_client: Any, make_user: Any, make_video: Any
+) -> None:
+    ada, bob = await make_user("ada", role="creator"), await make_user("bob")
+    video = await make_video(ada)
+
+    async def like(language: str = "en") -> str:
+        page = await nv_client.get(f"/v/{video.slug}", headers={"Accept-Language": language})
+        match = re.search(r'<button[^>]*nv-action--like[^>]*>.*?</button>', page.text, re.S)
+        assert match is not None
+        return match.group(0)
+
+    english, spanish = await like(), await like("es")
+    assert 'aria-label="Log in to like, 0 likes"' in english
+    assert "Inicia sesión para indicar que te gusta" in spanish
+    await services.set_like(bob, video, True)
+    assert 'aria-label="Log in to like, 1 like"' in await like()
