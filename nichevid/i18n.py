@@ -145,6 +145,13 @@ def gettext(message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
+def pgettext(context: str, message: str, **variables: Any) -> str:
+    """As :func:`gettext`, for a ``message`` whose words differ by ``context`` in other
+    languages (the "Following" feed, the "Following" state of a follow button)."""
+    text = str(translations(current()).pgettext(context, message))
+    return text % variables if variables else text
+
+
 def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
     """The singular or plural form for ``n`` in the current language (``%(num)s`` is ``n``)."""
     text = translations(current()).ngettext(singular, plural, n)
@@ -170,10 +177,10 @@ def localdate(value: datetime, format: str = "medium") -> str:
 
 
 def install(env: Any) -> None:
-    """Give a Jinja environment ``_``/``gettext``/``ngettext``, ``{% trans %}`` and the
+    """Give a Jinja environment ``_``/``gettext``/``ngettext``/``pgettext``, ``{% trans %}``, the
     ``compact`` and ``localdate`` filters, all following the request's language."""
     env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext)
     env.filters["compact"] = compact
     env.filters["localdate"] = localdate
     env.globals["current_language"] = current

@@ -198,3 +198,20 @@ async def test_describing_a_tag_needs_the_csrf_token(nv_client: Any, make_user: 
     response = await nv_client.post("/tag/boulder", data={"description": "no token"})
     assert response.status_code == 403
     assert await Hashtag.count() == 0
+
+
+async def test_the_following_feed_and_a_followed_button_have_their_own_words(
+    nv_client: Any, make_user: Any
+) -> None:
+    ada, bob = await make_user("ada", role="creator"), await make_user("bob")
+    await services.set_follow(bob, ada, True)
+    await browser(nv_client, bob)
+    chinese = {"Accept-Language": "zh-Hans"}
+    profile = (await nv_client.get("/u/ada", headers=chinese)).text
+    button = re.search(r'<button[^>]*nv-follow[^>]*>([^<]*)</button>', profile)
+    assert button is not None
+    assert button.group(1) == "已关注"  # "followed"
+    # The nav link to the Following feed says "关注" (the feed), not "followed".
+    assert '<span class="nv-nav-label">关注</span>' in profile
+    english = (await nv_client.get("/u/ada")).text
+    assert re.search(r'<button[^>]*nv-follow[^>]*>Following</button>', english)
