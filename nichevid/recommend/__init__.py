@@ -1,0 +1,1 @@
+"""The For You recommender: ratings from signals, Surprise training, exported models, serving."""

@@ -1,0 +1,125 @@
+"""Training exports biases and factors; files swap atomically; bad files are refused."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nichevid.recommend import model as models
+from nichevid.recommend import rank, train
+
+
+def _triples(seed: int = 1, n: int = 4_000) -> list[tuple[int, int, float]]:
+    rng = random.Random(seed)
+    # Users 0..24 love even videos and skip odd ones; users 25..49 the other way round.
+    out = []
+    for _ in range(n):
+        user, item = rng.randrange(50), rng.randrange(200)
+        out.append((user, item, 5.0 if (item + user // 25) % 2 == 0 else 1.0))
+    return out
+
+
+@pytest.mark.parametrize("algorithm", ["baseline", "svd", "nmf", "svdpp"])
+def test_fit_exports_what_surprise_predicts(algorithm: str) -> None:
+    params = {"n_epochs": 5} if algorithm != "baseline" else {}
+    triples = _triples(n=1_500)
+    steps: list[str] = []
+    exported = train.fit(triples, algorithm, params, progress=lambda s, f: steps.append(s))
+    assert exported.meta["algorithm"] == algorithm
+    assert exported.meta["ratings"] == len({(u, i) for u, i, _ in triples})
+    assert any(step.startswith("fitting") for step in steps)
+    assert steps[-1] == "exporting"
+    if algorithm in ("svd", "nmf"):
+        assert any(step.startswith("epoch 5/5") for step in steps)
+    # Numpy scores agree with Surprise's own predictions (before clipping to the scale).
+    algo = train.make_algorithm(algorithm, params)
+    trainset = train.trainset(triples)
+    algo.fit(trainset)
+    user, item = triples[0][0], triples[0][1]
+    again = train.export(algo, trainset, {"version": "x"})
+    expected = algo.predict(user, item, clip=False).est
+    got = rank.score_rows(again, rank.viewer(again, user), again.item_rows([item]))[0]
+    assert got == pytest.approx(expected, abs=1e-3)
+
+
+def test_fit_refuses_nothing_and_unknown_algorithms() -> None:
+    with pytest.raises(train.TrainingError, match="no ratings"):
+        train.fit([], "svd")
+    with pytest.raises(train.TrainingError, match="choose one of"):
+        train.fit(_triples(), "deep-magic")
+    with pytest.raises(train.TrainingError, match="Bad parameters"):
+        train.fit(_triples(), "svd", {"n_layers": 3})
+
+
+def test_save_load_and_hot_swap(tmp_path: Path) -> None:
+    holder = models.ModelHolder(tmp_path)
+    assert holder.refresh() is False
+    assert holder.model is None
+    first = train.fit(_triples(1), "baseline")
+    models.save(first, tmp_path)
+    assert holder.refresh() is True
+    assert holder.model is not None
+    assert holder.model.version == first.version
+    assert holder.refresh() is False
+    old = holder.model
+    second = train.fit(_triples(2), "svd", {"n_epochs": 2, "n_factors": 4})
+    models.save(second, tmp_path)
+    assert holder.refresh() is True
+    assert holder.model.version == second.version
+    assert holder.model.factors == 4
+    # A request that started with the old model still holds a whole one.
+    assert old.version == first.version
+    assert len(old.item_bias) == len(old.item_ids)
+    assert np.allclose(holder.model.item_factors, second.item_factors)
+    assert not list(tmp_path.glob(".model-*")), "no temporary files are left behind"
+
+
+def test_a_broken_model_file_keeps_the_loaded_one(tmp_path: Path) -> None:
+    holder = models.ModelHolder(tmp_path)
+    good = train.fit(_triples(), "baseline")
+    models.save(good, tmp_path)
+    holder.refresh()
+    (tmp_path / "model-broken.npz").write_bytes(b"not a zip")
+    (tmp_path / models.POINTER).write_text('{"file": "model-broken.npz"}')
+    assert holder.refresh() is False
+    assert holder.model is not None
+    assert holder.model.version == good.version
+    assert "nichevid recommend train" in holder.error
+    (tmp_path / models.POINTER).write_text('{"file": "../../etc/passwd"}')
+    with pytest.raises(models.ModelFileError, match="names no model file"):
+        models.current_file(tmp_path)
+
+
+def test_prune_keeps_the_newest_and_the_current(tmp_path: Path) -> None:
+    versions = []
+    for seed in range(5):
+        exported = train.fit(_triples(seed, 300), "baseline")
+        models.save(exported, tmp_path)
+        versions.append(exported.version)
+    gone = models.prune(tmp_path, keep=2)
+    assert len(gone) == 3
+    assert models.current_file(tmp_path) == tmp_path / f"model-{versions[-1]}.npz"
+    assert models.current_file(tmp_path).exists()
+
+
+def test_fold_in_moves_scores_towards_feedback() -> None:
+    triples = _triples()
+    exported = train.fit(triples, "svd", {"n_factors": 8, "n_epochs": 30, "random_state": 1})
+    newcomer = rank.viewer(exported, None)
+    rows = exported.item_rows(list(range(200)))
+    before = rank.score_rows(exported, newcomer, rows)
+    liked = [(int(rows[i]), 5.0) for i in range(0, 20, 2)]
+    skipped = [(int(rows[i]), 1.0) for i in range(1, 20, 2)]
+    after_view = rank.fold_in(exported, newcomer, liked + skipped)
+    after = rank.score_rows(exported, after_view, rows)
+    gap_before = before[20::2].mean() - before[21::2].mean()
+    gap_after = after[20::2].mean() - after[21::2].mean()
+    # A newcomer has no taste yet; after ten likes and ten skips, videos they never
+    # rated move apart the way their taste says.
+    assert abs(gap_before) < 0.5
+    assert gap_after > gap_before + 1.0
+    # Unknown videos are ignored, not an error.
+    assert rank.fold_in(exported, newcomer, [(-1, 5.0)]) is newcomer
