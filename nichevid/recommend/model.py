@@ -22,6 +22,7 @@ import numpy.typing as npt
 
 POINTER = "current.json"
 FORMAT = 1
+EXTRA_PREFIX = "extra_"
 
 FloatArray = npt.NDArray[np.float32]
 IdArray = npt.NDArray[np.int64]
@@ -37,6 +38,9 @@ class ExportedModel:
 
     ``score(u, i) = global_mean + user_bias[u] + item_bias[i] + user_factors[u] @ item_factors[i]``;
     models without factors have ``factors == 0`` (arrays of shape ``(n, 0)``).
+    ``extras`` holds optional named arrays (for example per-item ``popularity`` and
+    ``trending``, see :func:`nichevid.recommend.train.item_extras`); files store
+    them as ``extra_<name>`` and files without any still load.
     """
 
     global_mean: float
@@ -47,6 +51,7 @@ class ExportedModel:
     user_factors: FloatArray
     item_factors: FloatArray
     meta: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
     _user_index: dict[int, int] = field(default_factory=dict, repr=False)
     _item_index: dict[int, int] = field(default_factory=dict, repr=False)
 
@@ -80,17 +85,18 @@ def save(model: ExportedModel, directory: Path) -> Path:
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".model-", suffix=".npz")
     try:
         with os.fdopen(fd, "wb") as out:
-            np.savez(
-                out,
-                global_mean=np.array([model.global_mean], dtype=np.float64),
-                user_ids=model.user_ids.astype(np.int64),
-                item_ids=model.item_ids.astype(np.int64),
-                user_bias=model.user_bias.astype(np.float32),
-                item_bias=model.item_bias.astype(np.float32),
-                user_factors=model.user_factors.astype(np.float32),
-                item_factors=model.item_factors.astype(np.float32),
-                meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
-            )
+            arrays: dict[str, npt.NDArray[Any]] = {
+                "global_mean": np.array([model.global_mean], dtype=np.float64),
+                "user_ids": model.user_ids.astype(np.int64),
+                "item_ids": model.item_ids.astype(np.int64),
+                "user_bias": model.user_bias.astype(np.float32),
+                "item_bias": model.item_bias.astype(np.float32),
+                "user_factors": model.user_factors.astype(np.float32),
+                "item_factors": model.item_factors.astype(np.float32),
+                "meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+            }
+            arrays.update({f"{EXTRA_PREFIX}{k}": v for k, v in model.extras.items()})
+            np.savez(out, **arrays)  # type: ignore[arg-type]
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, directory / name)
@@ -139,6 +145,11 @@ def load(path: Path) -> ExportedModel:
         user_factors=arrays["user_factors"],
         item_factors=arrays["item_factors"],
         meta=meta,
+        extras={
+            key.removeprefix(EXTRA_PREFIX): value
+            for key, value in arrays.items()
+            if key.startswith(EXTRA_PREFIX)
+        },
     )
     n_users, n_items = len(model.user_ids), len(model.item_ids)
     if (

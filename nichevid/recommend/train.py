@@ -157,7 +157,42 @@ def fit(
         "users": train.n_users,
         "items": train.n_items,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "trained_epoch": time.time(),
         "seconds": round(seconds, 3),
         **(meta or {}),
     }
     return export(algo, train, info)
+
+
+# Trending counts halve for every this many days of age.
+TRENDING_HALF_LIFE_DAYS = 2.0
+
+
+def item_extras(
+    model: ExportedModel,
+    impressions: Iterable[tuple[int, float]],
+    now: float,
+    half_life_days: float = TRENDING_HALF_LIFE_DAYS,
+) -> dict[str, np.ndarray]:
+    """Per-item ``popularity`` and ``trending`` arrays, in the model's item order, 0..1.
+
+    ``impressions`` are ``(video_id, unix_seconds)`` of the training ratings; popularity
+    is ``log1p(count)``, trending ``log1p`` of counts decayed by ``half_life_days``,
+    each divided by its maximum. Store the result in ``model.extras``.
+    """
+    rows = {int(v): n for n, v in enumerate(model.item_ids.tolist())}
+    count = np.zeros(len(rows))
+    decayed = np.zeros(len(rows))
+    for video, when in impressions:
+        row = rows.get(int(video))
+        if row is None:
+            continue
+        count[row] += 1
+        age_days = max(0.0, (now - when) / 86_400)
+        decayed[row] += 0.5 ** (age_days / half_life_days)
+    out = {}
+    for name, values in (("popularity", count), ("trending", decayed)):
+        scaled = np.log1p(values)
+        top = scaled.max() if len(scaled) else 0.0
+        out[name] = (scaled / top if top > 0 else scaled).astype(np.float32)
+    return out
