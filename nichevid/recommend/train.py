@@ -196,3 +196,124 @@ def item_extras(
         top = scaled.max() if len(scaled) else 0.0
         out[name] = (scaled / top if top > 0 else scaled).astype(np.float32)
     return out
+
+
+# -- Graded, context-aware biases and recent positives (additions to ``model.extras``) ----
+
+# (user_id, video_id, rating, feed code or -1, local hour 0..23 or -1)
+Sample = tuple[int, int, float, int, int]
+GRADED_EPOCHS = 30
+GRADED_REGULARISATION = 1.0
+POSITIVES_HALF_LIFE_DAYS = 3.0
+
+
+def _newton_biases(
+    target: np.ndarray, terms: list[tuple[np.ndarray, int]], epochs: int, reg: float
+) -> tuple[float, list[np.ndarray]]:
+    """A logistic model of 0/1 ``target`` as a sum of biases, one Newton step per epoch.
+
+    ``terms`` are ``(row per sample, -1 when absent; number of rows)``; every bias
+    has an L2 penalty ``reg``.
+    """
+    rate = float(np.clip(target.mean(), 1e-4, 1 - 1e-4))
+    mean = float(np.log(rate / (1 - rate)))
+    biases = [np.zeros(size) for _, size in terms]
+    logit = np.full(len(target), mean)
+    for _ in range(epochs):
+        for (rows, size), bias in zip(terms, biases, strict=True):
+            present = rows >= 0
+            p = 1.0 / (1.0 + np.exp(-logit[present]))
+            at = rows[present]
+            grad = np.bincount(at, target[present] - p, size) - reg * bias
+            hess = np.bincount(at, p * (1 - p), size) + reg
+            step = grad / hess
+            bias += step
+            logit[present] += step[at]
+        p = 1.0 / (1.0 + np.exp(-logit))
+        shift = float((target - p).sum() / max((p * (1 - p)).sum(), 1e-9))
+        mean += shift
+        logit += shift
+    return mean, biases
+
+
+def graded_extras(
+    model: ExportedModel,
+    samples: Iterable[Sample],
+    epochs: int = GRADED_EPOCHS,
+    regularisation: float = GRADED_REGULARISATION,
+) -> dict[str, np.ndarray]:
+    """The ``graded_*`` extras that :func:`nichevid.recommend.rank.graded_scores` reads.
+
+    For each grade ``g`` in ``rank.GRADES`` a logistic model of ``P(rating >= g)``
+    with a grade mean and viewer, item, feed-code and hour-block biases, fitted on
+    ``(user_id, video_id, rating, feed, hour)`` samples (``-1``: feed or hour unknown).
+    Viewers and items follow the model's rows; samples of others are skipped.
+    Store the result in ``model.extras``.
+    """
+    from nichevid.recommend.rank import GRADES, HOUR_BLOCK
+
+    users, items, ratings, feeds, hours = [], [], [], [], []
+    for user_id, video_id, value, feed, hour in samples:
+        user = model.user_row(int(user_id))
+        item = model.item_rows([int(video_id)])[0]
+        if user is None or item < 0:
+            continue
+        users.append(user)
+        items.append(item)
+        ratings.append(float(value))
+        feeds.append(int(feed))
+        hours.append(int(hour))
+    if not ratings:
+        return {}
+    feed_ids = np.unique([f for f in feeds if f >= 0]).astype(np.int64)
+    feed_array = np.asarray(feeds, dtype=np.int64)
+    feed_rows = np.where(feed_array >= 0, np.searchsorted(feed_ids, feed_array), -1)
+    hour_array = np.asarray(hours, dtype=np.int64)
+    blocks = 24 // HOUR_BLOCK
+    hour_rows = np.where((hour_array >= 0) & (hour_array < 24), hour_array // HOUR_BLOCK, -1)
+    terms = [
+        (np.asarray(users, dtype=np.intp), len(model.user_ids)),
+        (np.asarray(items, dtype=np.intp), len(model.item_ids)),
+        (feed_rows.astype(np.intp), len(feed_ids)),
+        (hour_rows.astype(np.intp), blocks),
+    ]
+    values = np.asarray(ratings)
+    fitted = [
+        _newton_biases((values >= grade).astype(np.float64), terms, epochs, regularisation)
+        for grade in GRADES
+    ]
+    names = ("graded_user", "graded_item", "graded_feed", "graded_hour")
+    out: dict[str, np.ndarray] = {
+        name: np.stack([biases[n] for _, biases in fitted], axis=1).astype(np.float32)
+        for n, name in enumerate(names)
+    }
+    out["graded_mean"] = np.array([mean for mean, _ in fitted], dtype=np.float32)
+    out["graded_feed_ids"] = feed_ids
+    return out
+
+
+def positive_extras(
+    model: ExportedModel,
+    ratings: Iterable[tuple[int, float, float]],
+    now: float,
+    half_life_days: float = POSITIVES_HALF_LIFE_DAYS,
+) -> dict[str, np.ndarray]:
+    """The ``positives`` extra: recent positive ratings per item, in the model's item order.
+
+    ``ratings`` are ``(video_id, unix_seconds, rating)``; each rating of at least
+    ``ratings.POSITIVE`` counts, halved for every ``half_life_days`` of age; the
+    result is ``log1p`` of the sums divided by their maximum (0..1).
+    """
+    from nichevid.recommend.ratings import POSITIVE
+
+    rows = {int(v): n for n, v in enumerate(model.item_ids.tolist())}
+    decayed = np.zeros(len(rows))
+    for video, when, value in ratings:
+        row = rows.get(int(video))
+        if row is None or value < POSITIVE:
+            continue
+        age_days = max(0.0, (now - when) / 86_400)
+        decayed[row] += 0.5 ** (age_days / half_life_days)
+    scaled = np.log1p(decayed)
+    top = scaled.max() if len(scaled) else 0.0
+    return {"positives": (scaled / top if top > 0 else scaled).astype(np.float32)}

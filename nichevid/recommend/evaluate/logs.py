@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from nichevid.recommend.rank import FEEDS, feed_code
 from nichevid.recommend.ratings import Signals
 
 KUAIRAND_LOG = "log_standard_*.csv"
@@ -46,13 +47,19 @@ class Video:
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One logged impression: who, what, when, and the signals that make its rating."""
+    """One logged impression: who, what, when, and the signals that make its rating.
+
+    ``feed`` (a feed code, see :func:`nichevid.recommend.rank.feed_code`) and ``hour``
+    (local hour of the impression, 0..23) are the serving context; ``-1`` when unknown.
+    """
 
     user_id: int
     video_id: int
     day: date
     time_ms: int
     signals: Signals
+    feed: int = -1
+    hour: int = -1
 
 
 @dataclass
@@ -180,6 +187,8 @@ def _read_kuairand_log(path: Path) -> Iterator[Event]:
                     day=_day(row["date"], "date"),
                     time_ms=_int(row["time_ms"], "time_ms"),
                     signals=_signals(dict(row)),
+                    feed=_int(row.get("tab") or -1, "tab"),
+                    hour=_int(row["hourmin"], "hourmin") // 100 if row.get("hourmin") else -1,
                 )
             except (ValueError, TypeError) as exc:
                 raise _bad_row(path, number, exc, "fix or delete that row.") from None
@@ -240,13 +249,28 @@ def _generic_event(row: dict[str, str | int | float | None]) -> Event:
         time_ms = int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
     else:
         raise ValueError("neither timestamp nor date is given")
+    hour = row.get("hour")
     return Event(
         user_id=_int(row.get("user_id"), "user_id"),
         video_id=_int(row.get("video_id"), "video_id"),
         day=day,
         time_ms=time_ms,
         signals=_signals(row),
+        feed=_feed(row.get("feed")),
+        hour=_int(hour, "hour") % 24 if hour not in (None, "") else -1,
     )
+
+
+def _feed(value: str | int | float | None) -> int:
+    """A feed code from a feed name (``foryou``, ...) or a number; ``-1`` when absent."""
+    if value is None or value == "":
+        return -1
+    if isinstance(value, str) and not value.strip().lstrip("-").isdigit():
+        code = feed_code(value.strip())
+        if code < 0:
+            raise ValueError(f"feed must be one of {', '.join(FEEDS)} or a number ({value!r})")
+        return code
+    return _int(value, "feed")
 
 
 def _check_generic_header(path: Path, columns: set[str]) -> None:

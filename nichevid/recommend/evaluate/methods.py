@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,7 @@ from nichevid.recommend.model import ExportedModel
 Progress = Callable[[str], None]
 Positions = npt.NDArray[np.intp]
 Scores = npt.NDArray[np.float64]
+Codes = npt.NDArray[np.int64]
 
 # The configuration measured best on held-out training days (docs/recommender.md).
 DEFAULT_ALGORITHM = "baseline"
@@ -110,28 +111,64 @@ def build_context(
         model.extras = train.item_extras(
             model, ((r.video_id, r.time_ms / 1000) for r in split.train), now
         )
+        if name == "nichevid":
+            say("fitting the graded model (viewer, video, feed, hour)")
+            model.extras.update(
+                train.graded_extras(
+                    model, ((r.user_id, r.video_id, r.rating, r.feed, r.hour) for r in split.train)
+                )
+            )
+            model.extras.update(
+                train.positive_extras(
+                    model, ((r.video_id, r.time_ms / 1000, r.rating) for r in split.train), now
+                )
+            )
         context.models[name] = model
         context.model_rows[name] = model.item_rows(items.tolist())
     return context
 
 
-Scorer = Callable[[Context, int, Positions, bool], Scores]
+@dataclass(frozen=True, slots=True)
+class Moments:
+    """The serving context of each impression being ranked: feed codes and local hours."""
+
+    feeds: Codes
+    hours: Codes
+
+
+class Scorer(Protocol):
+    """Scores of catalogue positions ``at`` for ``user`` (``moments``: impression context)."""
+
+    def __call__(
+        self,
+        ctx: Context,
+        user: int,
+        at: Positions,
+        catalogue: bool,
+        moments: Moments | None = None,
+    ) -> Scores: ...
 
 
 def _random(seed: int) -> Scorer:
     rng = np.random.default_rng(seed)
 
-    def score(ctx: Context, user: int, at: Positions, catalogue: bool) -> Scores:
+    def score(
+        ctx: Context, user: int, at: Positions, catalogue: bool, moments: Moments | None = None
+    ) -> Scores:
         return rng.random(len(at))
 
     return score
 
 
-def _popularity(ctx: Context, user: int, at: Positions, catalogue: bool) -> Scores:
+def _popularity(
+    ctx: Context, user: int, at: Positions, catalogue: bool, moments: Moments | None = None
+) -> Scores:
     return ctx.counts[at]
 
 
-def _trending(ctx: Context, user: int, at: Positions, catalogue: bool) -> Scores:
+def _trending(
+    ctx: Context, user: int, at: Positions, catalogue: bool, moments: Moments | None = None
+) -> Scores:
     model = ctx.models["nichevid"]
     trend = model.extras["trending"][ctx.model_rows["nichevid"][at]].astype(np.float64)
     # Ties (videos no longer shown) fall back to all-time popularity.
@@ -139,7 +176,9 @@ def _trending(ctx: Context, user: int, at: Positions, catalogue: bool) -> Scores
 
 
 def _surprise(name: str) -> Scorer:
-    def score(ctx: Context, user: int, at: Positions, catalogue: bool) -> Scores:
+    def score(
+        ctx: Context, user: int, at: Positions, catalogue: bool, moments: Moments | None = None
+    ) -> Scores:
         model = ctx.models[name]
         who = rank.viewer(model, user)
         return rank.score_rows(model, who, ctx.model_rows[name][at]).astype(np.float64)
@@ -154,8 +193,13 @@ def nichevid_scores(
     catalogue: bool,
     taste: rank.Tastes | None = None,
     who: rank.Viewer | None = None,
+    moments: Moments | None = None,
 ) -> Scores:
-    """The served blend: ``rank.CATALOGUE_BLEND`` on the catalogue, else ``rank.FEED_BLEND``."""
+    """The served blend: ``rank.CATALOGUE_BLEND`` on the catalogue, else ``rank.FEED_BLEND``.
+
+    ``moments`` give each impression's feed code and hour (protocol B and the replay);
+    the catalogue protocol has no impressions, so no context.
+    """
     model = ctx.models["nichevid"]
     return rank.blend_scores(
         model,
@@ -165,11 +209,16 @@ def nichevid_scores(
         ctx.tags[at],
         taste or ctx.tastes(user),
         rank.CATALOGUE_BLEND if catalogue else rank.FEED_BLEND,
+        user_id=user,
+        feed=None if moments is None else moments.feeds,
+        hour=None if moments is None else moments.hours,
     )
 
 
-def _nichevid(ctx: Context, user: int, at: Positions, catalogue: bool) -> Scores:
-    return nichevid_scores(ctx, user, at, catalogue)
+def _nichevid(
+    ctx: Context, user: int, at: Positions, catalogue: bool, moments: Moments | None = None
+) -> Scores:
+    return nichevid_scores(ctx, user, at, catalogue, moments=moments)
 
 
 def methods(seed: int) -> dict[str, Scorer]:

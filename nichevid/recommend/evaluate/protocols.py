@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nichevid.recommend.evaluate.methods import Context, Scorer
+from nichevid.recommend.evaluate.methods import Context, Moments, Scorer
 from nichevid.recommend.evaluate.metrics import K
 from nichevid.recommend.evaluate.split import Rated, Split
-from nichevid.recommend.rank import diversify
+from nichevid.recommend.rank import CATALOGUE_PER_CREATOR, diversify
 from nichevid.recommend.ratings import POSITIVE
 
 
@@ -53,6 +53,14 @@ def protocol_a_users(split: Split, warm: bool = True) -> list[int]:
     return [u for u in group if any(r.rating >= POSITIVE for r in split.test[u])]
 
 
+def moments_of(shown: list[Rated]) -> Moments:
+    """The feed code and hour of each impression, known before its outcome."""
+    return Moments(
+        np.fromiter((r.feed for r in shown), dtype=np.int64, count=len(shown)),
+        np.fromiter((r.hour for r in shown), dtype=np.int64, count=len(shown)),
+    )
+
+
 def order(scores: np.ndarray) -> np.ndarray:
     """Indices by descending score; ties keep their given order."""
     return np.argsort(-scores, kind="stable")
@@ -65,7 +73,7 @@ def rerank(
     out = []
     for user, shown in users.items():
         ids = [r.video_id for r in shown]
-        scores = scorer(ctx, user, ctx.positions(ids), False)
+        scores = scorer(ctx, user, ctx.positions(ids), False, moments_of(shown))
         out.append(Ranked("B", name, group, user, [ids[i] for i in order(scores).tolist()]))
     return out
 
@@ -81,7 +89,7 @@ def catalogue(
         seen = [p for p, _ in ctx.history.get(user, [])]
         scores[seen] = -np.inf
         if name == "nichevid":
-            top = diversify(scores, ctx.creators, k)
+            top = diversify(scores, ctx.creators, k, CATALOGUE_PER_CREATOR)
         else:
             best = np.argpartition(-scores, min(k, len(scores) - 1))[: k + 1]
             top = best[order(scores[best])][:k]

@@ -16,7 +16,7 @@ from nichevid.recommend import rank
 from nichevid.recommend.evaluate.bootstrap import mean_ci, resamples
 from nichevid.recommend.evaluate.methods import Context, nichevid_scores
 from nichevid.recommend.evaluate.metrics import graded_ndcg
-from nichevid.recommend.evaluate.protocols import order
+from nichevid.recommend.evaluate.protocols import moments_of, order
 from nichevid.recommend.evaluate.split import Rated
 
 
@@ -33,11 +33,12 @@ def replay(ctx: Context, users: dict[int, list[Rated]], rounds: int, seed: int) 
     steps = 0
     for user, shown in sorted(users.items()):
         at = ctx.positions([r.video_id for r in shown])
+        moments = moments_of(shown)
         gains = np.array([r.rating - 1 for r in shown], dtype=np.float64)
         base = {"nichevid": ctx.models["nichevid"], "surprise-svd": ctx.models["surprise-svd"]}
         start = {m: rank.viewer(model, user) for m, model in base.items()}
         static = {
-            "nichevid": nichevid_scores(ctx, user, at, False),
+            "nichevid": nichevid_scores(ctx, user, at, False, moments=moments),
             "surprise-svd": _svd_scores(ctx, start["surprise-svd"], at),
         }
         sums = {m: {"static": 0.0, "adaptive": 0.0} for m in per_user}
@@ -51,7 +52,8 @@ def replay(ctx: Context, users: dict[int, list[Rated]], rounds: int, seed: int) 
                 rows = [(int(ctx.model_rows[m][p]), r) for p, r in seen]
                 who = rank.fold_in(model, start[m], rows)
                 if m == "nichevid":
-                    adaptive = nichevid_scores(ctx, user, at, False, ctx.tastes(user, seen), who)
+                    taste = ctx.tastes(user, seen)
+                    adaptive = nichevid_scores(ctx, user, at, False, taste, who, moments)
                 else:
                     adaptive = _svd_scores(ctx, who, at)
                 sums[m]["static"] += graded_ndcg(list(rest[order(static[m][t:])]))

@@ -19,13 +19,15 @@ DEFAULT_TEST_DAYS = 4
 
 @dataclass(frozen=True, slots=True)
 class Rated:
-    """The first interaction of one viewer with one video, as a rating."""
+    """The first interaction of one viewer with one video, as a rating, and its context."""
 
     user_id: int
     video_id: int
     rating: int
     day: date
     time_ms: int
+    feed: int = -1
+    hour: int = -1
 
 
 @dataclass
@@ -60,7 +62,15 @@ def first_ratings(events: list[Event]) -> list[Rated]:
             continue
         seen.add(key)
         out.append(
-            Rated(event.user_id, event.video_id, rating(event.signals), event.day, event.time_ms)
+            Rated(
+                event.user_id,
+                event.video_id,
+                rating(event.signals),
+                event.day,
+                event.time_ms,
+                event.feed,
+                event.hour,
+            )
         )
     return out
 
