@@ -136,6 +136,21 @@ def may_view_video(video: Any, viewer: Any) -> bool | None:
     """
 
 
+@hookspec(firstresult=True)
+def for_you_page(request: Any, cursor: str | None, size: int) -> Any:
+    """Choose the next ``size`` For You videos for the viewer of ``request``, or ``None``.
+
+    Answer ``(video_ids, next_cursor)``: the ids in the order to show, and the cursor
+    the feed asks with next (``None`` at the end), or an awaitable of that; a third
+    item ``{video_id: reason}`` puts each card's reason in its ``data-nv-reason``. ``cursor``
+    is ``None`` for the first cards of the page, else a cursor you handed out earlier
+    (raise ``ValueError`` with a user-facing message for one you did not). Answer
+    ``None`` to leave the viewer to the next plugin; without any answer the core
+    serves its popular-and-fresh order, the same for everybody (and cached). The
+    recommender answers for members and for browsers that sent watch events.
+    """
+
+
 # ---------------------------------------------------------------- gates
 
 
@@ -182,6 +197,19 @@ def video_ready(video: Any) -> None:
     turns ``ready`` (a new video, or a failed one processed again), never for the
     renditions that follow. Listeners should be idempotent, since one video may become
     ready more than once.
+    """
+
+
+@hookspec
+def viewer_signals(request: Any, viewer: str, signals: list[Any]) -> None:
+    """A viewer just told the site something about some videos.
+
+    ``viewer`` is ``"u<user id>"`` for a member or ``"s<viewer cookie>"`` for a browser;
+    ``signals`` pairs each video id with a :class:`nichevid.recommend.ratings.Signals`:
+    the watch events the player sent (watch time, completion, skip), a like, a share,
+    a comment. Fired after they are accepted, in the request that brought them; the
+    recommender turns them into this session's feedback, so the very next batch
+    reflects them.
     """
 
 

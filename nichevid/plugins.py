@@ -47,6 +47,7 @@ DEFAULT_PLUGINS = (
     "nichevid.captions.plugin",
     "nichevid.search.plugin",
     "nichevid.share.plugin",
+    "nichevid.recommend.plugin",
 )
 
 # Picks the storage backend named in settings; registered with the defaults.

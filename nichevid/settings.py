@@ -18,7 +18,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
@@ -492,6 +492,24 @@ def load_settings(
 
 
 SECRET_WORDS = ("password", "passwd", "secret", "token", "key", "dsn", "credential")
+SectionT = TypeVar("SectionT", bound=msgspec.Struct)
+
+
+def plugin_section(settings: Any, name: str, struct: type[SectionT]) -> SectionT:
+    """A plugin's ``[plugin.<name>]`` settings as ``struct``.
+
+    The app parses each registered section once at start-up (bad values stop it);
+    code that runs without an app (commands, tests) gets the section converted here,
+    defaults for what is not set.
+    """
+    section = settings.plugin.get(name) or {}
+    parsed = section.get("_parsed")
+    if isinstance(parsed, struct):
+        return parsed
+    raw = {k: v for k, v in section.items() if k != "_parsed"}
+    return msgspec.convert(raw, struct, strict=False)
+
+
 REDACTED = "***"
 
 

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from nichevid.settings import plugin_section
+
 SECTION = "captions"
 
 Positive = Annotated[int, msgspec.Meta(ge=1)]
@@ -32,9 +34,4 @@ class CaptionSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 def captions_settings(settings: Any) -> CaptionSettings:
     """The instance's ``[plugin.captions]`` settings (defaults when the app did not parse them)."""
-    section = settings.plugin.get(SECTION) or {}
-    parsed = section.get("_parsed")
-    if isinstance(parsed, CaptionSettings):
-        return parsed
-    raw = {k: v for k, v in section.items() if k != "_parsed"}
-    return msgspec.convert(raw, CaptionSettings, strict=False)
+    return plugin_section(settings, SECTION, CaptionSettings)

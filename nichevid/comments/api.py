@@ -22,6 +22,8 @@ from nichevid.comments import queries, services
 from nichevid.comments import text as texts
 from nichevid.comments.routes import check_order, cursor_of, http_error, video_or_404
 from nichevid.comments.services import CommentError
+from nichevid.feed.signals import member_signal
+from nichevid.recommend.ratings import Signals
 
 
 class Author(msgspec.Struct):
@@ -156,6 +158,7 @@ class CommentApi(Controller):
             )
         except CommentError as exc:
             raise http_error(exc) from exc
+        await member_signal(request, video.id, Signals(commented=True))
         document = await _document_of(int(comment.id))
         return Response(
             document,

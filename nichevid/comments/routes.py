@@ -26,7 +26,9 @@ from nichevid.comments.services import (
     parse_cursor,
     post_comment,
 )
+from nichevid.feed.signals import member_signal
 from nichevid.media.tables import Video
+from nichevid.recommend.ratings import Signals
 
 COUNT_EVENT = "nv-comment-count"
 
@@ -151,6 +153,7 @@ class CommentPanel(Controller):
             if exc.status in (403, 404):
                 raise http_error(exc) from exc
             return await self._form_error(request, video, exc, body, reply_to, sheet)
+        await member_signal(request, video.id, Signals(commented=True))
         if not is_htmx(request):
             return Redirect(
                 path=f"/v/{video.slug}/comments#c-{comment.id}", status_code=HTTP_303_SEE_OTHER

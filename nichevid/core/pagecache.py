@@ -6,8 +6,8 @@ answered from this process's memory with the same bytes, before sessions, auth,
 metrics and CSRF run: what a first visit costs is a dictionary look-up. The page
 itself carries nothing personal (the CSRF token is read from its cookie by the page,
 see ``base.html``), and every visitor without a CSRF cookie still gets one of their own.
-Signed-in visitors, htmx fragments with a different query and other routes are never
-served from here.
+Signed-in visitors, visitors holding the route's ``personal_cookie``, htmx fragments
+with a different query and other routes are never served from here.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import Counter
 
 OPT_KEY = "anonymous_cache"
+# A route may name a cookie (``opt={"personal_cookie": name}``) whose holders get a page
+# of their own: the For You feed of a browser the recommender already knows.
+PERSONAL_COOKIE_KEY = "personal_cookie"
 # The visitor's chosen language: pages differ by it, as by Accept-Language.
 LANG_COOKIE = b"nv_lang="
 MAX_ENTRIES = 256
@@ -78,7 +81,8 @@ class AnonymousPageCache:
             elif name == b"accept-encoding" and b"gzip" in value:
                 # Kept compressed for those who accept it, plain for the others.
                 vary.append(b"gzip")
-        if self.session_cookie in cookies:
+        personal = handler.opt.get(PERSONAL_COOKIE_KEY)
+        if self.session_cookie in cookies or (personal and personal.encode() + b"=" in cookies):
             await self.app(scope, receive, send)
             return
         key = (scope["path"].encode(), scope["query_string"], *sorted(vary))

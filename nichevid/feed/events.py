@@ -33,6 +33,7 @@ from nichevid.feed.eventbuffer import EventBuffer
 from nichevid.feed.eventwriter import Row
 from nichevid.feed.settings import FeedSettings
 from nichevid.media.tables import Video
+from nichevid.recommend.ratings import Signals
 
 FeedName = Literal["foryou", "following", "hashtag", "profile", "search", "video"]
 # Longest single viewing accepted whatever the video (a day), and most replays.
@@ -185,6 +186,8 @@ class Outcome:
     accepted: int = 0
     duplicates: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    # What each accepted event says, for the ``viewer_signals`` hook (not in the response).
+    signals: list[tuple[int, Signals]] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -250,6 +253,17 @@ async def record_events(ingest: EventIngest, viewer: Viewer, events: list[WatchE
             outcome.duplicates += 1
             continue
         ids.append(event.id)
+        outcome.signals.append(
+            (
+                facts.id,
+                Signals(
+                    watched_ms=event.watched_ms,
+                    duration_ms=facts.duration_ms,
+                    completed=event.completed,
+                    skipped=event.skipped,
+                ),
+            )
+        )
         rows.append(
             (
                 viewer.user_id,
@@ -271,4 +285,6 @@ async def record_events(ingest: EventIngest, viewer: Viewer, events: list[WatchE
             await ingest.seen.release(viewer.key, ids)
             raise
     outcome.accepted = len(rows)
+    if not rows:
+        outcome.signals.clear()
     return outcome

@@ -37,6 +37,7 @@ from nichevid.feed.events import BatchError, EventIngest, VideoLookup, Viewer, d
 from nichevid.feed.events import record_events as record
 from nichevid.feed.eventwriter import RowWriter
 from nichevid.feed.settings import feed_settings
+from nichevid.plugins import notify
 
 VIEWER_COOKIE = "nv_viewer"
 VIEWER_COOKIE_DAYS = 365
@@ -90,12 +91,25 @@ def _same_origin(request: Request[Any, Any, Any]) -> bool:
     return bool(base) and origin == base
 
 
-def _viewer_cookie(request: Request[Any, Any, Any]) -> tuple[str, bool]:
+def viewer_cookie(request: Request[Any, Any, Any]) -> tuple[str, bool]:
     """The browser's viewer id and whether it is new (then the response sets the cookie)."""
     value = request.cookies.get(VIEWER_COOKIE, "")
     if _VIEWER_ID.match(value):
         return value, False
     return secrets.token_hex(16), True
+
+
+def new_viewer_cookie(request: Request[Any, Any, Any], value: str) -> Cookie:
+    """The ``Set-Cookie`` that gives a browser its viewer id for a year."""
+    return Cookie(
+        key=VIEWER_COOKIE,
+        value=value,
+        max_age=VIEWER_COOKIE_DAYS * 86400,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.public_url.startswith("https://"),
+    )
 
 
 def _client_ip(request: Request[Any, Any, Any]) -> str:
@@ -152,7 +166,7 @@ class WatchEventsApi(Controller):
                 detail=f"Content-Type {content_type!r} is not accepted: "
                 "send JSON as application/json or text/plain.",
             )
-        session_id, new_cookie = _viewer_cookie(request)
+        session_id, new_cookie = viewer_cookie(request)
         user = request.scope.get("user")
         viewer = Viewer(user_id=user.id if user is not None else None, session_id=session_id)
         await _check_rate(request, viewer)
@@ -170,18 +184,13 @@ class WatchEventsApi(Controller):
                 detail="Watch events cannot be kept right now; send them again in 30 s.",
                 headers={"Retry-After": "30"},
             ) from exc
-        cookies = []
-        if new_cookie:
-            settings = request.app.state.settings
-            cookies.append(
-                Cookie(
-                    key=VIEWER_COOKIE,
-                    value=session_id,
-                    max_age=VIEWER_COOKIE_DAYS * 86400,
-                    path="/",
-                    httponly=True,
-                    samesite="lax",
-                    secure=settings.public_url.startswith("https://"),
-                )
+        if outcome.signals:
+            await notify(
+                request.app.state.pm,
+                "viewer_signals",
+                request=request,
+                viewer=viewer.key,
+                signals=outcome.signals,
             )
+        cookies = [new_viewer_cookie(request, session_id)] if new_cookie else []
         return Response(outcome.as_dict(), status_code=HTTP_202_ACCEPTED, cookies=cookies)

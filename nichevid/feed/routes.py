@@ -12,9 +12,10 @@ from litestar.response import Template
 from nichevid import i18n
 from nichevid.core.shared import SharedRenders, personal_choices
 from nichevid.feed import foryou
+from nichevid.feed.events_api import VIEWER_COOKIE
 from nichevid.i18n import gettext
-from nichevid.media.listing import public_card
-from nichevid.plugins import notify
+from nichevid.media.listing import cards_by_ids, public_card
+from nichevid.plugins import call_first, notify
 
 PAGE_SIZE = 5
 _SHARED = "feed.shared_renders"
@@ -30,23 +31,35 @@ class FeedController(Controller):
 
     include_in_schema = False
 
-    @get("/", opt={"anonymous_cache": True})
+    @get("/", opt={"anonymous_cache": True, "personal_cookie": VIEWER_COOKIE})
     async def home(self, request: Request[Any, Any, Any]) -> Template:
         """The page shell with the first cards."""
-        cards, cursor = await foryou.page(request.app.state.resources, None, PAGE_SIZE)
-        await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
-        return Template(
-            "feed/home.html",
-            context={"cards": cards, "cursor": cursor, "user": _viewer(request)},
-        )
+        personal = await _personal(request, None)
+        if personal is None:
+            cards, cursor = await _batch(request, None)
+            reasons: dict[int, str] = {}
+        else:
+            cards, cursor, reasons = personal
+        context = {"cards": cards, "cursor": cursor, "user": _viewer(request), "reasons": reasons}
+        headers = {"Cache-Control": "private, no-store"} if personal is not None else {}
+        return Template("feed/home.html", context=context, headers=headers)
 
-    # The For You order is the same for everybody: visitors without a session share the
-    # whole response (the page cache), members share the render (nichevid.core.shared).
-    @get("/feed/next", opt={"anonymous_cache": True})
+    # A plugin (the recommender) chooses For You for the viewers it knows. The order for
+    # everybody else is the same for all: visitors without a session share the whole
+    # response (the page cache), members share the render (nichevid.core.shared).
+    @get("/feed/next", opt={"anonymous_cache": True, "personal_cookie": VIEWER_COOKIE})
     async def next_batch(
         self, request: Request[Any, Any, Any], cursor: FromQuery[str]
     ) -> Template | Response[str]:
         """The next cards (htmx fragment), ending with the loader of the batch after."""
+        personal = await _personal(request, cursor)
+        if personal is not None:
+            cards, next_cursor, reasons = personal
+            return Template(
+                "feed/_batch.html",
+                context={**_batch_context(cards, next_cursor), "reasons": reasons},
+                headers={"Cache-Control": "private, no-store"},
+            )
         if _viewer(request) is None:
             cards, next_cursor = await _batch(request, cursor)
             return Template("feed/_batch.html", context=_batch_context(cards, next_cursor))
@@ -76,7 +89,28 @@ class FeedController(Controller):
         )
 
 
-async def _batch(request: Request[Any, Any, Any], cursor: str) -> tuple[list[Any], str | None]:
+async def _personal(
+    request: Request[Any, Any, Any], cursor: str | None
+) -> tuple[list[Any], str | None, dict[int, str]] | None:
+    """The viewer's own For You batch when a plugin chooses one (see ``for_you_page``)."""
+    pm = request.app.state.pm
+    try:
+        answer = await call_first(
+            pm.hook.for_you_page, request=request, cursor=cursor, size=PAGE_SIZE
+        )
+    except ValueError as error:
+        raise ClientException(str(error)) from None
+    if answer is None:
+        return None
+    ids, next_cursor, *rest = answer
+    cards = await cards_by_ids(request.app.state.resources, list(ids))
+    await notify(pm, "prepare_cards", request=request, cards=cards)
+    return cards, next_cursor, dict(rest[0]) if rest else {}
+
+
+async def _batch(
+    request: Request[Any, Any, Any], cursor: str | None
+) -> tuple[list[Any], str | None]:
     try:
         cards, next_cursor = await foryou.page(request.app.state.resources, cursor, PAGE_SIZE)
     except foryou.BadCursor as error:

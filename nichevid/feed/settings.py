@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from nichevid.settings import plugin_section
+
 SECTION = "feed"
 
 Positive = Annotated[int, msgspec.Meta(ge=1)]
@@ -46,9 +48,4 @@ class FeedSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 def feed_settings(settings: Any) -> FeedSettings:
     """The instance's ``[plugin.feed]`` settings (defaults when the app did not parse them)."""
-    section = settings.plugin.get(SECTION) or {}
-    parsed = section.get("_parsed")
-    if isinstance(parsed, FeedSettings):
-        return parsed
-    raw = {k: v for k, v in section.items() if k != "_parsed"}
-    return msgspec.convert(raw, FeedSettings, strict=False)
+    return plugin_section(settings, SECTION, FeedSettings)

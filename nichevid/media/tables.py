@@ -50,7 +50,8 @@ class Video(Table, tablename="nv_video"):
     # The scrubbing preview strip (see :func:`nichevid.media.images.store_strip`).
     strip = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow())
-    published_at = Timestamptz(null=True, default=None)
+    # Set when the video first becomes ready; indexed so feeds notice new videos cheaply.
+    published_at = Timestamptz(null=True, default=None, index=True)
 
 
 class Rendition(Table, tablename="nv_rendition"):

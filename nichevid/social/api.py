@@ -19,6 +19,8 @@ from litestar.status_codes import HTTP_200_OK
 from nichevid.accounts.auth import current_user
 from nichevid.accounts.guards import requires_login
 from nichevid.app import BEARER_SCHEME
+from nichevid.feed.signals import member_signal
+from nichevid.recommend.ratings import Signals
 from nichevid.social import notifications, services
 from nichevid.social.routes import http_error, resources_of
 from nichevid.social.services import SocialError, VideoState
@@ -104,7 +106,9 @@ class SocialApi(Controller):
     async def like(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoSocial:
         """Like the video (again: no change)."""
         video = await self._video(request, video_id)
-        return _document(video.slug, await services.set_like(current_user(request), video, True))
+        state = await services.set_like(current_user(request), video, True)
+        await member_signal(request, video.id, Signals(liked=True))
+        return _document(video.slug, state)
 
     @delete("/videos/{video_id:str}/like", guards=[requires_login], status_code=HTTP_200_OK)
     async def unlike(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoSocial:
@@ -138,6 +142,7 @@ class SocialApi(Controller):
             state = await services.record_share(resources_of(request), current_user(request), video)
         except SocialError as exc:
             raise http_error(exc) from exc
+        await member_signal(request, video.id, Signals(shared=True))
         return _document(video.slug, state)
 
     @get("/users/{username:str}/social")

@@ -18,8 +18,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_400_BAD_
 from nichevid.accounts.auth import current_user
 from nichevid.accounts.guards import requires_login, requires_role
 from nichevid.accounts.services import has_role
+from nichevid.feed.signals import member_signal
 from nichevid.i18n import gettext
 from nichevid.plugins import notify
+from nichevid.recommend.ratings import Signals
 from nichevid.social import hashtags, listing, notifications, services
 from nichevid.social.services import SocialError
 from nichevid.social.slots import UNREAD_KEY
@@ -69,6 +71,8 @@ class SocialFragments(Controller):
     async def _like(self, request: Request[Any, Any, Any], slug: str, on: bool) -> Template:
         video, viewer = await _video(request, slug), current_user(request)
         state = await services.set_like(viewer, video, on)
+        if on:
+            await member_signal(request, video.id, Signals(liked=True))
         return _button("social/_like.html", slug, state, viewer)
 
     @put("/videos/{slug:str}/bookmark", status_code=HTTP_200_OK)
@@ -94,6 +98,7 @@ class SocialFragments(Controller):
             state = await services.record_share(resources_of(request), viewer, video)
         except SocialError as exc:
             raise http_error(exc) from exc
+        await member_signal(request, video.id, Signals(shared=True))
         return _button("social/_share.html", slug, state, viewer)
 
     @put("/users/{username:str}/follow", status_code=HTTP_200_OK)

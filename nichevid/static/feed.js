@@ -218,7 +218,7 @@
     if (!card) return;
     if (event.target.closest(".nv-card-cc")) return toggleCaptions();
     if (event.target.closest(".nv-card-sound")) return toggleSound(card);
-    if (event.target.closest("a, button, input, textarea, select, label, form, [data-nv-action]")) return;
+    if (event.target.closest("a, button, input, textarea, select, label, form, details, [data-nv-action]")) return;
     clearTimeout(tapTimer);
     if (event.timeStamp - lastTap < 300) {
       lastTap = 0;

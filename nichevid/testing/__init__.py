@@ -121,9 +121,16 @@ def nv_settings_factory(
             "database": {"url": nv_database_url},
             "redis": {"url": nv_services["redis"]},
             "jobs": {"poll_interval": 0.05},
+            # Videos a test makes are in For You at once, not after two seconds.
+            "plugin": {"recommend": {"new_video_seconds": 0}},
         }
         for key, value in overrides.items():
-            if isinstance(value, dict) and isinstance(base.get(key), dict):
+            if key == "plugin" and isinstance(value, dict):
+                sections = {**base["plugin"]}
+                for name, section in value.items():
+                    sections[name] = {**sections.get(name, {}), **section}
+                base[key] = sections
+            elif isinstance(value, dict) and isinstance(base.get(key), dict):
                 base[key] = {**base[key], **value}
             else:
                 base[key] = value

@@ -260,3 +260,33 @@ async def test_the_feed_works_from_the_keyboard_with_visible_focus(
         await shot(page, request, "keys")
     finally:
         await page.context.close()
+
+
+async def test_a_card_says_why_it_is_shown_and_takes_not_interested(
+    site: dict[str, Any], browser: Any, request: pytest.FixtureRequest
+) -> None:
+    page = await open_page(browser, site, PHONE, signed_in=False)
+    try:
+        await page.goto(site["server"].url + "/")
+        await page.wait_for_function(
+            "document.querySelector('video.nv-card-video').currentTime > 0.2", timeout=15_000
+        )
+        card = page.locator(CARDS).first
+        await card.locator("summary[aria-label='More options']").click()
+        await card.get_by_role("button", name="Why am I seeing this?").click()
+        answer = card.locator(".nv-more-answer").first
+        await answer.wait_for()
+        await page.wait_for_function(
+            "(el) => el.textContent.trim().length > 10", arg=await answer.element_handle()
+        )
+        assert "popular or new" in (await answer.text_content() or "")
+        violations = await axe_violations(page)
+        assert not violations, describe(violations)
+        await card.get_by_role("button", name="Not interested").click()
+        await card.get_by_text("Got it").wait_for()
+        await shot(page, request, "not-interested")
+        # The browser now has a viewer id, and its next pages come from the recommender.
+        cookies = {c["name"] for c in await page.context.cookies()}
+        assert "nv_viewer" in cookies
+    finally:
+        await page.context.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 from nichevid.feed import foryou
 from nichevid.media.tables import Rendition, Video
+from nichevid.recommend.catalogue import catalogue
 
 CURSOR = re.compile(r'hx-get="/feed/next\?cursor=(t\d+\.\d+)"')
 
@@ -94,8 +95,10 @@ async def test_home_page_uses_one_query_for_the_cards(
     nv_client: Any, make_videos: Any, monkeypatch: Any
 ) -> None:
     await make_videos(5)
-    # The For You order is built once per process and minute, not per request.
+    # The For You order (and the recommender's catalogue, for the topic picker) is built
+    # once per process and minute, not per request.
     await foryou.for_you(nv_client.app.state.resources).current()
+    await catalogue(nv_client.app.state.resources).snapshot()
     calls: list[str] = []
     original = Video.raw
 

@@ -123,3 +123,21 @@ def test_fold_in_moves_scores_towards_feedback() -> None:
     assert gap_after > gap_before + 1.0
     # Unknown videos are ignored, not an error.
     assert rank.fold_in(exported, newcomer, [(-1, 5.0)]) is newcomer
+
+
+def test_fold_in_solves_the_ridge_regression_it_states() -> None:
+    exported = train.fit(_triples(), "svd", {"n_factors": 6, "n_epochs": 10, "random_state": 2})
+    start = rank.viewer(exported, 3)
+    feedback = [
+        (int(r), float(v))
+        for r, v in zip(exported.item_rows([1, 2, 3, 5]), (5, 1, 4, 2), strict=True)
+    ]
+    moved = rank.fold_in(exported, start, feedback, regularisation=0.7)
+    # The primal normal equations, solved directly.
+    rows = np.array([r for r, _ in feedback])
+    y = np.array([v for _, v in feedback]) - exported.global_mean - exported.item_bias[rows]
+    x = np.hstack([np.ones((len(rows), 1)), exported.item_factors[rows]])
+    w0 = np.concatenate([[start.bias], start.vector])
+    w = np.linalg.solve(x.T @ x + 0.7 * np.eye(x.shape[1]), x.T @ y + 0.7 * w0)
+    assert moved.bias == pytest.approx(w[0], abs=1e-4)
+    assert np.allclose(moved.vector, w[1:], atol=1e-4)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from nichevid.feed import foryou
+from nichevid.recommend.catalogue import catalogue
 from nichevid.social import services
 
 from .conftest import browser, statements_of_this_task
@@ -95,13 +96,17 @@ async def test_a_page_of_cards_costs_the_same_queries_for_one_card_or_five(
     ada, bob = await make_user("ada", role="creator"), await make_user("bob")
     if signed_in:
         await browser(nv_client, bob)
-    # The For You order is built once per process and minute, not per page.
+    # The For You order is built once per process and minute, not per page; a member's
+    # follows are read once per session.
     await foryou.for_you(nv_resources).current()
+    await nv_client.get("/")
 
     async def statements(cards: int) -> list[str]:
         videos = [await make_video(ada) for _ in range(cards)]
         for video in videos:
             await services.set_like(bob, video, True)
+        # Members' For You picks from the recommender's catalogue: take the new videos in.
+        await catalogue(nv_resources).refresh()
         with statements_of_this_task(nv_resources.engine) as seen:
             html = (await nv_client.get("/")).text
         assert len(slugs(html)) >= cards

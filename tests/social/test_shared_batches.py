@@ -18,9 +18,13 @@ from .test_feeds import count_of, like_button
 
 @pytest.fixture
 def nv_settings(nv_settings_factory: Any) -> Any:
-    """Shared renders kept for a minute; no fresh slots, so the order is the upload order."""
+    """Shared renders kept for a minute; no fresh slots, so the order is the upload order.
+
+    Members share batches when For You is the same for everybody (``personal = false``).
+    """
     return nv_settings_factory(
-        server={"page_cache_seconds": 60}, plugin={"feed": {"foryou_fresh_every": 0}}
+        server={"page_cache_seconds": 60},
+        plugin={"feed": {"foryou_fresh_every": 0}, "recommend": {"personal": False}},
     )
 
 

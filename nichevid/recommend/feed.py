@@ -1,0 +1,145 @@
+"""The recommender's answers to the feed: For You batches and the signals that steer them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Litestar
+
+from nichevid.feed.events_api import VIEWER_COOKIE
+from nichevid.recommend import serve, session
+from nichevid.recommend.ab import arm_settings
+from nichevid.recommend.catalogue import catalogue
+from nichevid.recommend.model import ExportedModel, ModelHolder
+from nichevid.recommend.ratings import rating
+from nichevid.recommend.settings import recommend_settings
+from nichevid.recommend.slots import NEW_VIEWER_KEY
+from nichevid.recommend.training import model_dir
+from nichevid.social.tables import Follow
+
+log = logging.getLogger(__name__)
+_HOLDER = "recommend.model"
+_COOKIE = re.compile(r"^[0-9a-f]{32}$")
+# Cursors of the other orders a page may still carry (the shared order, older pages).
+_CURSOR = re.compile(r"^(r\d{1,9}|[mt]\d{1,9}\.\d{1,12}|\d{1,12})$")
+FOLLOWS_SECONDS = 300.0
+
+
+def holder(resources: Any) -> ModelHolder:
+    """The process's model holder."""
+    found: ModelHolder | None = resources.extra.get(_HOLDER)
+    if found is None:
+        found = resources.extra[_HOLDER] = ModelHolder(model_dir(resources.settings))
+    return found
+
+
+def model_of(resources: Any) -> ExportedModel | None:
+    """The model this process serves with, if one was trained."""
+    return holder(resources).model
+
+
+@contextlib.asynccontextmanager
+async def model_lifespan(app: Litestar) -> AsyncIterator[None]:
+    """Load the current model at start, then look for a newer one every ``reload_seconds``."""
+    resources = app.state.resources
+    models = holder(resources)
+    every = recommend_settings(resources.settings).reload_seconds
+
+    async def watch() -> None:
+        while True:
+            if await asyncio.to_thread(models.refresh):
+                log.info("recommender model %s loaded", models.model and models.model.version)
+            elif models.error:
+                log.error("recommender model not loaded: %s", models.error)
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(watch())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def viewer_key(request: Any) -> str | None:
+    """``u<id>`` for a member, ``s<cookie>`` for a browser that sent watch events, else ``None``."""
+    user = request.scope.get("user")
+    if user is not None:
+        return f"u{user.id}"
+    cookie = request.cookies.get(VIEWER_COOKIE, "")
+    return f"s{cookie}" if _COOKIE.match(cookie) else None
+
+
+def store(request: Any) -> Any:
+    """The store viewer state lives in (Redis with Redis, else the database)."""
+    return request.app.stores.get(session.STORE)
+
+
+async def _follows(user_id: int | None, shown: session.Shown) -> list[int]:
+    if user_id is None:
+        return []
+    if time.time() - shown.follows_at > FOLLOWS_SECONDS:
+        rows = await Follow.select(Follow.followee).where(Follow.follower == user_id).run()
+        shown.follows = [int(row["followee"]) for row in rows]
+        shown.follows_at = time.time()
+    return shown.follows
+
+
+async def next_page(
+    request: Any, cursor: str | None, size: int
+) -> tuple[list[int], str | None, dict[int, str]] | None:
+    """The viewer's next For You ids and cursor, or ``None`` for viewers it does not know."""
+    if cursor is not None and not _CURSOR.match(cursor):
+        raise ValueError(
+            f"The feed position {cursor[:40]!r} is not valid; reload the feed to start again."
+        )
+    resources = request.app.state.resources
+    config = recommend_settings(resources.settings)
+    key = viewer_key(request)
+    if key is None or not config.personal:
+        if cursor is None:
+            # The first-visit topic picker offers the catalogue's hashtags.
+            await catalogue(resources).snapshot()
+        return None
+    _, config = arm_settings(config, key)
+    states = store(request)
+    feedback = await session.feedback(states, key)
+    shown = await session.shown(states, key)
+    if cursor is None:
+        shown.new_page()
+    choices = await session.choices(states, key)
+    user = request.scope.get("user")
+    ctx = serve.Context(
+        user_id=user.id if user is not None else None,
+        feedback=feedback,
+        choices=choices,
+        seen=shown.ids() | {video for video, _ in feedback},
+        recent=[int(card[0]) for card in shown.cards[-config.loop_window :]],
+        follows=await _follows(user.id if user is not None else None, shown),
+    )
+    cat = await catalogue(resources).get()
+    model = model_of(resources)
+    known = model is not None and user is not None and model.user_row(user.id) is not None
+    request.scope[NEW_VIEWER_KEY] = not (choices.picked or feedback or known)
+    if choices.mode in ("trending", "chronological"):
+        picks = serve.plain(cat, ctx, choices.mode, size)
+    else:
+        picks = serve.personal(cat, model, ctx, config, size)
+    shown.cards.extend([pick.video_id, pick.reason] for pick in picks)
+    shown.batches += 1
+    await session.save_shown(states, key, shown)
+    next_cursor = f"r{shown.batches}" if picks else None
+    return [p.video_id for p in picks], next_cursor, {p.video_id: p.reason for p in picks}
+
+
+async def take_signals(request: Any, viewer: str, signals: list[Any]) -> None:
+    """Turn accepted signals into this session's ratings."""
+    ratings = [(int(video), float(rating(found))) for video, found in signals]
+    await session.add_feedback(store(request), viewer, ratings)

@@ -1,0 +1,144 @@
+"""For You for one viewer: real-time feedback, caps, the loop breaker, the seen-filter, modes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nichevid.media.tables import Video
+from tests.recommend.conftest import cursor_of, send, sign_in, slugs, watched
+
+OPEN = {"per_hashtag": 5, "loop_share": 1.0, "exploration": 0.0}
+
+
+@pytest.fixture
+def nv_settings(nv_settings_factory: Any, request: Any) -> Any:
+    recommend = getattr(request, "param", OPEN)
+    return nv_settings_factory(server={"page_cache_seconds": 30}, plugin={"recommend": recommend})
+
+
+def tags_of(found: list[str], groups: dict[str, list[Video]]) -> list[str]:
+    by_slug = {v.slug: tag for tag, videos in groups.items() for v in videos}
+    return [by_slug[s] for s in found]
+
+
+async def test_the_next_batch_follows_what_the_viewer_just_did(nv_client: Any, tagged: Any) -> None:
+    groups = await tagged({"climb": 10, "knit": 10})
+    first = await nv_client.get("/")
+    shown = slugs(first.text)
+    assert len(shown) == 5
+    # Skip every climbing video, watch every knitting video to the end.
+    await send(
+        nv_client,
+        [watched(v, loved=False) for v in groups["climb"][:3]]
+        + [watched(v, loved=True) for v in groups["knit"][:3]],
+    )
+    assert "nv_viewer" in nv_client.cookies
+    batch = await nv_client.get(f"/feed/next?cursor={cursor_of(first.text)}")
+    assert batch.status_code == 200
+    assert "private" in batch.headers["cache-control"]
+    tags = tags_of(slugs(batch.text), groups)
+    assert tags.count("knit") == 5, tags
+    # The other way round: the very next batch turns.
+    await send(
+        nv_client,
+        [watched(v, loved=True) for v in groups["climb"][3:9]]
+        + [watched(v, loved=False) for v in groups["knit"][3:9]],
+    )
+    turned = await nv_client.get(f"/feed/next?cursor={cursor_of(batch.text)}")
+    assert tags_of(slugs(turned.text), groups).count("climb") >= 1
+    # Nothing the viewer saw or rated comes back.
+    seen = {v.slug for v in groups["climb"][:9] + groups["knit"][:9]} | set(slugs(batch.text))
+    assert not seen & set(slugs(turned.text))
+
+
+async def test_a_personal_batch_is_never_served_to_another_visitor(
+    nv_client: Any, nv_app: Any, tagged: Any
+) -> None:
+    from nichevid.testing import client_for
+
+    groups = await tagged({"climb": 8, "knit": 8})
+    # Climbing is the oldest, so the shared order (newest first, nothing watched) differs.
+    await send(nv_client, [watched(v, loved=True) for v in groups["climb"][:3]])
+    personal = await nv_client.get("/feed/next?cursor=m1.5")
+    assert tags_of(slugs(personal.text), groups).count("climb") == 5
+    async with client_for(nv_app) as stranger:
+        shared = await stranger.get("/feed/next?cursor=m1.5")
+    assert slugs(shared.text) != slugs(personal.text)
+
+
+async def test_members_get_their_own_batches_after_a_like(
+    nv_client: Any, tagged: Any, make_member: Any
+) -> None:
+    groups = await tagged({"climb": 8, "knit": 8})
+    await make_member("reader")
+    await sign_in(nv_client, "reader")
+    csrf = {"x-csrftoken": nv_client.cookies.get("nv_csrf", "")}
+    for video in groups["climb"][:2]:
+        liked = await nv_client.put(f"/social/videos/{video.slug}/like", headers=csrf)
+        assert liked.status_code == 200
+    batch = await nv_client.get("/feed/next?cursor=r1")
+    assert tags_of(slugs(batch.text), groups).count("climb") == 5
+
+
+@pytest.mark.parametrize(
+    "nv_settings", [{"per_creator": 1, "per_hashtag": 2, "exploration": 0.0}], indirect=True
+)
+async def test_caps_per_creator_and_hashtag(nv_client: Any, tagged: Any, make_member: Any) -> None:
+    groups = await tagged({"climb": 6, "knit": 6, "cook": 6})
+    # One creator with many climbing videos, loved.
+    from nichevid.testing.factories import ready_video
+
+    prolific = await make_member("prolific", role="creator")
+    extra = [
+        await ready_video(prolific, caption="#climb", hashtags=["climb"], duration_ms=20_000)
+        for _ in range(6)
+    ]
+    groups["climb"] += extra
+    await send(nv_client, [watched(v, loved=True) for v in groups["climb"][:4]])
+    batch = await nv_client.get("/feed/next?cursor=r1")
+    found = slugs(batch.text)
+    assert len(found) == 5
+    assert sum(1 for s in found if s in {v.slug for v in extra}) <= 1
+    assert tags_of(found, groups).count("climb") <= 2
+
+
+@pytest.mark.parametrize(
+    "nv_settings",
+    [{"per_hashtag": 5, "loop_share": 0.4, "loop_window": 10, "exploration": 0.0}],
+    indirect=True,
+)
+async def test_the_loop_breaker_keeps_one_topic_from_filling_the_session(
+    nv_client: Any, tagged: Any
+) -> None:
+    groups = await tagged({"climb": 25, "knit": 12, "cook": 12, "bake": 12})
+    await send(nv_client, [watched(v, loved=True) for v in groups["climb"][:5]])
+    order: list[str] = []
+    cursor = "r0"
+    for _ in range(5):
+        html = (await nv_client.get(f"/feed/next?cursor={cursor}")).text
+        order += tags_of(slugs(html), groups)
+        cursor = cursor_of(html) or ""
+        # The viewer keeps loving climbing.
+        await send(nv_client, [watched(v, loved=True) for v in groups["climb"] if v.slug in html])
+    assert len(order) == 25
+    for start in range(len(order) - 10 + 1):
+        assert order[start : start + 10].count("climb") <= 4, " ".join(order)
+    assert order.count("climb") >= 8  # still the viewer's favourite, just not all of it
+
+
+@pytest.mark.parametrize("nv_settings", [{"exploration": 0.2, "per_hashtag": 5}], indirect=True)
+async def test_fresh_videos_get_exploration_slots(nv_client: Any, tagged: Any) -> None:
+    groups = await tagged({"climb": 10, "knit": 10})
+    await send(nv_client, [watched(v, loved=True) for v in groups["knit"][:3]])
+    html = (await nv_client.get("/feed/next?cursor=r1")).text
+    assert 'data-nv-reason="fresh"' in html
+
+
+async def test_a_bad_cursor_is_a_clear_400(nv_client: Any, tagged: Any) -> None:
+    groups = await tagged({"climb": 3})
+    await send(nv_client, [watched(groups["climb"][0], loved=True)])
+    response = await nv_client.get("/feed/next?cursor=zzz';--")
+    assert response.status_code == 400
+    assert "reload the feed" in response.text
