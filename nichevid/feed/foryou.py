@@ -192,12 +192,16 @@ def parse_cursor(cursor: str | None) -> tuple[str, int, int] | None:
 
     ``("m", version, offset)`` is a place in a mix; ``("t", version, before)`` a
     place in the tail that follows mix ``version`` (``before`` 0: its newest
-    video). A plain id, as handed out before tails named their mix, is a tail
-    place after the current mix (version 0).
+    video); ``("r", 0, page)`` a personal feed's page number. A plain id, as handed
+    out before tails named their mix, is a tail place after the current mix (version 0).
     """
     if not cursor:
         return None
     try:
+        if cursor[0] == "r" and cursor[1:].isdigit():
+            # A personal feed's page number, met by a visitor the recommender does not
+            # know (an expired cookie): the same place in the order for everybody.
+            return "r", 0, int(cursor[1:])
         if cursor[0] in "mt":
             version, number = (int(part) for part in cursor[1:].split(".", 1))
             if version >= 1 and number >= 0:
@@ -223,6 +227,8 @@ async def page(resources: Any, cursor: str | None, limit: int) -> tuple[list[Car
     mix = await state.current()
     if position is None:
         kind, offset = "m", 0
+    elif position[0] == "r":
+        kind, offset = "m", position[2] * limit
     else:
         kind, version, offset = position
         mix = state.find(version) or mix

@@ -25,7 +25,7 @@ from nichevid.feed.settings import feed_settings
 from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
 from nichevid.recommend.model import ExportedModel
-from nichevid.recommend.settings import recommend_settings
+from nichevid.recommend.settings import RecommendSettings, recommend_settings
 
 _KEY = "recommend.catalogue"
 # Ranked lists kept per hashtag and creator (the best first).
@@ -200,6 +200,17 @@ async def build(settings: Any, version: int) -> Catalogue:
         int(r["video"]): (int(r["impressions"]), int(r["engagement"] or 0))
         for r in await WatchEvent.raw(_activity_sql(), now - timedelta(days=window))
     }
+    # Indexing 100,000 videos takes a while: off the event loop, so requests go on meanwhile.
+    return await asyncio.to_thread(_index, rows, activity, config, version, now)
+
+
+def _index(
+    rows: list[dict[str, Any]],
+    activity: dict[int, tuple[int, int]],
+    config: RecommendSettings,
+    version: int,
+    now: datetime,
+) -> Catalogue:
     n = len(rows)
     ids = np.fromiter((int(r["id"]) for r in rows), dtype=np.int64, count=n)
     creators = np.fromiter((int(r["owner"]) for r in rows), dtype=np.int64, count=n)

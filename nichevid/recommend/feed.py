@@ -20,6 +20,7 @@ from nichevid.recommend.model import ExportedModel, ModelHolder
 from nichevid.recommend.ratings import rating
 from nichevid.recommend.settings import recommend_settings
 from nichevid.recommend.slots import NEW_VIEWER_KEY
+from nichevid.recommend.stores import viewer_stores
 from nichevid.recommend.training import model_dir
 from nichevid.social.tables import Follow
 
@@ -77,9 +78,9 @@ def viewer_key(request: Any) -> str | None:
     return f"s{cookie}" if _COOKIE.match(cookie) else None
 
 
-def store(request: Any) -> Any:
-    """The store viewer state lives in (Redis with Redis, else the database)."""
-    return request.app.stores.get(session.STORE)
+def store(request: Any) -> session.States:
+    """Where this app keeps viewer state (see :mod:`nichevid.recommend.stores`)."""
+    return session.States(*viewer_stores(request.app))
 
 
 async def _follows(user_id: int | None, shown: session.Shown) -> list[int]:

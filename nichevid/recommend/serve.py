@@ -20,6 +20,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -102,25 +103,34 @@ def gather(
     limit: int,
 ) -> dict[int, str]:
     """Candidate positions and the source each came from (first source wins)."""
-    blocked = ctx.seen | set(ctx.choices.hidden_videos)
-    hidden_creators = set(ctx.choices.hidden_creators)
-    hidden_tags = set(ctx.choices.hidden_tags)
+    blocked = np.fromiter(ctx.seen | set(ctx.choices.hidden_videos), dtype=np.int64)
+    hidden_creators = np.asarray(ctx.choices.hidden_creators, dtype=np.int64)
+    hidden_tags = [cat.tag_ids[t] for t in ctx.choices.hidden_tags if t in cat.tag_ids]
     found: dict[int, str] = {}
 
-    def offer(positions: Iterable[int], reason: str, most: int) -> None:
-        taken = 0
-        for position in positions:
-            if len(found) >= limit or taken >= most:
-                return
-            position = int(position)
-            if position in found or int(cat.ids[position]) in blocked:
-                continue
-            if int(cat.creators[position]) in hidden_creators:
-                continue
-            if hidden_tags and hidden_tags.intersection(cat.tags[position]):
-                continue
-            found[position] = reason
-            taken += 1
+    def allowed(positions: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+        keep = ~np.isin(cat.ids[positions], blocked)
+        if len(hidden_creators):
+            keep &= ~np.isin(cat.creators[positions], hidden_creators)
+        if hidden_tags:
+            keep &= ~np.isin(cat.tag_matrix[positions], hidden_tags).any(axis=1)
+        return positions[keep]
+
+    def offer(source: Any, reason: str, most: int) -> None:
+        positions = np.asarray(source, dtype=np.intp)
+        taken, start = 0, 0
+        # Chunks a little larger than what is still wanted: filtering is vectorised, and a
+        # long source (the trending order) is never filtered whole.
+        while start < len(positions) and taken < most and len(found) < limit:
+            chunk = positions[start : start + 2 * (most - taken) + 32]
+            start += len(chunk)
+            for position in allowed(chunk).tolist():
+                if position in found:
+                    continue
+                found[position] = reason
+                taken += 1
+                if taken >= most or len(found) >= limit:
+                    return
 
     for creator in ctx.follows:
         offer(cat.by_creator.get(creator, ()), "following", 10)

@@ -1,8 +1,8 @@
 """What the recommender remembers of one viewer: this session's feedback, what was shown, choices.
 
 A viewer is a member (``u<id>``) or an anonymous browser (``s<viewer cookie>``).
-Three small JSON records per viewer live in the app's ``recommend`` store (Redis
-with Redis, the database otherwise), so every web process sees the same state:
+Three small JSON records per viewer live in the stores of :class:`States` (which
+store holds what is in :mod:`nichevid.recommend.stores`):
 
 * feedback: the latest ratings of this session, written where signals arrive
   (watch events, likes, "not interested");
@@ -72,6 +72,14 @@ class Shown:
         return None
 
 
+@dataclass(frozen=True)
+class States:
+    """The two stores viewer state lives in (see :mod:`nichevid.recommend.stores`)."""
+
+    records: Any  # feedback and shown cards: session records, read on every batch
+    lasting: Any  # choices: kept for a year
+
+
 def _key(kind: str, viewer: str) -> str:
     return f"{kind}:{viewer}"
 
@@ -91,13 +99,13 @@ def _fields(cls: Any, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
 
 
-async def feedback(store: Any, viewer: str) -> list[tuple[int, float]]:
+async def feedback(store: States, viewer: str) -> list[tuple[int, float]]:
     """This session's ratings, oldest first: ``[(video id, rating), ...]``."""
-    data = await _read(store, _key("f", viewer))
+    data = await _read(store.records, _key("f", viewer))
     return [(int(v), float(r)) for v, r in data.get("f", [])]
 
 
-async def add_feedback(store: Any, viewer: str, ratings: list[tuple[int, float]]) -> None:
+async def add_feedback(store: States, viewer: str, ratings: list[tuple[int, float]]) -> None:
     """Append ratings; a video rated again keeps only its latest rating."""
     if not ratings:
         return
@@ -106,44 +114,46 @@ async def add_feedback(store: Any, viewer: str, ratings: list[tuple[int, float]]
         latest.pop(video, None)
         latest[video] = value
     kept = list(latest.items())[-MAX_FEEDBACK:]
-    await store.set(_key("f", viewer), json.dumps({"f": kept}), expires_in=SESSION_SECONDS)
+    await store.records.set(_key("f", viewer), json.dumps({"f": kept}), expires_in=SESSION_SECONDS)
 
 
-async def shown(store: Any, viewer: str) -> Shown:
+async def shown(store: States, viewer: str) -> Shown:
     """The cards handed out this session."""
-    return Shown(**_fields(Shown, await _read(store, _key("s", viewer))))
+    return Shown(**_fields(Shown, await _read(store.records, _key("s", viewer))))
 
 
-async def save_shown(store: Any, viewer: str, state: Shown) -> None:
+async def save_shown(store: States, viewer: str, state: Shown) -> None:
     """Keep what the feed handed out (the newest ``MAX_SHOWN`` cards)."""
     dropped = max(0, len(state.cards) - MAX_SHOWN)
     state.cards = state.cards[dropped:]
     state.page_start = max(0, state.page_start - dropped)
     data = json.dumps(state.__dict__)
-    await store.set(_key("s", viewer), data, expires_in=SESSION_SECONDS)
+    await store.records.set(_key("s", viewer), data, expires_in=SESSION_SECONDS)
 
 
-async def choices(store: Any, viewer: str) -> Choices:
+async def choices(store: States, viewer: str) -> Choices:
     """The viewer's interests, hidden things and feed mode."""
-    return Choices(**_fields(Choices, await _read(store, _key("c", viewer))))
+    return Choices(**_fields(Choices, await _read(store.lasting, _key("c", viewer))))
 
 
-async def save_choices(store: Any, viewer: str, state: Choices) -> None:
+async def save_choices(store: States, viewer: str, state: Choices) -> None:
     """Store the viewer's choices (kept for a year after the last change)."""
     state.interests = state.interests[:MAX_INTERESTS]
     for name in ("hidden_videos", "hidden_creators", "hidden_tags"):
         setattr(state, name, getattr(state, name)[-MAX_HIDDEN:])
-    await store.set(_key("c", viewer), json.dumps(state.__dict__), expires_in=CHOICES_SECONDS)
+    await store.lasting.set(
+        _key("c", viewer), json.dumps(state.__dict__), expires_in=CHOICES_SECONDS
+    )
 
 
-async def reset(store: Any, viewer: str, now: float) -> None:
+async def reset(store: States, viewer: str, now: float) -> None:
     """ "Reset my feed": forget what was learned (session and trained taste) and ask again.
 
     Hidden videos, creators and hashtags and the feed mode stay: they are the viewer's
     explicit choices, not something learned.
     """
     for kind in ("f", "s"):
-        await store.delete(_key(kind, viewer))
+        await store.records.delete(_key(kind, viewer))
     state = await choices(store, viewer)
     state.interests, state.picked, state.reset_at = [], False, now
     await save_choices(store, viewer, state)

@@ -248,3 +248,16 @@ async def test_anonymous_visitors_share_a_rendered_batch_members_do_not(
         assert signed_in.status_code in (302, 303)
         await client.get(path, headers=hx)
         assert HITS._value.get() == before + 1
+
+
+async def test_a_personal_page_number_continues_the_shared_order(
+    nv_client: Any, make_videos: Any
+) -> None:
+    """A visitor whose viewer cookie is gone may still hold a personal feed's loader."""
+    made = await make_videos(12)
+    newest = [v.slug for v in reversed(made)]
+    second = await nv_client.get("/feed/next?cursor=r1")
+    assert second.status_code == 200
+    # Nothing was watched, so the shared order is its newest-first tail.
+    assert slugs(second.text) == newest[:5]
+    assert (await nv_client.get("/feed/next?cursor=r1x")).status_code == 400
