@@ -26,6 +26,7 @@ from nichevid.feed.settings import feed_settings
 from nichevid.feed.tables import WatchEvent
 from nichevid.media.listing import Card, cards_by_ids, public_cards
 from nichevid.media.tables import Video
+from nichevid.plugins import answers
 
 _KEY = "feed.foryou"
 # Most reads of the newest-first tail for one page (the last reads 4,096 x the first).
@@ -214,6 +215,25 @@ def parse_cursor(cursor: str | None) -> tuple[str, int, int] | None:
 
 
 async def page(resources: Any, cursor: str | None, limit: int) -> tuple[list[Card], str | None]:
+    """One page of the For You order for everybody and the cursor of the next.
+
+    As :func:`_page`, less the videos a plugin keeps out of For You
+    (``for_you_exclude``; such a page shows fewer cards).
+
+    Raises:
+        BadCursor: When ``cursor`` was not handed out by this feed.
+    """
+    cards, next_cursor = await _page(resources, cursor, limit)
+    if cards:
+        found = await answers(
+            resources.pm, "for_you_exclude", video_ids=[c.id for c in cards], viewer=None
+        )
+        refused = {int(video) for answer in found for video in answer}
+        cards = [card for card in cards if card.id not in refused]
+    return cards, next_cursor
+
+
+async def _page(resources: Any, cursor: str | None, limit: int) -> tuple[list[Card], str | None]:
     """One page of the For You feed and the cursor of the next (``None`` at the end).
 
     A cursor keeps to the mix it came from while that mix is kept, so a rebuild

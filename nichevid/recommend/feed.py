@@ -8,11 +8,13 @@ import logging
 import re
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from litestar import Litestar
 
 from nichevid.feed.events_api import VIEWER_COOKIE
+from nichevid.plugins import answers
 from nichevid.recommend import serve, session
 from nichevid.recommend.ab import arm_settings
 from nichevid.recommend.catalogue import catalogue
@@ -30,6 +32,8 @@ _COOKIE = re.compile(r"^[0-9a-f]{32}$")
 # Cursors of the other orders a page may still carry (the shared order, older pages).
 _CURSOR = re.compile(r"^(r\d{1,9}|[mt]\d{1,9}\.\d{1,12}|\d{1,12})$")
 FOLLOWS_SECONDS = 300.0
+# Picks refused by a plugin are replaced this many times at most.
+EXCLUDE_ROUNDS = 3
 
 
 def holder(resources: Any) -> ModelHolder:
@@ -129,15 +133,39 @@ async def next_page(
     model = model_of(resources)
     known = model is not None and user is not None and model.user_row(user.id) is not None
     request.scope[NEW_VIEWER_KEY] = not (choices.picked or feedback or known)
-    if choices.mode in ("trending", "chronological"):
-        picks = serve.plain(cat, ctx, choices.mode, size)
-    else:
-        picks = serve.personal(cat, model, ctx, config, size)
+    picks: list[serve.Pick] = []
+    for _ in range(EXCLUDE_ROUNDS):
+        wanted = size - len(picks)
+        if choices.mode in ("trending", "chronological"):
+            found = serve.plain(cat, ctx, choices.mode, wanted)
+        else:
+            found = serve.personal(
+                cat,
+                model,
+                replace(ctx, recent=ctx.recent + [p.video_id for p in picks]),
+                config,
+                wanted,
+            )
+        refused = await excluded(request, [p.video_id for p in found], user)
+        picks += [p for p in found if p.video_id not in refused]
+        ctx.seen |= {p.video_id for p in found}
+        if not refused or not found or len(picks) >= size:
+            break
     shown.cards.extend([pick.video_id, pick.reason] for pick in picks)
     shown.batches += 1
     await session.save_shown(states, key, shown)
     next_cursor = f"r{shown.batches}" if picks else None
     return [p.video_id for p in picks], next_cursor, {p.video_id: p.reason for p in picks}
+
+
+async def excluded(request: Any, video_ids: list[int], viewer: Any) -> set[int]:
+    """The ids plugins keep out of For You for ``viewer`` (``for_you_exclude``)."""
+    if not video_ids:
+        return set()
+    found = await answers(
+        request.app.state.pm, "for_you_exclude", video_ids=video_ids, viewer=viewer
+    )
+    return {int(video) for answer in found for video in answer}
 
 
 async def take_signals(request: Any, viewer: str, signals: list[Any]) -> None:

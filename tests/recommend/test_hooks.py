@@ -94,3 +94,43 @@ async def test_hook_viewer_signals(
             await client.delete(f"/social/videos/{video.slug}/like", headers=csrf)
         ).status_code == 200
         assert heard == [(f"u{member.id}", video.id, Signals(liked=True))]
+
+
+async def test_hook_for_you_exclude(nv_plugins: list[Any], nv_settings: Any, tagged: Any) -> None:
+    from nichevid.app import create_app
+    from nichevid.testing import client_for
+
+    groups = await tagged({"climb": 9})
+    limited = {groups["climb"][-1].id, groups["climb"][3].id}
+    asked: list[Any] = []
+
+    class Moderation:
+        @hookimpl
+        async def for_you_exclude(self, video_ids: list[int], viewer: Any) -> list[int]:
+            asked.append(viewer)
+            return [v for v in video_ids if v in limited]
+
+    class Broken:
+        @hookimpl
+        def for_you_exclude(self, video_ids: list[int], viewer: Any) -> list[int]:
+            raise RuntimeError("a broken plugin leaves nothing out")
+
+    nv_plugins.extend([Moderation(), Broken()])
+    hidden = {v.slug for v in groups["climb"] if v.id in limited}
+    async with client_for(create_app(nv_settings, plugins=nv_plugins)) as client:
+        # The order everybody shares...
+        html = (await client.get("/")).text
+        shown = slugs(html)
+        nxt = cursor_of(html)
+        while nxt:
+            page = (await client.get(f"/feed/next?cursor={nxt}")).text
+            shown += slugs(page)
+            nxt = cursor_of(page)
+        assert len(shown) == 7
+        assert not hidden & set(shown)
+        assert None in asked
+        # ...and a personal one: the refused pick is replaced.
+        await send(client, [watched(groups["climb"][0], loved=True)])
+        batch = (await client.get("/feed/next?cursor=r1")).text
+        assert len(slugs(batch)) == 5
+        assert not hidden & set(slugs(batch))
