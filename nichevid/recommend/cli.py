@@ -15,13 +15,13 @@ from nichevid.recommend.evaluate.command import eval_command
 from nichevid.recommend.train import ALGORITHMS
 
 
-async def _with_database(settings: Any, work: Any) -> Any:
+async def _with_resources(settings: Any, work: Any) -> Any:
     from nichevid.plugins import make_plugin_manager
     from nichevid.runtime import close_resources, open_resources
 
     resources = await open_resources(settings, make_plugin_manager(settings), start_jobs=False)
     try:
-        return await work()
+        return await work(resources)
     finally:
         await close_resources(resources)
 
@@ -58,7 +58,11 @@ def train_command(ctx: click.Context, algorithm: str | None, window_days: int | 
 
     @friendly_errors
     def go() -> Any:
-        return asyncio.run(_with_database(settings, lambda: train_now(settings, progress)))
+        return asyncio.run(
+            _with_resources(
+                settings, lambda res: train_now(settings, progress, storage=res.storage)
+            )
+        )
 
     try:
         status = go()

@@ -23,6 +23,7 @@ from nichevid.recommend.ratings import rating
 from nichevid.recommend.settings import recommend_settings
 from nichevid.recommend.slots import NEW_VIEWER_KEY
 from nichevid.recommend.stores import viewer_stores
+from nichevid.recommend.sync import fetch
 from nichevid.recommend.training import model_dir
 from nichevid.social.tables import Follow
 
@@ -58,6 +59,11 @@ async def model_lifespan(app: Litestar) -> AsyncIterator[None]:
 
     async def watch() -> None:
         while True:
+            try:
+                if await fetch(resources.storage, models.directory):
+                    log.info("recommender model copied from storage")
+            except Exception as exc:  # storage down or a bad pointer: keep serving
+                log.error("recommender model not fetched from storage: %s", exc)
             if await asyncio.to_thread(models.refresh):
                 log.info("recommender model %s loaded", models.model and models.model.version)
             elif models.error:

@@ -104,11 +104,12 @@ def save(model: ExportedModel, directory: Path) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    _write_pointer(directory, {"file": name, "version": model.version})
+    write_pointer(directory, {"file": name, "version": model.version})
     return directory / name
 
 
-def _write_pointer(directory: Path, pointer: dict[str, Any]) -> None:
+def write_pointer(directory: Path, pointer: dict[str, Any]) -> None:
+    """Point ``current.json`` at a model file of ``directory``, atomically."""
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".current-", suffix=".json")
     with os.fdopen(fd, "w") as out:
         json.dump(pointer, out)

@@ -23,6 +23,7 @@ from nichevid.recommend import model as models
 from nichevid.recommend.model import ExportedModel
 from nichevid.recommend.settings import RecommendSettings, recommend_settings
 from nichevid.recommend.signals import window_samples
+from nichevid.recommend.sync import publish
 from nichevid.recommend.train import Progress, Sample, fit, graded_extras, make_algorithm
 
 STATUS = "status.json"
@@ -83,13 +84,18 @@ def _fit_and_save(
 
 
 async def train_now(
-    settings: Any, progress: Progress | None = None, *, separate_process: bool = False
+    settings: Any,
+    progress: Progress | None = None,
+    *,
+    separate_process: bool = False,
+    storage: Any = None,
 ) -> TrainStatus:
     """One training run on the configured window; the new model becomes current.
 
     With ``separate_process`` the fit runs in a child process, so a web process that
     also runs jobs (the embedded default) keeps answering while it trains; progress
-    is then not reported.
+    is then not reported. With ``storage`` the model is also published there for web
+    processes on other machines (:mod:`nichevid.recommend.sync`).
     """
     config = recommend_settings(settings)
     directory = model_dir(settings)
@@ -121,6 +127,10 @@ async def train_now(
     except Exception as exc:
         _write_status(directory, TrainStatus("failed", f"{type(exc).__name__}: {exc}"))
         raise
+    if storage is not None:
+        path = models.current_file(directory)
+        if path is not None:
+            await publish(storage, path, config.keep_models)
     status = TrainStatus(
         "trained",
         f"{exported.meta['algorithm']} on {exported.meta['ratings']:,} ratings of "
@@ -135,7 +145,9 @@ async def train_now(
 
 async def train_job(ctx: dict[str, Any]) -> dict[str, Any]:
     """One run in the background (``recommend.train``), in a child process."""
-    return asdict(await train_now(ctx["settings"], separate_process=True))
+    return asdict(
+        await train_now(ctx["settings"], separate_process=True, storage=ctx.get("storage"))
+    )
 
 
 async def scheduled_train(ctx: dict[str, Any]) -> dict[str, Any] | None:

@@ -186,3 +186,40 @@ def test_every_recommend_setting_is_documented_with_its_default() -> None:
             assert shown == "{}", name
         else:
             assert shown.startswith(str(value) or "empty"), name
+
+
+async def test_a_model_reaches_web_processes_on_other_machines_through_storage(
+    nv_client: Any,
+    nv_resources: Any,
+    nv_settings: Any,
+    tagged: Any,
+    make_member: Any,
+    tmp_path: Path,
+) -> None:
+    from nichevid.recommend.sync import PREFIX, fetch
+
+    await two_tastes(tagged, make_member, members=4)
+    storage = nv_resources.storage
+    status = await train_now(nv_settings, storage=storage)
+    assert status.outcome == "trained"
+    published = [o.key async for o in storage.list(PREFIX)]
+    assert f"{PREFIX}current.json" in published
+    # Another machine: an empty model directory of its own.
+    elsewhere = tmp_path / "other-machine-models"
+    assert await fetch(storage, elsewhere) is True
+    assert await fetch(storage, elsewhere) is False  # nothing new
+    remote = models.ModelHolder(elsewhere)
+    assert remote.refresh() is True
+    assert remote.model is not None
+    assert remote.model.version == status.version
+    # The training machine itself copies nothing: its file is the current one.
+    assert await fetch(storage, model_dir(nv_settings)) is False
+    # A pointer in storage that names no model file is an error, not a crash.
+    await storage.put_bytes(f"{PREFIX}current.json", b'{"file": "../../secret"}')
+    with pytest.raises(models.ModelFileError, match="names no model file"):
+        await fetch(storage, elsewhere)
+    # Old files are pruned in storage as on disk.
+    for _ in range(4):
+        await train_now(nv_settings, storage=storage)
+    kept = [o.key async for o in storage.list(PREFIX) if o.key.endswith(".npz")]
+    assert len(kept) == 3
