@@ -37,7 +37,11 @@ def recommend() -> None:
     type=click.Choice(sorted(ALGORITHMS)),
     help="Surprise algorithm for this run (default: the setting).",
 )
-@click.option("--window-days", type=int, help="Days of ratings (default: the setting).")
+@click.option(
+    "--window-days",
+    type=click.IntRange(min=1),
+    help="Days of ratings (default: the setting).",
+)
 @click.pass_context
 def train_command(ctx: click.Context, algorithm: str | None, window_days: int | None) -> None:
     """Fit a model on the recent ratings now; web processes pick it up on their own."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -97,3 +98,26 @@ async def test_admins_see_the_figures_of_each_arm(
     headers = {**SAME_ORIGIN, "x-csrftoken": nv_client.cookies.get("nv_csrf", "")}
     queued = await nv_client.post("/admin/recommender/train", headers=headers)
     assert queued.status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"loop_share": 1.5}, "plugin.recommend.loop_share"),
+        ({"algorithm": "deep"}, "plugin.recommend.algorithm"),
+        ({"candidates": 0}, "plugin.recommend.candidates"),
+        ({"ab_share": 0.5, "ab_params": {"warp": 1}}, "do not exist: warp"),
+        ({"loop_shares": 0.3}, "unknown key `plugin.recommend.loop_shares`"),
+    ],
+)
+def test_a_bad_recommend_setting_stops_start_up_with_one_line(
+    nv_settings_factory: Any, section: dict[str, Any], message: str
+) -> None:
+    from nichevid.app import validate_plugin_settings
+    from nichevid.plugins import make_plugin_manager
+    from nichevid.settings import ConfigError
+
+    settings = nv_settings_factory(plugin={"recommend": section})
+    with pytest.raises(ConfigError, match=re.escape(message)) as error:
+        validate_plugin_settings(settings, make_plugin_manager(settings))
+    assert "\n" not in str(error.value)

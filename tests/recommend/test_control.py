@@ -143,3 +143,40 @@ async def test_reset_forgets_what_was_learned(
     fresh = (await nv_client.get("/")).text
     assert "tag:climb" not in fresh
     assert 'action="/feed/interests"' in fresh  # asked again
+
+
+async def test_garbage_choices_are_refused_or_trimmed_and_kept_choices_survive(
+    nv_client: Any, tagged: Any
+) -> None:
+    from nichevid.recommend import session
+    from nichevid.recommend.feed import store, viewer_key
+
+    video = (await tagged({"climb": 2}))["climb"][0]
+    assert (await hide(nv_client, video.slug, "creator")).status_code == 200
+    bad = await nv_client.post(
+        "/feed/unhide", data={"kind": "planet", "value": "x"}, headers=csrf(nv_client)
+    )
+    assert bad.status_code == 400
+    assert "show again" in bad.text
+    # A flood of long interests is cut to what the feed keeps; nothing else changes.
+    flood = {"interest": [f"#{n}{'x' * 500}" for n in range(200)]}
+    saved = await nv_client.post("/feed/settings", data=flood, headers=csrf(nv_client))
+    assert saved.status_code == 303
+
+    class Request:
+        def __init__(self, client: Any) -> None:
+            self.app = client.app
+            self.scope = {"user": None}
+            self.cookies = dict(client.cookies)
+
+    fake = Request(nv_client)
+    key = viewer_key(fake)
+    assert key is not None
+    kept = await session.choices(store(fake), key)
+    assert len(kept.interests) == session.MAX_INTERESTS
+    assert all(len(tag) <= 64 for tag in kept.interests)
+    assert kept.hidden_creators == [video.owner]
+    # A damaged record is a fresh start, never an error page.
+    await store(fake).records.set(f"s:{key}", b"{not json")
+    await store(fake).records.set(f"f:{key}", b"[1, 2")
+    assert (await nv_client.get("/feed/next?cursor=r1")).status_code == 200

@@ -157,6 +157,9 @@ def test_train_and_status_commands(tmp_path: Path) -> None:
     result = runner.invoke(main, ["recommend", "train", "--algorithm", "magic"], obj={})
     assert result.exit_code != 0
     assert "'magic' is not one of" in result.output
+    result = runner.invoke(main, ["recommend", "train", "--window-days", "-3"], obj={})
+    assert result.exit_code == 2
+    assert "-3 is not in the range x>=1" in result.output
     # A truncated model file is reported and never loaded.
     models_dir = data_dir / "models"
     (models_dir / "model-x.npz").write_bytes(b"PK\x03\x04 truncated")
