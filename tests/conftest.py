@@ -1,1 +1,28 @@
-"""Shared test set-up; the fixtures themselves come from the ``nichevid.testing`` pytest plugin."""
+"""Shared test set-up; most fixtures come from the ``nichevid.testing`` pytest plugin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nichevid.cli import main
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> CliRunner:
+    """``nichevid`` commands on a fresh, migrated SQLite instance in ``tmp_path / "instance"``."""
+    data_dir = tmp_path / "instance"
+    data_dir.mkdir()
+    runner = CliRunner(
+        env={
+            "NICHEVID_DATA_DIR": str(data_dir),
+            "NICHEVID_DATABASE_URL": f"sqlite:///{data_dir / 'cli.sqlite3'}",
+            "NICHEVID_REDIS_URL": "",
+            "NICHEVID_CONFIG": None,
+        }
+    )
+    result = runner.invoke(main, ["migrate"], obj={})
+    assert result.exit_code == 0, result.output
+    return runner

@@ -2,31 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import CliRunner
 
 from nichevid.cli import main
 
 PASSWORD = "operator passphrase"
-
-
-@pytest.fixture
-def cli(tmp_path: Path) -> CliRunner:
-    data_dir = tmp_path / "instance"
-    data_dir.mkdir()
-    runner = CliRunner(
-        env={
-            "NICHEVID_DATA_DIR": str(data_dir),
-            "NICHEVID_DATABASE_URL": f"sqlite:///{data_dir / 'cli.sqlite3'}",
-            "NICHEVID_REDIS_URL": "",
-            "NICHEVID_CONFIG": None,
-        }
-    )
-    result = runner.invoke(main, ["migrate"], obj={})
-    assert result.exit_code == 0, result.output
-    return runner
 
 
 def run(cli: CliRunner, *args: str, input: str | None = None) -> tuple[int, str]:

@@ -136,18 +136,8 @@ async def test_the_training_job_runs_in_the_background(
     assert models.load(current).meta["algorithm"] == "svd"
 
 
-def test_train_and_status_commands(tmp_path: Path) -> None:
-    data_dir = tmp_path / "instance"
-    data_dir.mkdir()
-    runner = CliRunner(
-        env={
-            "NICHEVID_DATA_DIR": str(data_dir),
-            "NICHEVID_DATABASE_URL": f"sqlite:///{data_dir / 'cli.sqlite3'}",
-            "NICHEVID_REDIS_URL": "",
-            "NICHEVID_CONFIG": None,
-        }
-    )
-    assert runner.invoke(main, ["migrate"], obj={}).exit_code == 0
+def test_train_and_status_commands(cli: CliRunner, tmp_path: Path) -> None:
+    runner, data_dir = cli, tmp_path / "instance"
     result = runner.invoke(main, ["recommend", "train"], obj={})
     assert result.exit_code == 0, result.output
     assert "skipped: Only 0 ratings" in result.output
