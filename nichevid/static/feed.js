@@ -231,10 +231,12 @@
   // ---- keys (j / ArrowDown next, k / ArrowUp previous) and the mouse wheel
   let aim = null;
   let aimAt = 0;
-  const move = (step, focus) => {
+  const move = (step, focus, origin) => {
     const list = [...document.querySelectorAll(`${CARD}, .nv-feed-more, .nv-feed-end`)];
-    // While a smooth scroll is under way, step on from where it is going.
-    const from = (aim && aim.isConnected && performance.now() - aimAt < 800 && aim) || current ||
+    // While a smooth scroll is under way, step on from where it is going; a key pressed
+    // inside a card steps from that card.
+    const from = (aim && aim.isConnected && performance.now() - aimAt < 800 && aim) ||
+      (origin && origin.closest && origin.closest(CARD)) || current ||
       list.find((el) => el.getBoundingClientRect().bottom > innerHeight / 2);
     const target = list[Math.max(0, list.indexOf(from) + step)];
     if (!target) return;
@@ -252,7 +254,7 @@
     const step = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1 }[event.key];
     if (!step || !document.querySelector(CARD)) return;
     event.preventDefault();
-    move(step, true);
+    move(step, true, event.target);
   });
   // One card per wheel gesture: the events of a gesture (and a trackpad's inertia) keep
   // extending a short lock, so a flick never skips cards.

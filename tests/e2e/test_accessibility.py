@@ -181,6 +181,24 @@ async def focus_walk(
     return seen
 
 
+async def focus_reaches(page: Any, index: int) -> None:
+    """Wait until card ``index`` holds the focus; a timeout says where the focus is instead."""
+    try:
+        await page.wait_for_function(
+            f"document.activeElement === document.querySelectorAll('{CARDS}')[{index}]",
+            timeout=10_000,
+        )
+    except Exception as error:
+        where = await page.evaluate(
+            f"""() => ({{
+              cards: document.querySelectorAll('{CARDS}').length,
+              active: document.activeElement.outerHTML.slice(0, 160),
+              scrollY: window.scrollY,
+            }})"""
+        )
+        raise AssertionError(f"card {index} did not take the focus: {where}") from error
+
+
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 async def test_the_feed_works_from_the_keyboard_with_visible_focus(
     site: dict[str, Any],
@@ -212,13 +230,9 @@ async def test_the_feed_works_from_the_keyboard_with_visible_focus(
         assert await cards.first.evaluate("(c) => c.contains(document.activeElement)")
         # j moves to the next card, k back; the card in view takes the focus.
         await page.keyboard.press("j")
-        await page.wait_for_function(
-            f"document.activeElement === document.querySelectorAll('{CARDS}')[1]"
-        )
+        await focus_reaches(page, 1)
         await page.keyboard.press("k")
-        await page.wait_for_function(
-            f"document.activeElement === document.querySelectorAll('{CARDS}')[0]"
-        )
+        await focus_reaches(page, 0)
         first = cards.first
         walk = await focus_walk(page, first, request)
         classes = [step["cls"] for step in walk]
@@ -240,9 +254,7 @@ async def test_the_feed_works_from_the_keyboard_with_visible_focus(
         sound = await first.locator(".nv-card-sound").get_attribute("aria-pressed")
         assert sound == "true"
         await page.keyboard.press("ArrowDown")
-        await page.wait_for_function(
-            f"document.activeElement === document.querySelectorAll('{CARDS}')[1]"
-        )
+        await focus_reaches(page, 1)
         await page.wait_for_function(
             "(() => { const v = document.querySelectorAll('video.nv-card-video');"
             " return !v[1].paused && v[0].paused; })()",
@@ -252,9 +264,7 @@ async def test_the_feed_works_from_the_keyboard_with_visible_focus(
         await page.keyboard.press("Tab")
         assert await cards.nth(1).evaluate("(c) => c.contains(document.activeElement)")
         await page.keyboard.press("ArrowUp")
-        await page.wait_for_function(
-            f"document.activeElement === document.querySelectorAll('{CARDS}')[0]"
-        )
+        await focus_reaches(page, 0)
         await page.wait_for_function(
             "document.querySelector('video.nv-card-video').paused === false"
         )
