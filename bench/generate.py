@@ -189,9 +189,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--users", type=int, default=1_000)
     parser.add_argument("--videos", type=int, default=10_000)
-    parser.add_argument(
-        "--events", type=int, default=0, help="watch events"
-    )
+    parser.add_argument("--events", type=int, default=0, help="watch events")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--data-dir", type=Path, required=True, help="created when missing")
     parser.add_argument(

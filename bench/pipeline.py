@@ -273,20 +273,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 print(f"round {index + 1}: pipeline {pipeline[-1]:.1f} s", file=sys.stderr)
         facts["loadavg_after"] = os.getloadavg()
     ratio = statistics.median(pipeline) / statistics.median(bare)
-    table = "\n".join(
-        [
-            "| measure | rounds | median | all |",
-            "|---|---:|---:|---|",
-            f"| first playable after upload, compatible {args.seconds} s 1080x1920 H.264/AAC "
-            f"| {len(first)} | {statistics.median(first):.2f} s | "
-            f"{', '.join(f'{x:.2f}' for x in first)} |",
-            f"| whole ladder ({', '.join(ladder)}) + poster + strip, HEVC source, pipeline "
-            f"| {len(pipeline)} | {statistics.median(pipeline):.1f} s | "
-            f"{', '.join(f'{x:.1f}' for x in pipeline)} |",
-            f"| the same outputs, bare ffmpeg, {args.at_once} at a time | {len(bare)} | "
-            f"{statistics.median(bare):.1f} s | {', '.join(f'{x:.1f}' for x in bare)} |",
-        ]
-    ) + f"\n\npipeline / bare ffmpeg: **{ratio:.3f}**"
+    table = (
+        "\n".join(
+            [
+                "| measure | rounds | median | all |",
+                "|---|---:|---:|---|",
+                f"| first playable after upload, compatible {args.seconds} s 1080x1920 H.264/AAC "
+                f"| {len(first)} | {statistics.median(first):.2f} s | "
+                f"{', '.join(f'{x:.2f}' for x in first)} |",
+                f"| whole ladder ({', '.join(ladder)}) + poster + strip, HEVC source, pipeline "
+                f"| {len(pipeline)} | {statistics.median(pipeline):.1f} s | "
+                f"{', '.join(f'{x:.1f}' for x in pipeline)} |",
+                f"| the same outputs, bare ffmpeg, {args.at_once} at a time | {len(bare)} | "
+                f"{statistics.median(bare):.1f} s | {', '.join(f'{x:.1f}' for x in bare)} |",
+            ]
+        )
+        + f"\n\npipeline / bare ffmpeg: **{ratio:.3f}**"
+    )
     return {
         "started": started.isoformat(timespec="seconds"),
         "command": "python -m bench.pipeline " + " ".join(sys.argv[1:]),

@@ -82,9 +82,7 @@ def test_demo_seeds_playable_videos_and_is_idempotent(demo_settings: Any) -> Non
     slugs = {key.split("/")[1] for key in seeded["files"]}
     assert len(slugs) == len(CLIPS)
     for slug in slugs:
-        assert {f"videos/{slug}/original.mp4", f"videos/{slug}/poster.webp"} <= set(
-            seeded["files"]
-        )
+        assert {f"videos/{slug}/original.mp4", f"videos/{slug}/poster.webp"} <= set(seeded["files"])
 
     second = invoke(args, env)
     assert second.exit_code == 0, second.output

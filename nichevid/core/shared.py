@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,9 +63,22 @@ class Shared:
 class SharedRenders:
     """One process's shared fragments, by place and language, for ``ttl`` seconds."""
 
-    def __init__(self, ttl: float) -> None:
+    def __init__(self, ttl: float, most: int = MAX_ENTRIES) -> None:
         self.ttl = ttl
+        self.most = most
         self.entries: OrderedDict[tuple[str, ...], Shared] = OrderedDict()
+
+    def _fresh(self, key: tuple[str, ...]) -> Shared | None:
+        entry = self.entries.get(key)
+        return entry if entry is not None and entry.expires > time.monotonic() else None
+
+    def _keep(self, key: tuple[str, ...], entry: Shared) -> Shared:
+        if self.ttl > 0:
+            self.entries[key] = entry
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.most:
+                self.entries.popitem(last=False)
+        return entry
 
     async def get(
         self,
@@ -74,8 +87,8 @@ class SharedRenders:
         render: Callable[[], Awaitable[tuple[str, list[int]]]],
     ) -> Shared:
         """The fragment of ``key``; ``render`` makes it and names its videos."""
-        entry = self.entries.get(key)
-        if entry is not None and entry.expires > time.monotonic():
+        entry = self._fresh(key)
+        if entry is not None:
             return entry
         alternatives: dict[str, tuple[str, dict[str, str]]] = {}
         request.scope[ALTERNATIVES] = alternatives
@@ -83,13 +96,40 @@ class SharedRenders:
             html, video_ids = await render()
         finally:
             del request.scope[ALTERNATIVES]
-        entry = Shared(html, video_ids, alternatives, time.monotonic() + self.ttl)
-        if self.ttl > 0:
-            self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > MAX_ENTRIES:
-                self.entries.popitem(last=False)
-        return entry
+        return self._keep(key, Shared(html, video_ids, alternatives, time.monotonic() + self.ttl))
+
+    async def get_each(
+        self,
+        request: Any,
+        keys: Mapping[int, tuple[str, ...]],
+        prepare: Callable[[list[int]], Awaitable[dict[int, Callable[[], str]]]],
+    ) -> dict[int, Shared]:
+        """One fragment per video of ``keys`` (``{video id: key}``).
+
+        ``prepare`` reads what the missing ones need, in one go and as a shared render,
+        and answers a render function for each video it still finds.
+        """
+        found = {video: entry for video, key in keys.items() if (entry := self._fresh(key))}
+        missing = [video for video in keys if video not in found]
+        if not missing:
+            return found
+        request.scope[ALTERNATIVES] = {}
+        try:
+            renders = await prepare(missing)
+            for video, render in renders.items():
+                alternatives: dict[str, tuple[str, dict[str, str]]] = {}
+                request.scope[ALTERNATIVES] = alternatives
+                entry = Shared(render(), [video], alternatives, time.monotonic() + self.ttl)
+                found[video] = self._keep(keys[video], entry)
+        finally:
+            del request.scope[ALTERNATIVES]
+        return found
+
+
+def audience(request: Any) -> str:
+    """Who a shared render is for: the member's role, or ``guest``."""
+    user = request.scope.get("user")
+    return str(user.role) if user is not None else "guest"
 
 
 async def personal_choices(request: Any, video_ids: list[int]) -> dict[str, str]:

@@ -10,8 +10,8 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from nichevid import i18n
-from nichevid.core.shared import SharedRenders, personal_choices
-from nichevid.feed import foryou
+from nichevid.core.shared import SharedRenders, audience, personal_choices
+from nichevid.feed import foryou, personal
 from nichevid.feed.events_api import VIEWER_COOKIE
 from nichevid.i18n import gettext
 from nichevid.media.listing import cards_by_ids, public_card
@@ -34,14 +34,14 @@ class FeedController(Controller):
     @get("/", opt={"anonymous_cache": True, "personal_cookie": VIEWER_COOKIE})
     async def home(self, request: Request[Any, Any, Any]) -> Template:
         """The page shell with the first cards."""
-        personal = await _personal(request, None)
-        if personal is None:
+        own = await _personal(request, None)
+        if own is None:
             cards, cursor = await _batch(request, None)
             reasons: dict[int, str] = {}
         else:
-            cards, cursor, reasons = personal
+            cards, cursor, reasons = own
         context = {"cards": cards, "cursor": cursor, "user": _viewer(request), "reasons": reasons}
-        headers = {"Cache-Control": "private, no-store"} if personal is not None else {}
+        headers = {"Cache-Control": "private, no-store"} if own is not None else {}
         return Template("feed/home.html", context=context, headers=headers)
 
     # A plugin (the recommender) chooses For You for the viewers it knows. The order for
@@ -52,12 +52,12 @@ class FeedController(Controller):
         self, request: Request[Any, Any, Any], cursor: FromQuery[str]
     ) -> Template | Response[str]:
         """The next cards (htmx fragment), ending with the loader of the batch after."""
-        personal = await _personal(request, cursor)
-        if personal is not None:
-            cards, next_cursor, reasons = personal
-            return Template(
-                "feed/_batch.html",
-                context={**_batch_context(cards, next_cursor), "reasons": reasons},
+        answer = await _answer(request, cursor)
+        if answer is not None:
+            ids, next_cursor, reasons = answer
+            return Response(
+                await personal.batch_html(request, ids, next_cursor, reasons),
+                media_type=MediaType.HTML,
                 headers={"Cache-Control": "private, no-store"},
             )
         if _viewer(request) is None:
@@ -72,7 +72,8 @@ class FeedController(Controller):
             context = {**_batch_context(cards, next_cursor), "request": request, "csrf_input": ""}
             return template.render(**context), [card.id for card in cards]
 
-        shared = await _shared_renders(request).get(request, (cursor, i18n.current()), render)
+        place = (cursor, i18n.current(), audience(request))
+        shared = await _shared_renders(request).get(request, place, render)
         choices = await personal_choices(request, shared.video_ids)
         return Response(shared.for_member(choices), media_type=MediaType.HTML)
 
@@ -89,10 +90,10 @@ class FeedController(Controller):
         )
 
 
-async def _personal(
+async def _answer(
     request: Request[Any, Any, Any], cursor: str | None
-) -> tuple[list[Any], str | None, dict[int, str]] | None:
-    """The viewer's own For You batch when a plugin chooses one (see ``for_you_page``)."""
+) -> tuple[list[int], str | None, dict[int, str]] | None:
+    """The ids of the viewer's own For You batch when a plugin chooses one (``for_you_page``)."""
     pm = request.app.state.pm
     try:
         answer = await call_first(
@@ -103,9 +104,20 @@ async def _personal(
     if answer is None:
         return None
     ids, next_cursor, *rest = answer
-    cards = await cards_by_ids(request.app.state.resources, list(ids))
-    await notify(pm, "prepare_cards", request=request, cards=cards)
-    return cards, next_cursor, dict(rest[0]) if rest else {}
+    return [int(video) for video in ids], next_cursor, dict(rest[0]) if rest else {}
+
+
+async def _personal(
+    request: Request[Any, Any, Any], cursor: str | None
+) -> tuple[list[Any], str | None, dict[int, str]] | None:
+    """The cards of the viewer's own For You batch, when a plugin chooses one."""
+    answer = await _answer(request, cursor)
+    if answer is None:
+        return None
+    ids, next_cursor, reasons = answer
+    cards = await cards_by_ids(request.app.state.resources, ids)
+    await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
+    return cards, next_cursor, reasons
 
 
 async def _batch(

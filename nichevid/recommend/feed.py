@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -139,29 +141,78 @@ async def next_page(
     model = model_of(resources)
     known = model is not None and user is not None and model.user_row(user.id) is not None
     request.scope[NEW_VIEWER_KEY] = not (choices.picked or feedback or known)
-    picks: list[serve.Pick] = []
-    for _ in range(EXCLUDE_ROUNDS):
-        wanted = size - len(picks)
-        if choices.mode in ("trending", "chronological"):
-            found = serve.plain(cat, ctx, choices.mode, wanted)
-        else:
-            found = serve.personal(
-                cat,
-                model,
-                replace(ctx, recent=ctx.recent + [p.video_id for p in picks]),
-                config,
-                wanted,
-            )
-        refused = await excluded(request, [p.video_id for p in found], user)
-        picks += [p for p in found if p.video_id not in refused]
-        ctx.seen |= {p.video_id for p in found}
-        if not refused or not found or len(picks) >= size:
-            break
+    if choices.mode in ("trending", "chronological"):
+        mode = choices.mode
+        picks = await _kept(
+            request, ctx, size, user, lambda so_far: serve.plain(cat, ctx, mode, size - len(so_far))
+        )
+    else:
+        mark = _mark(feedback, choices, ctx.follows, model, config)
+        ready = await _ahead(request, shown, mark, size, user)
+        if ready is None:
+            rounds = 1 + config.batches_ahead
+
+            def ranked(so_far: list[serve.Pick]) -> list[serve.Pick]:
+                recent = ctx.recent + [p.video_id for p in so_far]
+                return serve.personal(cat, model, replace(ctx, recent=recent), config, size, rounds)
+
+            queue = await _kept(request, ctx, size, user, ranked)
+            ready, rest = queue[:size], queue[size:]
+            shown.ahead = [[pick.video_id, pick.reason] for pick in rest]
+            shown.ahead_mark = mark
+        picks = ready
     shown.cards.extend([pick.video_id, pick.reason] for pick in picks)
     shown.batches += 1
     await session.save_shown(states, key, shown)
     next_cursor = f"r{shown.batches}" if picks else None
     return [p.video_id for p in picks], next_cursor, {p.video_id: p.reason for p in picks}
+
+
+def _mark(
+    feedback: list[tuple[int, float]],
+    choices: session.Choices,
+    follows: list[int],
+    model: ExportedModel | None,
+    config: Any,
+) -> str:
+    """What a ranking pass depends on for this viewer, as a short digest."""
+    version = model.version if model is not None else ""
+    facts = [feedback, choices.__dict__, follows, version, config]
+    raw = json.dumps(facts, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(raw, digest_size=12).hexdigest()
+
+
+async def _ahead(
+    request: Any, shown: session.Shown, mark: str, size: int, user: Any
+) -> list[serve.Pick] | None:
+    """The next batch from the cards ranked ahead, or ``None`` when they no longer hold."""
+    if not shown.ahead or shown.ahead_mark != mark:
+        return None
+    queued = [serve.Pick(int(video), str(reason)) for video, reason in shown.ahead]
+    # A plugin may have come to refuse a video since it was ranked (a removal, a block).
+    refused = await excluded(request, [pick.video_id for pick in queued], user)
+    kept = [pick for pick in queued if pick.video_id not in refused]
+    shown.ahead = [[pick.video_id, pick.reason] for pick in kept[size:]]
+    return kept[:size] or None
+
+
+async def _kept(
+    request: Any,
+    ctx: serve.Context,
+    size: int,
+    user: Any,
+    find: Callable[[list[serve.Pick]], list[serve.Pick]],
+) -> list[serve.Pick]:
+    """What ``find`` picks (given the picks so far), without what plugins refuse."""
+    picks: list[serve.Pick] = []
+    for _ in range(EXCLUDE_ROUNDS):
+        found = find(picks)
+        refused = await excluded(request, [p.video_id for p in found], user)
+        picks += [p for p in found if p.video_id not in refused]
+        ctx.seen |= {p.video_id for p in found}
+        if not refused or not found or len(picks) >= size:
+            break
+    return picks
 
 
 async def excluded(request: Any, video_ids: list[int], viewer: Any) -> set[int]:

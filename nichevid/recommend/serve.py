@@ -298,16 +298,37 @@ def rerank(
 
 
 def personal(
-    cat: Catalogue, model: ExportedModel | None, ctx: Context, config: RecommendSettings, size: int
+    cat: Catalogue,
+    model: ExportedModel | None,
+    ctx: Context,
+    config: RecommendSettings,
+    size: int,
+    batches: int = 1,
 ) -> list[Pick]:
-    """The next ``size`` cards For You shows this viewer."""
+    """The next ``batches`` batches of ``size`` cards For You shows this viewer, in order.
+
+    One candidate gathering and scoring pass serves every batch; each later batch is
+    re-ranked after the earlier ones, so the caps, exploration slots and loop breaker
+    hold in each batch as if it were asked for on its own.
+    """
     tag_affinity, creator_affinity = affinities(cat, ctx.feedback, ctx.choices.interests)
     candidates = gather(cat, model, ctx, tag_affinity, config.candidates)
     if not candidates:
         return []
     positions = np.fromiter(candidates, dtype=np.intp, count=len(candidates))
     scores = score(cat, model, ctx, positions, tag_affinity, creator_affinity, config)
-    return rerank(cat, candidates, scores, ctx, config, size)
+    picks: list[Pick] = []
+    for _ in range(batches):
+        batch = rerank(cat, candidates, scores, ctx, config, size)
+        picks += batch
+        if len(batch) < size:
+            break
+        taken = {cat.position[pick.video_id] for pick in batch}
+        keep = np.fromiter((p not in taken for p in candidates), dtype=bool, count=len(scores))
+        candidates = {p: reason for p, reason in candidates.items() if p not in taken}
+        scores = scores[keep]
+        ctx = replace(ctx, recent=ctx.recent + [pick.video_id for pick in batch])
+    return picks
 
 
 def plain(cat: Catalogue, ctx: Context, mode: str, size: int) -> list[Pick]:

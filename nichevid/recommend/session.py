@@ -57,6 +57,11 @@ class Shown:
     page_start: int = 0
     follows: list[int] = field(default_factory=list)
     follows_at: float = 0.0
+    # Cards ranked for the batches after the last one, ``[video id, reason]``, and the
+    # mark of what they were ranked from (feedback, choices, model): they are handed out
+    # only while the mark still matches.
+    ahead: list[list[Any]] = field(default_factory=list)
+    ahead_mark: str = ""
 
     def ids(self) -> set[int]:
         """Videos handed out since the current page view began."""
@@ -64,6 +69,7 @@ class Shown:
 
     def new_page(self) -> None:
         self.page_start = len(self.cards)
+        self.ahead, self.ahead_mark = [], ""
 
     def reason(self, video_id: int) -> str | None:
         for card in reversed(self.cards):

@@ -46,6 +46,9 @@ class RecommendSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
     new_video_seconds: Annotated[float, msgspec.Meta(ge=0)] = 2.0
     # Candidates per viewer and batch, from each source, before ranking.
     candidates: Positive = 500
+    # One ranking pass prepares this many batches after the one it serves; they are handed
+    # out until the viewer's feedback or choices change (then ranking runs again).
+    batches_ahead: NotNegative = 3
     # Re-rank: at most this many videos of one creator / one hashtag in a batch of five...
     per_creator: Positive = 1
     per_hashtag: Positive = 2

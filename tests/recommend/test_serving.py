@@ -142,3 +142,131 @@ async def test_a_bad_cursor_is_a_clear_400(nv_client: Any, tagged: Any) -> None:
     response = await nv_client.get("/feed/next?cursor=zzz';--")
     assert response.status_code == 400
     assert "reload the feed" in response.text
+
+
+@pytest.mark.parametrize("nv_settings", [{**OPEN, "batches_ahead": 2}], indirect=True)
+async def test_one_ranking_pass_serves_the_batches_ahead_until_the_viewer_acts(
+    nv_client: Any, tagged: Any, make_member: Any, monkeypatch: Any
+) -> None:
+    from nichevid.recommend import serve
+
+    await tagged({"climb": 12, "knit": 12})
+    passes: list[int] = []
+    ranked = serve.personal
+
+    def counted(*args: Any, **kwargs: Any) -> list[serve.Pick]:
+        passes.append(1)
+        return ranked(*args, **kwargs)
+
+    monkeypatch.setattr(serve, "personal", counted)
+    await make_member("reader")
+    await sign_in(nv_client, "reader")
+    first = await nv_client.get("/")
+    page = [slugs(first.text)]
+    cursor = cursor_of(first.text)
+    for _ in range(2):
+        batch = await nv_client.get(f"/feed/next?cursor={cursor}")
+        page.append(slugs(batch.text))
+        cursor = cursor_of(batch.text)
+    # Three batches of five, different cards, one ranking pass.
+    assert [len(b) for b in page] == [5, 5, 5]
+    assert len({s for b in page for s in b}) == 15
+    assert len(passes) == 1
+    # The queue is spent: the fourth batch ranks again.
+    fourth = await nv_client.get(f"/feed/next?cursor={cursor}")
+    assert len(passes) == 2
+    # A like makes the very next batch rank afresh, though cards were ready.
+    csrf = {"x-csrftoken": nv_client.cookies.get("nv_csrf", "")}
+    liked = await nv_client.put(f"/social/videos/{slugs(fourth.text)[0]}/like", headers=csrf)
+    assert liked.status_code == 200
+    await nv_client.get(f"/feed/next?cursor={cursor_of(fourth.text)}")
+    assert len(passes) == 3
+
+
+@pytest.mark.parametrize("nv_settings", [{**OPEN, "batches_ahead": 3}], indirect=True)
+async def test_a_card_ranked_ahead_and_refused_later_is_not_handed_out(
+    nv_plugins: list[Any], nv_settings: Any, tagged: Any
+) -> None:
+    from nichevid.app import create_app
+    from nichevid.plugins import hookimpl
+    from nichevid.recommend import session
+    from nichevid.recommend.stores import viewer_stores
+    from nichevid.testing import client_for
+
+    groups = await tagged({"climb": 12, "knit": 12})
+    refused: set[int] = set()
+
+    class Moderation:
+        @hookimpl
+        def for_you_exclude(self, video_ids: list[int], viewer: Any) -> list[int]:
+            return [v for v in video_ids if v in refused]
+
+    nv_plugins.append(Moderation())
+    app = create_app(nv_settings, plugins=nv_plugins)
+    async with client_for(app) as client:
+        await send(client, [watched(groups["knit"][0], loved=True)])
+        first = await client.get("/feed/next?cursor=m1.0")
+        assert len(slugs(first.text)) == 5
+        viewer = "s" + client.cookies["nv_viewer"]
+        queued = (await session.shown(session.States(*viewer_stores(app)), viewer)).ahead
+        assert len(queued) == 15
+        # Two cards of the next batch are removed after the pass that ranked them.
+        refused.update(int(video) for video, _ in queued[:2])
+        later = await client.get(f"/feed/next?cursor={cursor_of(first.text)}")
+        by_slug = {v.slug: v.id for videos in groups.values() for v in videos}
+        ids = [by_slug[s] for s in slugs(later.text)]
+        assert ids == [int(video) for video, _ in queued[2:7]]
+
+
+async def test_cards_rendered_once_keep_each_viewers_own_marks(
+    nv_client: Any, nv_app: Any, tagged: Any, make_member: Any, monkeypatch: Any
+) -> None:
+    import re
+
+    import httpx
+
+    from nichevid.feed import personal
+
+    groups = await tagged({"climb": 5})
+    kept = groups["climb"][2].slug
+    rendered: list[int] = []
+    cards_by_ids = personal.cards_by_ids
+
+    async def counted(resources: Any, ids: list[int]) -> Any:
+        rendered.extend(ids)
+        return await cards_by_ids(resources, ids)
+
+    monkeypatch.setattr(personal, "cards_by_ids", counted)
+    pressed = re.compile(r'data-nv-bookmark data-nv-action aria-pressed="true"')
+    await make_member("keeper")
+    await make_member("other")
+    await sign_in(nv_client, "keeper")
+    csrf = {"x-csrftoken": nv_client.cookies.get("nv_csrf", "")}
+    assert (await nv_client.put(f"/social/videos/{kept}/bookmark", headers=csrf)).status_code == 200
+    mine = await nv_client.get("/feed/next?cursor=m1.0")
+    # More browsers on the same running app (and so the same process's renders).
+    transport = httpx.ASGITransport(app=nv_app, client=("127.0.0.1", 50001))
+    base = "http://127.0.0.1:8000"
+    async with (
+        httpx.AsyncClient(transport=transport, base_url=base) as other,
+        httpx.AsyncClient(transport=transport, base_url=base) as guest,
+    ):
+        await sign_in(other, "other")
+        theirs = await other.get("/feed/next?cursor=m1.0")
+        # A visitor's personal batch (they sent watch events) has the guests' cards.
+        await send(guest, [watched(groups["climb"][0], loved=True)])
+        visitor = await guest.get("/feed/next?cursor=m1.0")
+    everything = sorted(v.slug for v in groups["climb"])
+    assert sorted(slugs(mine.text)) == sorted(slugs(theirs.text)) == everything
+    # Both members' cards came from one render; the visitor's from another.
+    assert len(rendered) == 5 + 4
+    # The bookmark is the keeper's alone, on the right card, and each card keeps its reason.
+    card = mine.text.split(f'data-nv-slug="{kept}"')[1].split("</article>")[0]
+    assert pressed.search(card)
+    assert len(pressed.findall(mine.text)) == 1
+    assert not pressed.search(theirs.text)
+    assert "Log in to bookmark" in visitor.text
+    assert "Log in to bookmark" not in theirs.text
+    for html in (mine.text, theirs.text, visitor.text):
+        assert html.count("data-nv-reason=") == len(slugs(html))
+        assert "nv-reason-of-this-card" not in html

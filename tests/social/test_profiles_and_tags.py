@@ -208,10 +208,10 @@ async def test_the_following_feed_and_a_followed_button_have_their_own_words(
     await browser(nv_client, bob)
     chinese = {"Accept-Language": "zh-Hans"}
     profile = (await nv_client.get("/u/ada", headers=chinese)).text
-    button = re.search(r'<button[^>]*nv-follow[^>]*>([^<]*)</button>', profile)
+    button = re.search(r"<button[^>]*nv-follow[^>]*>([^<]*)</button>", profile)
     assert button is not None
     assert button.group(1) == "已关注"  # "followed"
     # The nav link to the Following feed says "关注" (the feed), not "followed".
     assert '<span class="nv-nav-label">关注</span>' in profile
     english = (await nv_client.get("/u/ada")).text
-    assert re.search(r'<button[^>]*nv-follow[^>]*>Following</button>', english)
+    assert re.search(r"<button[^>]*nv-follow[^>]*>Following</button>", english)

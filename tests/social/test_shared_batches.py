@@ -101,9 +101,7 @@ async def test_a_like_shows_on_the_next_shared_batch_at_once(
     assert 'aria-pressed="true"' in like_button(after, videos[0].slug)
 
 
-async def test_a_forged_cursor_is_refused_for_members_too(
-    nv_client: Any, make_user: Any
-) -> None:
+async def test_a_forged_cursor_is_refused_for_members_too(nv_client: Any, make_user: Any) -> None:
     headers = await browser(nv_client, await make_user("bob"))
     response = await nv_client.get("/feed/next", params={"cursor": "m1.x"}, headers=headers)
     assert response.status_code == 400
@@ -178,7 +176,7 @@ async def test_buttons_made_once_follow_the_language_and_the_counts(
 
     async def like(language: str = "en") -> str:
         page = await nv_client.get(f"/v/{video.slug}", headers={"Accept-Language": language})
-        match = re.search(r'<button[^>]*nv-action--like[^>]*>.*?</button>', page.text, re.S)
+        match = re.search(r"<button[^>]*nv-action--like[^>]*>.*?</button>", page.text, re.S)
         assert match is not None
         return match.group(0)
 
