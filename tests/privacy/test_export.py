@@ -71,7 +71,8 @@ async def test_the_export_zip_holds_every_part_of_the_members_data(
 
     profile = read("profile.json")
     assert (profile["username"], profile["email"]) == ("ada", "ada@example.org")
-    assert "password_hash" not in profile and "argon2" not in json.dumps(profile)
+    assert "password_hash" not in profile
+    assert "argon2" not in json.dumps(profile)
     assert archive.read(f"videos/{mine.slug}.mp4") == b"source of " + mine.slug.encode()
     assert archive.read(f"captions/{mine.slug}.en.vtt").startswith(b"WEBVTT")
     assert {v["slug"] for v in read("videos.json")} == {v.slug for v in life.videos}
@@ -81,12 +82,14 @@ async def test_the_export_zip_holds_every_part_of_the_members_data(
     assert [f["username"] for f in follows["following"]] == ["bob"]
     assert [f["username"] for f in follows["followers"]] == ["bob"]
     history = read("watch_history.json")
-    assert len(history) == 1 and history[0]["completed"] is True
+    assert len(history) == 1
+    assert history[0]["completed"] is True
     assert any(n["from"] == "bob" for n in read("notifications.json"))
     assert read("manifest.json")["problems"] == []
     # The zip lives in storage under the member's export prefix, never under a public one.
     stored = [o.key async for o in nv_resources.storage.list(exports.export_prefix(ada.id))]
-    assert len(stored) == 1 and stored[0].endswith(".zip")
+    assert len(stored) == 1
+    assert stored[0].endswith(".zip")
 
 
 async def test_asking_twice_while_an_export_runs_starts_one_job(
@@ -116,13 +119,15 @@ async def test_asking_twice_while_an_export_runs_starts_one_job(
     assert "An export is already being prepared; no second one was started." in page
     assert 'hx-trigger="every 2s"' in page  # the panel polls while the job runs
     info = await nv_resources.jobs.info(exports.export_job_id(ada.id))
-    assert info is not None and info.status in ("queued", "running")
+    assert info is not None
+    assert info.status in ("queued", "running")
     assert await DataExport.count().where(DataExport.user == ada.id) == 1
     release.set()
     await nv_run_jobs()
     assert (await exports.export_state(ada)).status == "ready"
     fragment = (await nv_client.get("/settings/privacy/export/status")).text
-    assert "every 2s" not in fragment and "export-download" in fragment
+    assert "every 2s" not in fragment
+    assert "export-download" in fragment
     # Finished: asking again makes a new zip, and the old one is deleted.
     old = (await DataExport.objects().where(DataExport.user == ada.id).first()).storage_key
     assert await exports.request_export(nv_resources, ada)

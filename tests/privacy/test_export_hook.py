@@ -48,7 +48,8 @@ async def test_hook_export_user_data(
     key = (await DataExport.objects().first()).storage_key
     archive = zipfile.ZipFile(io.BytesIO(await nv_resources.storage.read_bytes(key)))
     ledger = [n for n in archive.namelist() if n.endswith("/ledger.json")]
-    assert len(ledger) == 1 and ledger[0].startswith("plugins/")
+    assert len(ledger) == 1
+    assert ledger[0].startswith("plugins/")
     assert json.loads(archive.read(ledger[0])) == [{"user": "ada", "amount_minor": 500}]
     receipt = ledger[0].replace("ledger.json", "raw/receipt.pdf")
     assert archive.read(receipt) == b"%PDF-1.4"
