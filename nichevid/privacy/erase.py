@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from nichevid.accounts.auth import SESSION_USER_KEY
@@ -45,6 +46,8 @@ RECOMMEND = "recommend"
 # Viewer-state keys of the recommender (session feedback, shown cards, choices).
 RECOMMEND_KINDS = ("f", "s", "c")
 PAGE = 5000
+# What a mention of an erased member becomes in other members' text.
+DELETED_MENTION = "@deleted"
 
 
 class ErasureError(Exception):
@@ -97,20 +100,30 @@ async def _recount(video_ids: set[int]) -> None:
         )
 
 
-async def _drop_mentions(table: Any, username: str) -> None:
-    """Remove ``username`` from the mention lists of other members' videos or comments."""
-    pattern = f'%"{username}"%'
+async def _drop_mentions(table: Any, text_column: Any, username: str) -> None:
+    """Other members' videos or comments that mention the member stop naming them.
+
+    The mention becomes ``@deleted`` in the text and leaves the mention list: the
+    name is free to be taken again, and must not then point at somebody else.
+    """
+    pattern = re.compile(rf"(?<![\w@])@{re.escape(username)}(?![\w])", re.IGNORECASE)
     name = table._meta.tablename
-    rows = await table.raw(
-        f"SELECT id, mentions FROM {name} WHERE CAST(mentions AS TEXT) LIKE {{}}",  # noqa: S608
-        pattern,
+    column = text_column._meta.db_column_name
+    found = await table.raw(
+        f"SELECT id, mentions, {column} AS body FROM {name} "  # noqa: S608 - names only
+        f"WHERE CAST(mentions AS TEXT) LIKE {{}} OR LOWER({column}) LIKE {{}}",
+        f'%"{username}"%',
+        f"%@{username.lower()}%",
     ).run()
-    for row in rows:
+    for row in found:
         mentions = row["mentions"]
         if isinstance(mentions, str):
             mentions = json.loads(mentions or "[]")
         kept = [m for m in mentions or [] if m != username]
-        await table.update({table.mentions: kept}).where(table.id == row["id"]).run()
+        body = pattern.sub(DELETED_MENTION, row["body"] or "")
+        await table.update({table.mentions: kept, text_column: body}).where(
+            table.id == row["id"]
+        ).run()
 
 
 async def _social_rows(user: User) -> None:
@@ -216,8 +229,8 @@ async def erase_user(resources: Any, user: User) -> None:
     await _delete_files(resources, user)
     await _social_rows(user)
     await _comments(user)
-    await _drop_mentions(Video, user.username)
-    await _drop_mentions(Comment, user.username)
+    await _drop_mentions(Video, Video.caption, user.username)
+    await _drop_mentions(Comment, Comment.text, user.username)
     await _watch_events(user)
     await _key_values(resources, user)
     await ApiToken.delete().where(ApiToken.user == user.id).run()
