@@ -28,9 +28,14 @@ def register_settings() -> dict[str, Any]:
 
 @hookimpl
 def register_routes(settings: Settings) -> list[Any]:
-    from nichevid.privacy.routes import PolicyEditor, PolicyPages, PrivacySettingsPages
+    from nichevid.privacy.routes import (
+        ConsentChoice,
+        PolicyEditor,
+        PolicyPages,
+        PrivacySettingsPages,
+    )
 
-    return [PrivacySettingsPages, PolicyPages, PolicyEditor]
+    return [PrivacySettingsPages, PolicyPages, PolicyEditor, ConsentChoice]
 
 
 @hookimpl
@@ -69,9 +74,27 @@ def register_cli_commands() -> list[Any]:
 
 @hookimpl
 def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
+    request = context.get("request")
+    if slot == "body_end":
+        return _consent_banner(request, context)
     if slot != "settings_menu" or context.get("user") is None:
         return None
-    request = context.get("request")
     current = request is not None and request.scope["path"].startswith("/settings/privacy")
     mark = ' aria-current="page"' if current else ""
     return f'<a href="/settings/privacy"{mark}>{escape(gettext("Privacy"))}</a>'
+
+
+def _consent_banner(request: Any, context: dict[str, Any]) -> str | None:
+    """The banner for anonymous viewers, when the operator turned it on.
+
+    Pages are shared among anonymous viewers (the page cache), so the banner is in
+    every one of them, hidden; the page shows it only while no choice is stored.
+    """
+    from nichevid.privacy.consent import required
+
+    if request is None or context.get("user") is not None:
+        return None
+    if not required(request.app.state.settings):
+        return None
+    env = request.app.template_engine.engine
+    return str(env.get_template("privacy/_consent.html").render(request=request))

@@ -11,8 +11,8 @@ from litestar.response import Redirect, Stream, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from nichevid.accounts.guards import requires_login, requires_role
-from nichevid.accounts.web import page, resources_of, see_other, text_field
-from nichevid.privacy import deletion, exports, sitepages
+from nichevid.accounts.web import page, resources_of, safe_next, see_other, text_field
+from nichevid.privacy import consent, deletion, exports, sitepages
 from nichevid.privacy.tables import PAGE_NAMES
 
 
@@ -129,6 +129,28 @@ class PolicyPages(Controller):
         )
 
 
+class ConsentChoice(Controller):
+    """``POST /privacy/consent``: an anonymous viewer accepts or declines tracking."""
+
+    path = "/privacy/consent"
+    tags = ["privacy"]
+    include_in_schema = False
+
+    @post("/")
+    async def choose(self, request: Request[Any, Any, Any]) -> Redirect:
+        """Remember the choice in a cookie and go back to the page."""
+        form = await request.form()
+        choice = text_field(form, "choice")
+        if choice not in consent.CHOICES:
+            raise HTTPException(
+                status_code=HTTP_400_BAD_REQUEST,
+                detail="Choose accept or decline.",
+            )
+        redirect = see_other(safe_next(text_field(form, "next"), "/"))
+        redirect.cookies.append(consent.consent_cookie(request, choice))
+        return redirect
+
+
 class PolicyEditor(Controller):
     """``/admin/pages/<name>``: admins edit the policy pages."""
 
@@ -188,4 +210,4 @@ def _known(name: str) -> None:
         raise NotFoundException(f"There is no page called {name!r}; edit privacy or guidelines.")
 
 
-__all__ = ["PolicyEditor", "PolicyPages", "PrivacySettingsPages"]
+__all__ = ["ConsentChoice", "PolicyEditor", "PolicyPages", "PrivacySettingsPages"]
