@@ -66,3 +66,17 @@ def test_bad_retention_settings_stop_start_up(nv_settings_factory: Any) -> None:
         with pytest.raises(ConfigError) as caught:
             create_app(settings)
         assert f"plugin.privacy.{next(iter(bad))}" in str(caught.value)
+
+
+def test_every_privacy_setting_is_documented_in_the_operator_guide() -> None:
+    import re
+    from pathlib import Path
+
+    import msgspec
+
+    from nichevid.privacy.settings import PrivacySettings
+
+    text = (Path(__file__).parents[2] / "docs" / "operator.md").read_text(encoding="utf-8")
+    documented = dict(re.findall(r"^- `plugin\.privacy\.(\w+)` \(default `([^`]+)`", text, re.M))
+    defaults = msgspec.to_builtins(PrivacySettings())
+    assert documented == {name: str(value).lower() for name, value in defaults.items()}
