@@ -121,9 +121,11 @@ async def _drop_mentions(table: Any, text_column: Any, username: str) -> None:
             mentions = json.loads(mentions or "[]")
         kept = [m for m in mentions or [] if m != username]
         body = pattern.sub(DELETED_MENTION, row["body"] or "")
-        await table.update({table.mentions: kept, text_column: body}).where(
-            table.id == row["id"]
-        ).run()
+        await (
+            table.update({table.mentions: kept, text_column: body})
+            .where(table.id == row["id"])
+            .run()
+        )
 
 
 async def _social_rows(user: User) -> None:

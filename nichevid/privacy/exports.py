@@ -104,7 +104,22 @@ async def request_export(resources: Any, user: User) -> bool:
     )
     if not moved:
         if await DataExport.exists().where(DataExport.user == user.id).run():
-            return False
+            if await resources.jobs.status(export_job_id(user.id)) in PENDING:
+                return False
+            # The row says pending but no job is: its worker died past its last try.
+            await (
+                DataExport.update(
+                    {
+                        DataExport.status: "queued",
+                        DataExport.requested_at: now,
+                        DataExport.error: "",
+                    }
+                )
+                .where(DataExport.user == user.id)
+                .run()
+            )
+            job_id = export_job_id(user.id)
+            return bool(await resources.jobs.enqueue(EXPORT_JOB, job_id=job_id, user_id=user.id))
         try:
             await DataExport.insert(DataExport(user=user.id, status="queued", requested_at=now))
         except Exception:

@@ -76,6 +76,11 @@ async def test_nothing_of_an_erased_member_is_left_in_any_table_or_file(
     left += [
         f"session {r['key']}" for r in kv if f'"user_id":{ada.id}' in r["value"].replace(" ", "")
     ]
+    if nv_resources.redis is not None:
+        async for key in nv_resources.redis.scan_iter(match="nichevid:sessions:*"):
+            value = (await nv_resources.redis.get(key) or b"").decode()
+            if f'"user_id":{ada.id}' in value.replace(" ", ""):
+                left.append(f"session {key!r}")
     assert not left, left
     stored = await files(nv_resources)
     assert not (set(stored) & life.keys), sorted(set(stored) & life.keys)

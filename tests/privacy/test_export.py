@@ -169,3 +169,15 @@ async def test_someone_elses_tampered_or_expired_link_is_refused(
     assert not await nv_resources.storage.exists(key)
     page = (await nv_client.get("/settings/privacy")).text
     assert "Your last export has expired." in page
+
+
+async def test_an_export_whose_job_died_can_be_asked_for_again(
+    nv_client: Any, nv_resources: Any, nv_run_jobs: Any, make_user: Any
+) -> None:
+    ada = await make_user("ada")
+    # A row left "running" by a worker that died after its last try, with no job behind it.
+    await DataExport(user=ada.id, status="running").save().run()
+    assert await nv_resources.jobs.status(exports.export_job_id(ada.id)) is None
+    assert await exports.request_export(nv_resources, ada)
+    await nv_run_jobs()
+    assert (await exports.export_state(ada)).status == "ready"
