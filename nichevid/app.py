@@ -318,14 +318,9 @@ class NichevidInit(InitPlugin):
         return instance_secret(self.settings)
 
     def _stores(self) -> StoreRegistry:
-        if self.settings.uses_redis:
-            from litestar.stores.redis import RedisStore
+        from nichevid.core.store import make_stores
 
-            root = RedisStore.with_client(self.settings.redis.url, namespace="nichevid")
-            return StoreRegistry(default_factory=root.with_namespace)
-        from nichevid.core.store import DatabaseStore
-
-        return StoreRegistry(default_factory=DatabaseStore().with_namespace)
+        return make_stores(self.settings)
 
     def _static_router(self) -> Any:
         from litestar import Router

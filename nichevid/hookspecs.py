@@ -169,7 +169,8 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     Slots: ``head``, ``nav``, ``splash``, ``profile_header``, ``profile_content``,
     ``video_actions``, ``video_overlay``, ``video_head`` (in the ``<head>`` of a video's
     own page; ``context`` also holds ``base_url``), ``video_page`` (below the video on
-    its own page), ``admin_menu``, ``upload_form``, ``settings_menu``. The
+    its own page), ``admin_menu``, ``upload_form``, ``settings_menu``, ``body_end`` (last
+    in the ``<body>`` of every page: banners, dialogs). The
     fragment is inserted as is, so escape any user text in it. Slots render inside
     templates, so the answer must be a value, not an awaitable.
     ``context`` holds ``request`` and ``user`` (or ``None``), plus what the page shows.
@@ -182,6 +183,33 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
 @hookspec
 def user_created(user: Any) -> None:
     """A new account was stored (``user`` is the ``accounts.tables.User`` row)."""
+
+
+@hookspec
+def export_user_data(user: Any) -> dict[str, Any] | None:
+    """Return the files your plugin adds to ``user``'s data export, or ``None``.
+
+    Answer ``{file name: content}``: each name is a relative path inside your own
+    folder of the zip, ``plugins/<plugin name>/`` (letters, digits, ``._-`` and ``/``;
+    no ``..``); each content is ``bytes`` (stored as is) or a JSON-serialisable value
+    (stored as indented JSON). Called by the export job, so it may be async and may
+    query. A plugin that raises, or answers a bad name or value, is left out and the
+    export's ``manifest.json`` says so; the rest of the export is still built.
+    ``user`` is the ``accounts.tables.User`` row.
+    """
+
+
+@hookspec
+def user_deleting(user: Any) -> None:
+    """``user``'s account is being erased: delete every row and file your plugin keeps of them.
+
+    Called by the deletion job after the grace period, before the core deletes the
+    account's own rows and media, so the user row still exists. May be async. Unlike
+    other events, a plugin that raises stops the erasure: the account stays marked and
+    the job tries again on its next run, so nothing is left behind silently. Must be
+    idempotent. What the law requires you to keep (an audit log entry, a ledger line)
+    must reference :func:`nichevid.core.secrets.pseudonym` of the id, never the user.
+    """
 
 
 @hookspec

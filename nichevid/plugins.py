@@ -48,6 +48,7 @@ DEFAULT_PLUGINS = (
     "nichevid.search.plugin",
     "nichevid.share.plugin",
     "nichevid.recommend.plugin",
+    "nichevid.privacy.plugin",
 )
 
 # Picks the storage backend named in settings; registered with the defaults.

@@ -24,6 +24,7 @@ def title(status: int) -> str:
         403: gettext("You are not allowed to do that"),
         404: gettext("Nothing here"),
         405: gettext("Not allowed here"),
+        410: gettext("That link has expired"),
         413: gettext("That is too large"),
         415: gettext("That kind of file is not accepted"),
         429: gettext("Slow down a little"),

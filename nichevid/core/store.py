@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from litestar.stores.base import NamespacedStore
+from litestar.stores.registry import StoreRegistry
 
 from nichevid.core.tables import KeyValue
 
@@ -102,3 +104,26 @@ class DatabaseStore(NamespacedStore):
 
 def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# Every store of the instance lives under this namespace (``nichevid:<store>:<key>``).
+ROOT_NAMESPACE = "nichevid"
+
+
+def make_stores(settings: Any, redis: Any = None) -> StoreRegistry:
+    """The instance's Litestar stores: Redis in the production shape, else the database.
+
+    Args:
+        settings: The instance settings.
+        redis: An open Redis client to use; by default one is made from ``redis.url``.
+    """
+    if settings.uses_redis:
+        from litestar.stores.redis import RedisStore
+
+        root = (
+            RedisStore(redis, namespace=ROOT_NAMESPACE)
+            if redis is not None
+            else RedisStore.with_client(settings.redis.url, namespace=ROOT_NAMESPACE)
+        )
+        return StoreRegistry(default_factory=root.with_namespace)
+    return StoreRegistry(default_factory=DatabaseStore(ROOT_NAMESPACE).with_namespace)

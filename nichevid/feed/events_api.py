@@ -38,6 +38,7 @@ from nichevid.feed.events import record_events as record
 from nichevid.feed.eventwriter import RowWriter
 from nichevid.feed.settings import feed_settings
 from nichevid.plugins import notify
+from nichevid.privacy.consent import may_track
 
 VIEWER_COOKIE = "nv_viewer"
 VIEWER_COOKIE_DAYS = 365
@@ -166,6 +167,10 @@ class WatchEventsApi(Controller):
                 detail=f"Content-Type {content_type!r} is not accepted: "
                 "send JSON as application/json or text/plain.",
             )
+        if not may_track(request):
+            # No consent yet: nothing is stored and no cookie is set.
+            dropped = {"accepted": 0, "rejected": 0, "duplicates": 0, "reasons": {}}
+            return Response({**dropped, "consent": "required"}, status_code=HTTP_202_ACCEPTED)
         session_id, new_cookie = viewer_cookie(request)
         user = request.scope.get("user")
         viewer = Viewer(user_id=user.id if user is not None else None, session_id=session_id)
