@@ -45,8 +45,11 @@ class SafetyActions(Controller):
     @post("/{action:str}/{username:str}", guards=[requires_login])
     async def act(
         self, request: Request[Any, Any, Any], action: FromPath[str], username: FromPath[str]
-    ) -> Redirect:
-        """``block``, ``unblock``, ``mute`` or ``unmute`` the member, then go back."""
+    ) -> Redirect | Template:
+        """``block``, ``unblock``, ``mute`` or ``unmute`` the member, then go back.
+
+        From a menu (htmx) the answer is a line saying what was done, swapped in place.
+        """
         do = {
             "block": services.block,
             "unblock": services.unblock,
@@ -63,6 +66,10 @@ class SafetyActions(Controller):
             await do(current_user(request), target)
         except SafetyError as exc:
             raise HTTPException(status_code=exc.status, detail=exc.message) from exc
+        if request.headers.get("hx-request") == "true":
+            return Template(
+                "safety/_done.html", context={"action": action, "username": target.username}
+            )
         return _back(await request.form(), f"/u/{target.username}")
 
     @get("/wellbeing")

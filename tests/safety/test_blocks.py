@@ -17,6 +17,13 @@ from nichevid.social.tables import Follow
 from .conftest import bearer, browser
 
 
+async def form(client: Any, user: Any) -> dict[str, str]:
+    """Headers of a plain form post by ``user`` (a browser without htmx)."""
+    headers = await browser(client, user)
+    headers.pop("HX-Request")
+    return headers
+
+
 def slugs(html: str) -> set[str]:
     return set(re.findall(r'data-nv-slug="([^"]+)"', html)) | set(
         re.findall(r'href="/v/([A-Za-z0-9_-]+)"', html)
@@ -39,7 +46,7 @@ async def test_a_block_hides_the_blocker_everywhere_and_ends_follows(
     for path in ("/u/ada", "/tag/slab", "/search?q=slab", "/following"):
         assert video.slug in slugs((await nv_client.get(path, headers=bob_token)).text), path
 
-    response = await nv_client.post("/safety/block/bob", headers=await browser(nv_client, ada))
+    response = await nv_client.post("/safety/block/bob", headers=await form(nv_client, ada))
     assert response.status_code == 303
     assert await Block.count() == 1
     assert await Follow.count() == 0  # both ways
@@ -90,8 +97,8 @@ async def test_the_blocked_cannot_follow_comment_or_message(
 
 
 async def test_blocking_yourself_or_twice_is_refused(nv_client: Any, make_user: Any) -> None:
-    ada, bob = await make_user("ada"), await make_user("bob")
-    headers = await browser(nv_client, ada)
+    ada, _bob = await make_user("ada"), await make_user("bob")
+    headers = await form(nv_client, ada)
     itself = await nv_client.post("/safety/block/ada", headers=headers)
     assert itself.status_code == 400
     assert "cannot block yourself" in itself.text
@@ -127,7 +134,7 @@ async def test_a_mute_hides_silently_and_is_undone_from_settings(
     await Comment(video=video.id, author=ada.id, text="ada answers").save()
     token = await bearer(bob)
     assert (await nv_client.put("/api/users/ada/follow", headers=token)).status_code == 200
-    headers = await browser(nv_client, bob)
+    headers = await form(nv_client, bob)
     muted = await nv_client.post("/safety/mute/carl", headers=headers)
     assert muted.status_code == 303
     muted = await nv_client.post(
@@ -144,7 +151,8 @@ async def test_a_mute_hides_silently_and_is_undone_from_settings(
     assert profile.status_code == 200
     assert 'action="/safety/unmute/ada"' in profile.text
     page = await nv_client.get("/settings/safety", headers={"accept": "text/html"})
-    assert "@ada" in page.text and "@carl" in page.text
+    assert "@ada" in page.text
+    assert "@carl" in page.text
     # Nobody else is affected; ada is not told.
     other = await bearer(carl)
     assert video.slug in slugs((await nv_client.get("/tag/slab", headers=other)).text)
@@ -238,3 +246,29 @@ async def test_the_shared_for_you_leaves_out_what_one_member_hides(
         assert mine.headers["cache-control"] == "private, no-store"
         again = (await client.get(f"/feed/next?cursor={cursor}", headers=dora_token)).text
         assert first.slug in slugs(again)
+
+
+async def test_mute_and_block_from_the_card_and_comment_menus(
+    nv_client: Any, make_user: Any, make_video: Any
+) -> None:
+    ada, bob = await make_user("ada", role="creator"), await make_user("bob")
+    video = await make_video(ada)
+    await Comment(video=video.id, author=ada.id, text="by ada").save()
+    await Comment(video=video.id, author=bob.id, text="by bob").save()
+    headers = await browser(nv_client, bob)
+    card = (await nv_client.get(f"/v/{video.slug}", headers={"accept": "text/html"})).text
+    assert 'hx-post="/safety/mute/ada"' in card
+    assert 'hx-post="/safety/block/ada"' in card
+    panel = (await nv_client.get(f"/v/{video.slug}/comments", headers=headers)).text
+    # Others' comments offer both; one's own offers neither.
+    assert 'action="/safety/mute/ada"' in panel
+    assert 'action="/safety/block/ada"' in panel
+    assert "/safety/mute/bob" not in panel
+    done = await nv_client.post("/safety/mute/ada", headers=headers)
+    assert done.status_code == 200
+    assert "You mute @ada" in done.text
+    assert 'role="status"' in done.text
+    assert await Mute.count() == 1
+    done = await nv_client.post("/safety/unmute/ada", headers=headers)
+    assert "You no longer mute @ada" in done.text
+    assert await Mute.count() == 0

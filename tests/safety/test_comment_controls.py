@@ -118,9 +118,7 @@ def like_button(html: str) -> str:
     return html[start : html.index("</button>", start)]
 
 
-async def test_hidden_like_counts(
-    nv_client: Any, make_user: Any, make_video: Any
-) -> None:
+async def test_hidden_like_counts(nv_client: Any, make_user: Any, make_video: Any) -> None:
     ada, bob = await make_user("ada", role="creator"), await make_user("bob")
     video = await make_video(ada)
     token = await bearer(bob)

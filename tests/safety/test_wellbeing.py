@@ -88,9 +88,7 @@ async def test_watch_events_count_towards_the_day(
     assert shown == {"break": 1200, "limit": 5400, "used": 5}
 
 
-async def test_a_member_chooses_their_own_or_turns_them_off(
-    nv_client: Any, make_user: Any
-) -> None:
+async def test_a_member_chooses_their_own_or_turns_them_off(nv_client: Any, make_user: Any) -> None:
     ada = await make_user("ada")
     response = await save(
         nv_client, ada, break_on="1", break_minutes="5", limit_on="1", limit_minutes=" 30 "
@@ -98,7 +96,8 @@ async def test_a_member_chooses_their_own_or_turns_them_off(
     assert response.status_code == 303
     assert notices((await nv_client.get("/safety/wellbeing")).text)["break"] == 300
     page = (await nv_client.get("/settings/safety", headers=HTML)).text
-    assert 'value="5"' in page and 'value="30"' in page
+    assert 'value="5"' in page
+    assert 'value="30"' in page
     # Ticked but empty: the niche's default; unticked: off.
     assert (await save(nv_client, ada, break_on="1", limit_on="")).status_code == 303
     chosen = await safety.prefs_of(ada)
