@@ -34,7 +34,7 @@
     document.addEventListener("keydown", (e) => {
       if (!open()) return;
       if (e.key === "Escape") dismiss();
-      // The feed's keys (j, k, arrows) wait while a notice is up; Tab stays inside it.
+      // The feed's keys (j, k, arrows) wait while a notice is up; Tab, Enter and Space work.
       if (e.key !== "Tab" && e.key !== "Enter" && e.key !== " ") e.stopPropagation();
     }, true);
     document.addEventListener("visibilitychange", () => {
