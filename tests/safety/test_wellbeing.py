@@ -96,6 +96,9 @@ async def test_a_member_chooses_their_own_or_turns_them_off(nv_client: Any, make
     assert response.status_code == 303
     assert notices((await nv_client.get("/safety/wellbeing")).text)["break"] == 300
     page = (await nv_client.get("/settings/safety", headers=HTML)).text
+    assert '<a href="/settings/safety" aria-current="page">' in page
+    profile_form = (await nv_client.get("/settings/profile", headers=HTML)).text
+    assert '<a href="/settings/safety">Safety and well-being</a>' in profile_form
     assert 'value="5"' in page
     assert 'value="30"' in page
     # Ticked but empty: the niche's default; unticked: off.
