@@ -233,10 +233,12 @@ def for_you_exclude(video_ids: list[int], viewer: Any) -> list[int] | None:
     """Return the ids among ``video_ids`` that For You must not show to ``viewer``, or ``None``.
 
     Every plugin is asked and every id any of them names is left out: a moderation
-    plugin keeps limited-reach videos out of For You this way. ``viewer`` is the user
-    row, or ``None`` for the order everybody shares (asked once per rebuild, for up to
-    ``foryou_pool`` ids) and for visitors. A personal batch asks for its five picks and
-    takes the next ones when any is refused. May be async; one query for all the ids.
+    plugin keeps limited-reach videos out of For You this way, and the safety package
+    the creators a member blocks, mutes or is blocked by. ``viewer`` is the user row,
+    or ``None`` for the order everybody shares and for visitors. A page of the shared
+    order served to a member is asked again with the member; when any id is refused,
+    that member gets a render of their own. A personal batch asks for its five picks
+    and takes the next ones when any is refused. May be async; one query for all the ids.
     """
 
 

@@ -43,6 +43,7 @@ DEFAULT_PLUGINS = (
     "nichevid.media.plugin",
     "nichevid.feed.plugin",
     "nichevid.social.plugin",
+    "nichevid.safety.plugin",
     "nichevid.comments.plugin",
     "nichevid.captions.plugin",
     "nichevid.search.plugin",

@@ -162,8 +162,16 @@ class ProfilePages(Controller):
     @get("/{username:str}")
     async def profile(self, request: Request[Any, Any, Any], username: FromPath[str]) -> Template:
         """A member's public profile."""
+        from nichevid.safety.services import is_blocking
+
         member = await services.get_user_by_username(username)
-        if member is None or not member.is_active:
+        viewer = request.scope.get("user")
+        # A member who blocks the viewer is, to them, not there at all.
+        if (
+            member is None
+            or not member.is_active
+            or (viewer is not None and await is_blocking(member, viewer))
+        ):
             raise NotFoundException(
                 gettext("There is no member called %(name)s.", name=repr(username))
             )

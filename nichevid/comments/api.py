@@ -20,7 +20,13 @@ from nichevid.accounts.guards import requires_login
 from nichevid.app import BEARER_SCHEME
 from nichevid.comments import queries, services
 from nichevid.comments import text as texts
-from nichevid.comments.routes import check_order, cursor_of, http_error, video_or_404
+from nichevid.comments.routes import (
+    check_order,
+    cursor_of,
+    hidden_authors,
+    http_error,
+    video_or_404,
+)
 from nichevid.comments.services import CommentError
 from nichevid.feed.signals import member_signal
 from nichevid.recommend.ratings import Signals
@@ -120,6 +126,7 @@ class CommentApi(Controller):
     @get("/videos/{video_id:str}/comments")
     async def list_comments(
         self,
+        request: Request[Any, Any, Any],
         video_id: FromPath[str],
         order: FromQuery[str] = "newest",
         cursor: FromQuery[str | None] = None,
@@ -129,9 +136,13 @@ class CommentApi(Controller):
         replies), each with its first replies; ``count`` includes replies."""
         if not 1 <= limit <= 100:
             raise HTTPException(status_code=400, detail="limit must be between 1 and 100.")
-        video = await video_or_404(video_id)
+        video = await video_or_404(video_id, request.scope.get("user"))
         page = await queries.threads(
-            video.id, order=check_order(order), cursor=cursor_of(cursor), limit=limit
+            video.id,
+            order=check_order(order),
+            cursor=cursor_of(cursor),
+            limit=limit,
+            hide=await hidden_authors(request),
         )
         return CommentPage(
             video_id=video.slug,
@@ -147,7 +158,7 @@ class CommentApi(Controller):
     ) -> Response[CommentDocument]:
         """Post a comment, or a reply with ``reply_to`` (replies to replies join the thread).
         Text: 1 to 500 characters of plain text; 10 comments a minute per user."""
-        video = await video_or_404(video_id)
+        video = await video_or_404(video_id, request.scope.get("user"))
         try:
             comment = await services.post_comment(
                 request.app.state.resources,

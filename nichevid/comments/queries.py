@@ -13,6 +13,7 @@ three statements (count, threads, the first replies of all of them), whatever it
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -196,6 +197,7 @@ async def threads(
     cursor: int | None = None,
     limit: int = PAGE_SIZE,
     all_replies: bool = False,
+    hide: Collection[int] = (),
 ) -> ThreadPage:
     """A page of the video's top-level comments, each with its first replies.
 
@@ -206,6 +208,8 @@ async def threads(
         limit: Threads per page.
         all_replies: Load up to :data:`REPLIES_PAGE` replies per thread, not
             :data:`REPLIES_SHOWN` (a thread shown right after a reply was added).
+        hide: Authors whose comments and replies the reader does not see (blocked
+            either way, or muted); such a page may show fewer threads.
     """
     if order == "top":
         offset = cursor or 0
@@ -217,21 +221,24 @@ async def threads(
         sql = _THREADS.format("{}", where, "c.id DESC", "{}", "{}")
         rows = await Comment.raw(sql, video_id, *args, limit + 1, 0)
         following = str(rows[limit - 1]["id"]) if len(rows) > limit else ""
-    found = [_entry(row) for row in rows[:limit]]
+    found = [e for e in map(_entry, rows[:limit]) if e.author_id not in hide]
     replies = await replies_of(
         [e.id for e in found if e.reply_count], limit=REPLIES_PAGE if all_replies else REPLIES_SHOWN
     )
     by_parent = {e.id: e for e in found}
     for reply in replies:
-        if reply.parent in by_parent:
+        if reply.parent in by_parent and reply.author_id not in hide:
             by_parent[reply.parent].replies.append(reply)
     count = (await comment_counts([video_id]))[video_id]
     more = len(rows) > limit
     return ThreadPage(count, order, found, following if more else None)
 
 
-async def thread(comment_id: int, *, all_replies: bool = True) -> Entry | None:
-    """One top-level comment with its replies (``None`` when it is gone)."""
+async def thread(
+    comment_id: int, *, all_replies: bool = True, hide: Collection[int] = ()
+) -> Entry | None:
+    """One top-level comment with its replies (``None`` when it is gone), less the
+    replies of the authors in ``hide``."""
     rows = await Comment.raw(
         f"SELECT {_FIELDS}, (SELECT count(*) FROM {_C} r WHERE r.parent = c.id) AS replies "  # noqa: S608
         f"FROM {_JOINS} WHERE c.id = {{}} AND c.parent IS NULL",
@@ -242,7 +249,8 @@ async def thread(comment_id: int, *, all_replies: bool = True) -> Entry | None:
     head = _entry(rows[0])
     if head.deleted and not head.reply_count:
         return None
-    head.replies = await replies_of([head.id], limit=REPLIES_PAGE if all_replies else REPLIES_SHOWN)
+    replies = await replies_of([head.id], limit=REPLIES_PAGE if all_replies else REPLIES_SHOWN)
+    head.replies = [reply for reply in replies if reply.author_id not in hide]
     return head
 
 

@@ -21,6 +21,7 @@ from nichevid.accounts.guards import requires_login
 from nichevid.comments import queries
 from nichevid.comments import text as texts
 from nichevid.comments.services import (
+    NO_VIDEO,
     CommentError,
     commentable_video,
     parse_cursor,
@@ -29,6 +30,7 @@ from nichevid.comments.services import (
 from nichevid.feed.signals import member_signal
 from nichevid.media.tables import Video
 from nichevid.recommend.ratings import Signals
+from nichevid.safety import services as safety
 
 COUNT_EVENT = "nv-comment-count"
 
@@ -68,12 +70,20 @@ def http_error(exc: CommentError) -> HTTPException:
     return HTTPException(status_code=exc.status, detail=exc.message, headers=headers)
 
 
-async def video_or_404(slug: str) -> Video:
-    """The commentable video, or a 404 error."""
+async def video_or_404(slug: str, viewer: Any = None) -> Video:
+    """The commentable video, or a 404 error (also across a block with its creator)."""
     try:
-        return await commentable_video(slug)
+        video = await commentable_video(slug)
     except CommentError as exc:
         raise http_error(exc) from exc
+    if viewer is not None and await safety.blocked_between(viewer, int(video.owner)):
+        raise http_error(CommentError(404, NO_VIDEO))
+    return video
+
+
+async def hidden_authors(request: Request[Any, Any, Any]) -> frozenset[int]:
+    """Authors whose comments the viewer does not see (blocked either way, or muted)."""
+    return (await safety.hidden_from(request.scope.get("user"))).ids
 
 
 def check_order(value: str) -> queries.Order:
@@ -117,8 +127,13 @@ class CommentPanel(Controller):
         sheet: FromQuery[bool] = False,
     ) -> Template:
         """The comments panel (htmx), the next threads (htmx with ``cursor``) or a page."""
-        video = await video_or_404(slug)
-        page = await queries.threads(video.id, order=check_order(order), cursor=cursor_of(cursor))
+        video = await video_or_404(slug, request.scope.get("user"))
+        page = await queries.threads(
+            video.id,
+            order=check_order(order),
+            cursor=cursor_of(cursor),
+            hide=await hidden_authors(request),
+        )
         context: dict[str, Any] = {
             "video": video,
             "page": page,
@@ -136,7 +151,7 @@ class CommentPanel(Controller):
         self, request: Request[Any, Any, Any], slug: FromPath[str]
     ) -> Template | Redirect:
         """Post a comment or a reply from a form."""
-        video = await video_or_404(slug)
+        video = await video_or_404(slug, request.scope.get("user"))
         form = await request.form()
         body = form.get("text", "")
         body = body if isinstance(body, str) else ""
@@ -161,9 +176,9 @@ class CommentPanel(Controller):
         count = (await queries.comment_counts([video.id]))[video.id]
         headers = count_trigger(video.slug, count)
         if comment.parent is not None:
-            item = await queries.thread(int(comment.parent))
+            item = await queries.thread(int(comment.parent), hide=await hidden_authors(request))
             return render(request, "comments/_thread.html", headers=headers, video=video, item=item)
-        page = await queries.threads(video.id)
+        page = await queries.threads(video.id, hide=await hidden_authors(request))
         return render(
             request,
             "comments/_panel.html",
@@ -204,7 +219,7 @@ class CommentPanel(Controller):
         if reply_to is not None:
             template = "comments/reply_page.html"
             return render(request, template, status=exc.status, headers=headers, **context)
-        page = await queries.threads(video.id)
+        page = await queries.threads(video.id, hide=await hidden_authors(request))
         return render(
             request, "comments/page.html", status=exc.status, headers=headers, page=page, **context
         )

@@ -10,6 +10,8 @@ Rules:
   A top-level comment that still has replies is erased but kept as "comment deleted";
   once its last reply goes, it goes too.
 * Posting is limited to :data:`POSTS_PER_MINUTE` comments per user.
+* A creator's comment controls apply (:func:`nichevid.safety.services.check_comment`):
+  a block either way, "followers" or "nobody", and their refused words.
 * A new comment notifies (through :func:`nichevid.social.services.notify`) the video's
   owner (``comment``), the author a reply answers (``reply``) and the users it mentions
   (``mention``), each once, never the author. Edits notify nobody.
@@ -30,6 +32,7 @@ from nichevid.comments.tables import Comment
 from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.tables import Video
+from nichevid.safety import services as safety
 from nichevid.social.services import notify
 
 POSTS_PER_MINUTE = 10
@@ -152,8 +155,10 @@ async def post_comment(
         reply_to: Id of the comment answered; replies to replies join its thread.
 
     Raises:
-        CommentError: 404 when the video is not open, 400 for bad text or a reply to a
-            comment elsewhere, 429 past the rate limit. Nothing is stored then.
+        CommentError: 404 when the video is not open, 400 for bad text, a reply to a
+            comment elsewhere or a word the creator refuses, 403 when the creator does
+            not take comments from ``author`` (a block, followers only, nobody), 429 past
+            the rate limit. Nothing is stored then.
     """
     if not media.is_open(video):
         raise CommentError(404, NO_VIDEO)
@@ -164,6 +169,10 @@ async def post_comment(
     parent, answered = (None, None)
     if reply_to is not None:
         parent, answered = await _thread_target(video, reply_to)
+    try:
+        await safety.check_comment(author, int(video.owner), body)
+    except safety.SafetyError as exc:
+        raise CommentError(exc.status, exc.message) from exc
     await _check_rate(resources, author)
     mentions = await known_users(texts.mentions_in(body))
     comment = Comment(

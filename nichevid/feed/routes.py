@@ -10,12 +10,14 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
 from nichevid import i18n
+from nichevid.accounts.services import get_user_by_username
 from nichevid.core.shared import SharedRenders, audience, personal_choices
 from nichevid.feed import foryou, personal
 from nichevid.feed.events_api import VIEWER_COOKIE
 from nichevid.i18n import gettext
 from nichevid.media.listing import cards_by_ids, public_card
-from nichevid.plugins import call_first, notify
+from nichevid.plugins import answers, call_first, notify
+from nichevid.safety import services as safety
 
 PAGE_SIZE = 5
 _SHARED = "feed.shared_renders"
@@ -65,7 +67,7 @@ class FeedController(Controller):
             return Template("feed/_batch.html", context=_batch_context(cards, next_cursor))
 
         async def render() -> tuple[str, list[int]]:
-            cards, next_cursor = await _batch(request, cursor)
+            cards, next_cursor = await _batch(request, cursor, for_viewer=False)
             engine = request.app.template_engine
             assert engine is not None  # the app always has one
             template = engine.get_template("feed/_batch.html")
@@ -74,6 +76,14 @@ class FeedController(Controller):
 
         place = (cursor, i18n.current(), audience(request))
         shared = await _shared_renders(request).get(request, place, render)
+        if await _refused(request, shared.video_ids):
+            # Some cards are not for this member (a block, a mute): their own render.
+            cards, next_cursor = await _batch(request, cursor)
+            return Template(
+                "feed/_batch.html",
+                context=_batch_context(cards, next_cursor),
+                headers={"Cache-Control": "private, no-store"},
+            )
         choices = await personal_choices(request, shared.video_ids)
         return Response(shared.for_member(choices), media_type=MediaType.HTML)
 
@@ -81,6 +91,8 @@ class FeedController(Controller):
     async def video(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
         """One video on its own page, with link-preview tags."""
         card = await public_card(request.app.state.resources, slug)
+        if card is not None and await _blocked(request, card):
+            card = None
         if card is None:
             raise NotFoundException(gettext("This video does not exist or is not public."))
         await notify(request.app.state.pm, "prepare_cards", request=request, cards=[card])
@@ -88,6 +100,14 @@ class FeedController(Controller):
             "feed/video.html",
             context={"card": card, "user": _viewer(request), "base_url": _base(request)},
         )
+
+
+async def _blocked(request: Request[Any, Any, Any], card: Any) -> bool:
+    """Whether a block stands between the viewer and the card's creator."""
+    viewer = _viewer(request)
+    if viewer is None:
+        return False
+    return await safety.blocked_between(viewer, await get_user_by_username(card.username))
 
 
 async def _answer(
@@ -120,11 +140,26 @@ async def _personal(
     return cards, next_cursor, reasons
 
 
+async def _refused(request: Request[Any, Any, Any], video_ids: list[int]) -> set[int]:
+    """The ids plugins keep out of the signed-in viewer's For You (``for_you_exclude``)."""
+    viewer = _viewer(request)
+    if viewer is None or not video_ids:
+        return set()
+    found = await answers(
+        request.app.state.pm, "for_you_exclude", video_ids=video_ids, viewer=viewer
+    )
+    return {int(video) for answer in found for video in answer}
+
+
 async def _batch(
-    request: Request[Any, Any, Any], cursor: str | None
+    request: Request[Any, Any, Any], cursor: str | None, *, for_viewer: bool = True
 ) -> tuple[list[Any], str | None]:
+    """A page of the order everybody shares; ``for_viewer``: less what the viewer must not see."""
     try:
         cards, next_cursor = await foryou.page(request.app.state.resources, cursor, PAGE_SIZE)
+        if for_viewer:
+            refused = await _refused(request, [card.id for card in cards])
+            cards = [card for card in cards if card.id not in refused]
     except foryou.BadCursor as error:
         raise ClientException(str(error)) from None
     await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)

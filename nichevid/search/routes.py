@@ -10,6 +10,7 @@ from litestar.exceptions import HTTPException
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from nichevid.safety.services import hidden_from
 from nichevid.search import services
 from nichevid.search.services import Kind, Results
 
@@ -42,7 +43,12 @@ class SearchPage(Controller):
         """Results in sections (all) or one kind with further pages."""
         kind = _checked(type, PAGE_LIMIT, offset)
         results = await services.search(
-            request.app.state.resources, q, kind, limit=PAGE_LIMIT, offset=offset
+            request.app.state.resources,
+            q,
+            kind,
+            limit=PAGE_LIMIT,
+            offset=offset,
+            hidden=await hidden_from(request.scope.get("user")),
         )
         context = {
             "user": request.scope.get("user"),
@@ -145,6 +151,11 @@ class SearchApi(Controller):
         counts as a prefix; quotes and operators are plain text."""
         kind = _checked(type, limit, offset)
         results = await services.search(
-            request.app.state.resources, q, kind, limit=limit, offset=offset
+            request.app.state.resources,
+            q,
+            kind,
+            limit=limit,
+            offset=offset,
+            hidden=await hidden_from(request.scope.get("user")),
         )
         return document(results)

@@ -171,10 +171,27 @@ def check_page(limit: int, offset: int) -> None:
         raise ValueError("offset must be between 0 and 10000.")
 
 
+def _visible(kind: str, hits: list[Any], hidden: Any) -> list[Any]:
+    if not hidden or kind == "hashtags":
+        return hits
+    names = hidden.names if kind == "videos" else frozenset(hidden.blocked.values())
+    return [hit for hit in hits if hit.username not in names]
+
+
 async def search(
-    resources: Any, query: str, kind: Kind = "all", *, limit: int = 20, offset: int = 0
+    resources: Any,
+    query: str,
+    kind: Kind = "all",
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    hidden: Any = None,
 ) -> Results:
     """Search videos, people and hashtags (``all``, a few of each) or one kind (a page).
+
+    ``hidden`` (a :class:`nichevid.safety.services.Hidden`) leaves out the videos of the
+    members the reader blocks, mutes or is blocked by, and the people of a block either
+    way; a page may then show fewer hits.
 
     Raises:
         ValueError: For a page size or start out of range.
@@ -196,5 +213,5 @@ async def search(
         hits = await finders[name](size + 1)
         if len(hits) > size:
             results.more.add(name)
-        setattr(results, name, hits[:size])
+        setattr(results, name, _visible(name, hits[:size], hidden))
     return results

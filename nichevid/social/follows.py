@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nichevid.accounts import services as accounts
+from nichevid.i18n import gettext
 from nichevid.media.tables import Video
 from nichevid.social.errors import SocialError
 from nichevid.social.notifications import notify
@@ -54,11 +55,18 @@ async def set_follow(follower: Any, followee: Any, following: bool) -> ProfileSt
         ``followee``'s profile counts as ``follower`` sees them afterwards.
 
     Raises:
-        SocialError: 400 when ``follower`` and ``followee`` are the same member.
+        SocialError: 400 when ``follower`` and ``followee`` are the same member, 409 when
+            the follower blocks the followee, 403 when the followee blocks the follower.
     """
     if _id(follower) == _id(followee):
         raise SocialError(400, SELF_FOLLOW)
     if following:
+        from nichevid.safety import services as safety
+
+        if await safety.is_blocking(follower, followee):
+            raise SocialError(409, gettext("You block this member; unblock them to follow."))
+        if await safety.blocked_between(follower, followee):
+            raise SocialError(403, gettext("You cannot follow this member."))
         changed = await Follow.raw(
             f"INSERT INTO {_FOLLOW} (follower, followee) VALUES ({{}}, {{}}) "  # noqa: S608
             "ON CONFLICT (follower, followee) DO NOTHING RETURNING id",
@@ -72,6 +80,15 @@ async def set_follow(follower: Any, followee: Any, following: bool) -> ProfileSt
             (Follow.follower == _id(follower)) & (Follow.followee == _id(followee))
         )
     return await profile_stats(followee, follower)
+
+
+async def end_follows_between(one: Any, other: Any) -> None:
+    """End any follow between the two members, both ways (a block does this)."""
+    a, b = _id(one), _id(other)
+    await Follow.delete().where(
+        ((Follow.follower == a) & (Follow.followee == b))
+        | ((Follow.follower == b) & (Follow.followee == a))
+    )
 
 
 async def is_following(follower: Any, followee: Any) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,7 +72,19 @@ def _has_tag() -> str:
     return "v.hashtags::jsonb @> jsonb_build_array({}::text)"
 
 
-async def _page(sql: str, args: list[Any], before: int | None, limit: int) -> Any:
+def _not_owned_by(hide: Collection[int]) -> tuple[str, list[Any]]:
+    """SQL leaving out the videos of ``hide`` (members hidden from the viewer), and its values."""
+    owners = sorted({int(i) for i in hide})
+    if not owners:
+        return "", []
+    return f"AND v.owner NOT IN ({', '.join('{}' for _ in owners)}) ", list(owners)
+
+
+async def _page(
+    sql: str, args: list[Any], before: int | None, limit: int, hide: Collection[int] = ()
+) -> Any:
+    left_out, hidden = _not_owned_by(hide)
+    sql, args = sql.replace("/*before*/", f"{left_out}/*before*/"), [*args, *hidden]
     if before is not None:
         sql = sql.replace("/*before*/", "AND v.id < {}")
         args = [*args, before]
@@ -111,27 +123,45 @@ async def _grid(resources: Any, rows: list[dict[str, Any]]) -> list[GridItem]:
 
 
 async def profile_grid(
-    resources: Any, owner: Any, *, before: int | None = None, limit: int = GRID_PAGE
+    resources: Any,
+    owner: Any,
+    *,
+    before: int | None = None,
+    limit: int = GRID_PAGE,
+    hide: Collection[int] = (),
 ) -> tuple[list[GridItem], int | None]:
-    """The ready public videos of ``owner`` (row or id), newest first, grid-sized posters."""
+    """The ready public videos of ``owner`` (row or id), newest first, grid-sized posters.
+
+    None when ``owner`` is among ``hide`` (members the viewer blocks or is blocked by).
+    """
     owner_id = owner if isinstance(owner, int) else owner.id
-    rows, cursor = await _page(_grid_sql("v.owner = {}"), [owner_id], before, limit)
+    rows, cursor = await _page(_grid_sql("v.owner = {}"), [owner_id], before, limit, hide)
     return await _grid(resources, rows), cursor
 
 
 async def hashtag_grid(
-    resources: Any, tag: str, *, before: int | None = None, limit: int = GRID_PAGE
+    resources: Any,
+    tag: str,
+    *,
+    before: int | None = None,
+    limit: int = GRID_PAGE,
+    hide: Collection[int] = (),
 ) -> tuple[list[GridItem], int | None]:
-    """The ready public videos carrying ``#tag``, newest first."""
-    rows, cursor = await _page(_grid_sql(_has_tag()), [tag], before, limit)
+    """The ready public videos carrying ``#tag``, newest first, less those of ``hide``."""
+    rows, cursor = await _page(_grid_sql(_has_tag()), [tag], before, limit, hide)
     return await _grid(resources, rows), cursor
 
 
 async def following_cards(
-    resources: Any, viewer: Any, *, before: int | None = None, limit: int = FEED_PAGE
+    resources: Any,
+    viewer: Any,
+    *,
+    before: int | None = None,
+    limit: int = FEED_PAGE,
+    hide: Collection[int] = (),
 ) -> tuple[list[Card], int | None]:
     """Ready videos of the members ``viewer`` follows (public and followers-only), newest
-    first, as feed cards."""
+    first, as feed cards, less those of ``hide`` (members the viewer mutes)."""
     video, rendition, user, follow = (t._meta.tablename for t in (Video, Rendition, User, Follow))
     sql = (
         "SELECT v.id, v.slug, v.owner, v.caption, v.hashtags, v.width, v.height, "  # noqa: S608
@@ -143,7 +173,7 @@ async def following_cards(
         f"JOIN {user} u ON u.id = v.owner WHERE f.follower = {{}} AND v.status = 'ready' "
         "AND v.visibility IN ('public', 'followers') /*before*/"
     )
-    rows, cursor = await _page(sql, [FEED_MAX_PIXELS, viewer.id], before, limit)
+    rows, cursor = await _page(sql, [FEED_MAX_PIXELS, viewer.id], before, limit, hide)
     with followees_known({int(row["owner"]) for row in rows}):
         cards = [card for row in rows if (card := await _card(resources, row, viewer))]
     return cards, cursor

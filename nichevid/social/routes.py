@@ -6,6 +6,7 @@ and get the button back in its new state: repeating a request changes nothing.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -22,6 +23,7 @@ from nichevid.feed.signals import member_signal
 from nichevid.i18n import gettext
 from nichevid.plugins import notify
 from nichevid.recommend.ratings import Signals
+from nichevid.safety import services as safety
 from nichevid.social import hashtags, listing, notifications, services
 from nichevid.social.services import SocialError
 from nichevid.social.slots import UNREAD_KEY
@@ -71,6 +73,8 @@ class SocialFragments(Controller):
     async def _like(self, request: Request[Any, Any, Any], slug: str, on: bool) -> Template:
         video, viewer = await _video(request, slug), current_user(request)
         state = await services.set_like(viewer, video, on)
+        if await safety.likes_hidden([video.id]):
+            state = replace(state, likes_hidden=True)
         if on:
             await member_signal(request, video.id, Signals(liked=True))
         return _button("social/_like.html", slug, state, viewer)
@@ -141,8 +145,9 @@ class SocialPages(Controller):
     ) -> Template:
         """Videos of the members you follow, newest first; with ``cursor``, the next batch."""
         viewer = current_user(request)
+        hidden = await safety.hidden_from(viewer)
         cards, next_cursor = await listing.following_cards(
-            resources_of(request), viewer, before=cursor
+            resources_of(request), viewer, before=cursor, hide=hidden.ids
         )
         await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
         context = {"cards": cards, "cursor": next_cursor, "next_url": "/following"}
@@ -178,8 +183,9 @@ class SocialPages(Controller):
             member = await services.member(username)
         except SocialError as exc:
             raise http_error(exc) from exc
+        hidden = await safety.hidden_from(current_user(request))
         items, next_cursor = await listing.profile_grid(
-            resources_of(request), member, before=cursor
+            resources_of(request), member, before=cursor, hide=hidden.blocked
         )
         return Template(
             "social/_grid_page.html",
@@ -201,7 +207,10 @@ class SocialPages(Controller):
     ) -> Template:
         """The next tiles of a hashtag's grid (htmx fragment)."""
         tag = _tag(name)
-        items, next_cursor = await listing.hashtag_grid(resources_of(request), tag, before=cursor)
+        hidden = await safety.hidden_from(current_user(request))
+        items, next_cursor = await listing.hashtag_grid(
+            resources_of(request), tag, before=cursor, hide=hidden.ids
+        )
         return Template(
             "social/_grid_page.html",
             context={"items": items, "cursor": next_cursor, "more_url": f"/tag/{tag}/videos"},
@@ -228,7 +237,8 @@ class SocialPages(Controller):
         self, request: Request[Any, Any, Any], tag: str, *, status: int = 200, **extra: Any
     ) -> Template:
         viewer = current_user(request)
-        items, cursor = await listing.hashtag_grid(resources_of(request), tag)
+        hidden = await safety.hidden_from(viewer)
+        items, cursor = await listing.hashtag_grid(resources_of(request), tag, hide=hidden.ids)
         description = await hashtags.description_of(tag)
         context = {
             "user": viewer,

@@ -25,6 +25,7 @@ from nichevid.media.tables import Video
 from nichevid.social.errors import SocialError
 from nichevid.social.follows import (
     ProfileStats,
+    end_follows_between,
     followee_ids,
     followers_among,
     is_following,
@@ -62,6 +63,8 @@ class VideoState:
     shares: int = 0
     liked: bool = False
     bookmarked: bool = False
+    # The creator hides like counts (Settings, Safety): buttons show no number.
+    likes_hidden: bool = False
 
     @property
     def likes_short(self) -> str:
@@ -243,6 +246,7 @@ __all__ = [
     "ProfileStats",
     "SocialError",
     "VideoState",
+    "end_follows_between",
     "followee_ids",
     "followers_among",
     "is_following",

@@ -23,6 +23,7 @@ from markupsafe import escape
 from nichevid import i18n
 from nichevid.core.shared import alternative, is_shared
 from nichevid.i18n import gettext
+from nichevid.safety import services as safety
 from nichevid.social import listing, notifications, services
 
 STATES_KEY = "nichevid.social.states"
@@ -54,6 +55,8 @@ async def prepare_cards(request: Any, cards: list[Any]) -> None:
         # A batch shared by every member shows nobody's likes: see personal_choices.
         viewer = None if is_shared(request) else request.scope.get("user")
         states = await services.video_states([card.id for card in cards], viewer)
+        for video_id in await safety.likes_hidden(list(states)):
+            states[video_id] = replace(states[video_id], likes_hidden=True)
         request.scope.setdefault(STATES_KEY, {}).update(states)
 
 
@@ -70,7 +73,8 @@ async def prepare_profile(request: Any, member: Any) -> None:
     """Read a profile's counts, the viewer's follow and the first page of its videos."""
     resources = request.app.state.resources
     stats = await services.profile_stats(member, request.scope.get("user"))
-    grid = await listing.profile_grid(resources, member)
+    hidden = await safety.hidden_from(request.scope.get("user"))
+    grid = await listing.profile_grid(resources, member, hide=hidden.blocked)
     request.scope.setdefault(PROFILES_KEY, {})[member.id] = (stats, grid)
 
 

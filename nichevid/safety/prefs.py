@@ -1,0 +1,203 @@
+"""A member's comment controls and well-being choices.
+
+Comment controls, on the member's own videos:
+
+* who may comment: ``everyone``, ``followers`` (members who follow the creator) or
+  ``nobody``; the creator may always comment on their own videos;
+* refused words: a comment containing one of them (as a whole word, any case) is
+  refused with a message that says so, and nothing is stored; the author may
+  reword it. Up to :data:`KEYWORDS_MAX` entries of up to :data:`KEYWORD_MAX_LENGTH`
+  characters each;
+* hidden like counts: the like button on their videos shows no count, to anyone.
+
+Well-being: ``break_minutes`` and ``daily_limit_minutes`` are ``None`` to follow the
+instance's default, ``0`` when the member turned the notice off, else their own
+number of minutes (1 to :data:`MINUTES_MAX`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from nichevid.i18n import gettext
+from nichevid.media.tables import Video
+from nichevid.safety.errors import SafetyError
+from nichevid.safety.tables import SafetyPrefs
+
+WHO_MAY_COMMENT = ("everyone", "followers", "nobody")
+KEYWORDS_MAX = 50
+KEYWORD_MAX_LENGTH = 40
+MINUTES_MAX = 1440
+_PREFS, _VIDEO = SafetyPrefs._meta.tablename, Video._meta.tablename
+
+
+def _id(row: Any) -> int:
+    return int(row if isinstance(row, int) else row.id)
+
+
+@dataclass(frozen=True)
+class Prefs:
+    """One member's choices (the defaults when they chose nothing)."""
+
+    who_may_comment: str = "everyone"
+    comment_keywords: list[str] = field(default_factory=list)
+    hide_like_counts: bool = False
+    break_minutes: int | None = None
+    daily_limit_minutes: int | None = None
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = json.loads(value or "[]")
+    return [str(word) for word in value or []]
+
+
+async def prefs_of(member: Any) -> Prefs:
+    """The choices of ``member`` (row or id)."""
+    row = await SafetyPrefs.select().where(SafetyPrefs.member == _id(member)).first()
+    if row is None:
+        return Prefs()
+    return Prefs(
+        who_may_comment=str(row["who_may_comment"]),
+        comment_keywords=_keywords(row["comment_keywords"]),
+        hide_like_counts=bool(row["hide_like_counts"]),
+        break_minutes=row["break_minutes"],
+        daily_limit_minutes=row["daily_limit_minutes"],
+    )
+
+
+def parse_keywords(text: str) -> list[str]:
+    """The keyword list typed one per line (or separated by commas), checked.
+
+    Blank lines are skipped; an entry repeated in another case is kept once.
+
+    Raises:
+        SafetyError: 400 for an entry that is too long, an entry with nothing but
+            punctuation, or too many entries.
+    """
+    words: list[str] = []
+    for raw in re.split(r"[\n,]", text):
+        word = " ".join(raw.split())
+        if not word:
+            continue
+        if len(word) > KEYWORD_MAX_LENGTH:
+            raise SafetyError(
+                400,
+                gettext(
+                    "“%(word)s…” is too long: keep each entry to %(num)s characters.",
+                    word=word[:20],
+                    num=KEYWORD_MAX_LENGTH,
+                ),
+            )
+        if not any(ch.isalnum() for ch in word):
+            raise SafetyError(
+                400,
+                gettext(
+                    "“%(word)s” has no letters or digits; write the words to refuse.", word=word
+                ),
+            )
+        if word.casefold() not in {w.casefold() for w in words}:
+            words.append(word)
+    if len(words) > KEYWORDS_MAX:
+        raise SafetyError(
+            400,
+            gettext(
+                "Your list has %(count)s entries; keep it to %(num)s.",
+                count=len(words),
+                num=KEYWORDS_MAX,
+            ),
+        )
+    return words
+
+
+def parse_minutes(raw: str, *, what: str) -> int | None:
+    """A number of minutes typed in a form: ``None`` when empty (the instance's default).
+
+    Raises:
+        SafetyError: 400 for anything but a whole number from 1 to :data:`MINUTES_MAX`.
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        minutes = int(text)
+    except ValueError:
+        minutes = -1
+    if not 1 <= minutes <= MINUTES_MAX:
+        raise SafetyError(
+            400,
+            gettext(
+                "%(what)s must be a whole number of minutes from 1 to %(max)s; untick the box "
+                "to turn it off, or leave it empty for the site's default.",
+                what=what,
+                max=MINUTES_MAX,
+            ),
+        )
+    return minutes
+
+
+async def save_prefs(member: Any, prefs: Prefs) -> Prefs:
+    """Store ``member``'s choices (already checked by the ``parse_*`` functions).
+
+    Raises:
+        SafetyError: 400 for an unknown ``who_may_comment`` or minutes out of range.
+    """
+    if prefs.who_may_comment not in WHO_MAY_COMMENT:
+        raise SafetyError(
+            400, gettext("Choose who may comment: everyone, your followers or nobody.")
+        )
+    for minutes in (prefs.break_minutes, prefs.daily_limit_minutes):
+        if minutes is not None and not 0 <= minutes <= MINUTES_MAX:
+            raise SafetyError(400, gettext("Minutes must be from 1 to %(max)s.", max=MINUTES_MAX))
+    values: dict[Any, Any] = {
+        SafetyPrefs.who_may_comment: prefs.who_may_comment,
+        SafetyPrefs.comment_keywords: json.dumps(prefs.comment_keywords),
+        SafetyPrefs.hide_like_counts: prefs.hide_like_counts,
+        SafetyPrefs.break_minutes: prefs.break_minutes,
+        SafetyPrefs.daily_limit_minutes: prefs.daily_limit_minutes,
+        SafetyPrefs.updated_at: datetime.now(UTC),
+    }
+    member_id = _id(member)
+    if await SafetyPrefs.exists().where(SafetyPrefs.member == member_id):
+        await SafetyPrefs.update(values).where(SafetyPrefs.member == member_id)
+    else:
+        row = SafetyPrefs(member=member_id)
+        for column, value in values.items():
+            setattr(row, column._meta.name, value)
+        await row.save()
+    return prefs
+
+
+def refused_word(text: str, keywords: Collection[str]) -> str | None:
+    """The first of ``keywords`` found in ``text`` as whole words (any case), or ``None``."""
+    folded = text.casefold()
+    for word in keywords:
+        pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, word.casefold().split())) + r"(?!\w)"
+        if re.search(pattern, folded):
+            return word
+    return None
+
+
+async def likes_hidden(video_ids: Collection[int]) -> set[int]:
+    """The ids among ``video_ids`` whose creators hide like counts, in one statement."""
+    ids = list(dict.fromkeys(int(i) for i in video_ids))
+    if not ids:
+        return set()
+    marks = ", ".join("{}" for _ in ids)
+    rows = await SafetyPrefs.raw(
+        f"SELECT v.id FROM {_VIDEO} v JOIN {_PREFS} p ON p.member = v.owner "  # noqa: S608
+        f"WHERE v.id IN ({marks}) AND p.hide_like_counts = {{}}",
+        *ids,
+        True,
+    )
+    return {int(row["id"]) for row in rows}
+
+
+async def delete_member(member: Any) -> None:
+    """Remove ``member``'s choices."""
+    await SafetyPrefs.delete().where(SafetyPrefs.member == _id(member))

@@ -1,0 +1,105 @@
+"""Safety services: plain async functions the pages, the API and other packages call.
+
+The rules are told in :mod:`nichevid.safety.blocks` (block and mute),
+:mod:`nichevid.safety.prefs` (comment controls) and :mod:`nichevid.safety.wellbeing`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nichevid.i18n import gettext
+from nichevid.safety import blocks, prefs, wellbeing
+from nichevid.safety.blocks import (
+    NOTHING_HIDDEN,
+    Hidden,
+    block,
+    blocked_between,
+    blocked_list,
+    hidden_from,
+    may_message,
+    mute,
+    muted_list,
+    unblock,
+    unmute,
+    videos_hidden_from,
+)
+from nichevid.safety.blocks import blocks as is_blocking
+from nichevid.safety.blocks import mutes as is_muting
+from nichevid.safety.errors import SafetyError
+from nichevid.safety.prefs import Prefs, likes_hidden, prefs_of, save_prefs
+from nichevid.safety.wellbeing import Notices, notices_for
+
+__all__ = [
+    "NOTHING_HIDDEN",
+    "Hidden",
+    "Notices",
+    "Prefs",
+    "SafetyError",
+    "block",
+    "blocked_between",
+    "blocked_list",
+    "check_comment",
+    "delete_member",
+    "hidden_from",
+    "is_blocking",
+    "is_muting",
+    "likes_hidden",
+    "may_message",
+    "mute",
+    "muted_list",
+    "notices_for",
+    "prefs_of",
+    "save_prefs",
+    "unblock",
+    "unmute",
+    "videos_hidden_from",
+]
+
+
+def _id(row: Any) -> int:
+    return int(row if isinstance(row, int) else row.id)
+
+
+async def check_comment(author: Any, owner: Any, text: str) -> None:
+    """Refuse a comment of ``author`` on a video of ``owner`` that the owner does not accept.
+
+    Raises:
+        SafetyError: 403 across a block, when the owner takes comments from nobody or
+            only from followers and ``author`` is not one; 400 when the text holds a
+            word the owner refuses (the message names it, so the author can reword).
+    """
+    if _id(author) == _id(owner):
+        return
+    if await blocked_between(author, owner):
+        raise SafetyError(403, gettext("You cannot comment on this member's videos."))
+    chosen = await prefs_of(owner)
+    if chosen.who_may_comment == "nobody":
+        raise SafetyError(403, gettext("The creator turned comments off for their videos."))
+    if chosen.who_may_comment == "followers":
+        from nichevid.social.services import is_following
+
+        if not await is_following(author, owner):
+            raise SafetyError(
+                403,
+                gettext("Only followers of the creator may comment; follow them to comment."),
+            )
+    word = prefs.refused_word(text, chosen.comment_keywords)
+    if word is not None:
+        raise SafetyError(
+            400,
+            gettext(
+                "The creator does not accept comments containing “%(word)s”; reword your comment.",
+                word=word,
+            ),
+        )
+
+
+async def delete_member(member: Any) -> None:
+    """Remove every safety row of ``member``: blocks and mutes either way, choices, time.
+
+    Account deletion calls this; nothing of the member is left in the safety tables.
+    """
+    await blocks.delete_member(member)
+    await prefs.delete_member(member)
+    await wellbeing.delete_member(member)
