@@ -30,6 +30,7 @@ from nichevid.comments.tables import Comment
 from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.tables import Video
+from nichevid.plugins import gate
 from nichevid.social.services import notify
 
 POSTS_PER_MINUTE = 10
@@ -153,7 +154,8 @@ async def post_comment(
 
     Raises:
         CommentError: 404 when the video is not open, 400 for bad text or a reply to a
-            comment elsewhere, 429 past the rate limit. Nothing is stored then.
+            comment elsewhere, 429 past the rate limit, 403 with the reason when a
+            plugin's ``comment_accept`` gate refuses. Nothing is stored then.
     """
     if not media.is_open(video):
         raise CommentError(404, NO_VIDEO)
@@ -165,6 +167,9 @@ async def post_comment(
     if reply_to is not None:
         parent, answered = await _thread_target(video, reply_to)
     await _check_rate(resources, author)
+    refusal = await gate(resources.pm.hook.comment_accept, user=author, video=video, text=body)
+    if refusal:
+        raise CommentError(403, refusal)
     mentions = await known_users(texts.mentions_in(body))
     comment = Comment(
         video=video.id,
