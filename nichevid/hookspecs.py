@@ -160,23 +160,26 @@ def signup_accept(username: str, email: str) -> str | None:
 
 
 @hookspec
-def comment_accept(user: Any, video: Any, text: str) -> str | None:
+def comment_accept(user: Any, video: Any, text: str, resources: Any) -> str | None:
     """Return ``None`` to let ``user`` post ``text`` on ``video``, or a user-facing reason.
 
     Asked by :func:`nichevid.comments.services.post_comment` after the text passed the
     core's checks and before anything is stored; ``user`` and ``video`` are the
-    ``accounts.tables.User`` and ``media.tables.Video`` rows. A refusal answers 403 with
+    ``accounts.tables.User`` and ``media.tables.Video`` rows, ``resources`` the running
+    :class:`nichevid.runtime.Resources` (settings, rate limiter). A refusal answers 403 with
     the reason, so say what the user can do. A moderation plugin refuses suspended
     accounts and comments matching its blocked words here. May be async.
     """
 
 
 @hookspec
-def review_video(video: Any) -> str | None:
+def review_video(video: Any, resources: Any) -> str | None:
     """Return ``None`` to publish ``video`` now, or a reason to hold it for review.
 
     Asked once, when the video's first rendition is stored and it would turn ``ready``
-    (``video`` is the ``media.tables.Video`` row as it is then). Any reason holds it: its
+    (``video`` is the ``media.tables.Video`` row as it is then, ``resources`` the running
+    :class:`nichevid.runtime.Resources`: settings, storage holding the original). Any
+    reason holds it: its
     status becomes ``held`` instead of ``ready``, nobody but its owner sees it, and
     ``video_ready`` does not fire until a plugin releases it with
     :func:`nichevid.media.review.set_review_status`. The reason is logged, not shown.

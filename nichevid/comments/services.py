@@ -167,7 +167,13 @@ async def post_comment(
     if reply_to is not None:
         parent, answered = await _thread_target(video, reply_to)
     await _check_rate(resources, author)
-    refusal = await gate(resources.pm.hook.comment_accept, user=author, video=video, text=body)
+    refusal = await gate(
+        resources.pm.hook.comment_accept,
+        user=author,
+        video=video,
+        text=body,
+        resources=resources,
+    )
     if refusal:
         raise CommentError(403, refusal)
     mentions = await known_users(texts.mentions_in(body))

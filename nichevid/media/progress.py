@@ -63,13 +63,14 @@ async def save_plan(video: Video, duration_ms: int, plans: list[Plan]) -> None:
 
 
 async def store_rendition(
-    video: Video, plan: Plan, key: str, size: int, *, pm: Any = None
+    video: Video, plan: Plan, key: str, size: int, *, pm: Any = None, resources: Any = None
 ) -> list[str] | None:
     """Record one finished rendition; the first makes the video ``ready``, or ``held``
     when a plugin's ``review_video`` gate holds it.
 
-    When that happens and ``pm`` (the plugin manager) is given, the ``video_ready``
-    event fires after the change is committed.
+    When that happens and ``pm`` (the plugin manager) is given, the ``review_video``
+    gate is asked first (with ``resources``) and the ``video_ready`` event fires after
+    the change is committed.
 
     Returns:
         The labels of every MP4 rendition the video has now, or ``None`` when the video
@@ -78,7 +79,7 @@ async def store_rendition(
     duration_ms = video.duration_ms
     bitrate = int(size * 8 * 1000 / duration_ms) if duration_ms else 0
     # Asked before the write lock is taken: a plugin's gate may read the database.
-    publish_as = await _review(video, pm)
+    publish_as = await _review(video, pm, resources)
     async with _writing():
         row = await _for_update(
             Video.select(Video.status, Video.published_at).where(Video.id == video.id)
@@ -120,14 +121,14 @@ async def store_rendition(
     return [label["label"] for label in labels]
 
 
-async def _review(video: Video, pm: Any) -> str:
+async def _review(video: Video, pm: Any, resources: Any) -> str:
     """``ready``, or ``held`` when a plugin's ``review_video`` gate holds the video."""
     if pm is None:
         return "ready"
     fresh = await Video.objects().where(Video.id == video.id).first()
     if fresh is None or fresh.status not in ("uploading", "processing"):
         return "ready"  # not the first rendition: the status is not changed anyway
-    reason = await gate(pm.hook.review_video, video=fresh)
+    reason = await gate(pm.hook.review_video, video=fresh, resources=resources)
     if reason:
         log.info("video %s held for review: %s", video.slug, reason)
         return "held"

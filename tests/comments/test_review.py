@@ -21,7 +21,8 @@ class HoldCats:
         self.ready: list[str] = []
 
     @hookimpl
-    async def review_video(self, video: Any) -> str | None:
+    async def review_video(self, video: Any, resources: Any) -> str | None:
+        assert resources.storage is not None
         self.asked.append(video.slug)
         return "cats need a look" if "cat" in video.caption else None
 
@@ -34,7 +35,12 @@ async def _first_rendition(resources: Any, make_video: Any, owner: Any, caption:
     video = await make_video(owner, caption, status="processing", published_at=None)
     plan = Plan("remux", 360, 640)
     await progress.store_rendition(
-        video, plan, f"videos/{video.slug}/360p.mp4", 1000, pm=resources.pm
+        video,
+        plan,
+        f"videos/{video.slug}/360p.mp4",
+        1000,
+        pm=resources.pm,
+        resources=resources,
     )
     return await Video.objects().get(Video.id == video.id)
 

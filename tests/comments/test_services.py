@@ -289,7 +289,10 @@ async def test_hook_comment_accept(nv_resources: Any, scene: dict[str, Any]) -> 
 
     class NoShouting:
         @hookimpl
-        async def comment_accept(self, user: Any, video: Any, text: str) -> str | None:
+        async def comment_accept(
+            self, user: Any, video: Any, text: str, resources: Any
+        ) -> str | None:
+            assert resources is nv_resources
             asked.append((user.username, video.slug, text))
             return "Please do not shout; write in lower case." if text.isupper() else None
 
