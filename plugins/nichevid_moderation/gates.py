@@ -48,9 +48,14 @@ async def video_hold(video: Any, resources: Any) -> str | None:
     if reason is None:
         reason = await premod.hold_reason(config, video)
     if reason is None and config.blocked_hashes and video.source_key:
+        from nichevid.media.tools import MediaError
         from nichevid_moderation import phash
 
-        reason = await phash.hold_reason(resources, config, video)
+        try:
+            reason = await phash.hold_reason(resources, config, video)
+        except (MediaError, OSError) as exc:
+            # Unchecked is not the same as clean: a moderator looks at it.
+            reason = f"the keyframes could not be checked ({exc})"
     if reason is not None:
         await audit.record(
             settings,

@@ -25,7 +25,7 @@ def dhash(image: Image.Image) -> int:
     """The 64-bit difference hash: each bit says whether a pixel is brighter than its
     right-hand neighbour on a 9x8 greyscale thumbnail."""
     small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-    pixels = list(small.getdata())
+    pixels = list(small.tobytes())  # one byte per pixel in mode L
     bits = 0
     for row in range(8):
         for col in range(8):

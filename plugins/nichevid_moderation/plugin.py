@@ -60,3 +60,10 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     from nichevid_moderation import slots
 
     return slots.render(slot, context)
+
+
+@hookimpl
+def register_cli_commands() -> list[Any]:
+    from nichevid_moderation.cli import moderation
+
+    return [moderation]

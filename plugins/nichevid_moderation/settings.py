@@ -8,7 +8,7 @@ environment.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
@@ -34,6 +34,16 @@ CATEGORY_WEIGHTS: dict[str, float] = {
 }
 
 
+RULE_ACTIONS = ("block", "hold", "flag")
+RULE_PLACES = ("captions", "comments", "both")
+HOLD_MODES = ("publish", "first", "all")
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} is {value!r}; use one of {', '.join(allowed)}")
+
+
 class WordRule(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A word or regular expression checked in captions and comments."""
 
@@ -42,12 +52,14 @@ class WordRule(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     regex: bool = False
     # block: refuse the text; hold: keep the video for review (comments: refuse);
     # flag: accept it and open a case in the review queue.
-    action: Literal["block", "hold", "flag"] = "flag"
-    applies_to: Literal["captions", "comments", "both"] = "both"
+    action: str = "flag"
+    applies_to: str = "both"
 
     def __post_init__(self) -> None:
         if not self.pattern.strip():
             raise ValueError("a word rule needs a non-empty pattern")
+        _one_of("action", self.action, RULE_ACTIONS)
+        _one_of("applies_to", self.applies_to, RULE_PLACES)
         if self.regex:
             try:
                 re.compile(self.pattern)
@@ -72,7 +84,7 @@ class ModerationSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=Tru
     reports_per_hour: Positive = 20
     # publish: videos go live at once; first: each creator's first `hold_first` videos
     # wait for a moderator; all: every video waits.
-    hold: Literal["publish", "first", "all"] = "publish"
+    hold: str = "publish"
     hold_first: Positive = 3
     # Accounts younger than this many hours count as new...
     new_account_hours: NotNegative = 24
@@ -90,6 +102,7 @@ class ModerationSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=Tru
     max_suspension_days: Positive = 365
 
     def __post_init__(self) -> None:
+        _one_of("hold", self.hold, HOLD_MODES)
         for value in self.blocked_hashes:
             if not re.fullmatch(r"[0-9a-fA-F]{16}", value):
                 raise ValueError(
