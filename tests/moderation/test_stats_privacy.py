@@ -115,3 +115,26 @@ async def test_export_and_delete_leave_only_pseudonymous_entries(
         "moderation_log": [],
         "account_measures": [],
     }
+
+
+def test_every_moderation_setting_is_documented_with_its_default() -> None:
+    import re
+    from pathlib import Path
+
+    import msgspec
+
+    from nichevid_moderation.settings import ModerationSettings
+
+    text = (Path(__file__).parents[2] / "docs" / "operator.md").read_text(encoding="utf-8")
+    found = re.findall(r"^- `plugin\.moderation\.(\w+)` \(default `([^`]*)`", text, re.M)
+    documented = dict(found)
+    defaults = msgspec.to_builtins(ModerationSettings())
+    assert set(documented) == set(defaults)
+    for name, value in defaults.items():
+        shown = documented[name]
+        if isinstance(value, bool):
+            assert shown == str(value).lower(), name
+        elif isinstance(value, list):
+            assert shown == "[]", name
+        else:
+            assert shown == str(value), name
