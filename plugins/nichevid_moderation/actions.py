@@ -247,20 +247,28 @@ async def close_reports(kind: str, target_id: int, outcome: str) -> int:
 async def _tell_owner(target: Target, action: str, reason: str, until: datetime | None) -> None:
     if action == "approve" or target.owner_id is None:
         return
-    what = {
-        "remove": gettext("A moderator removed your %(kind)s. Reason: %(reason)s"),
-        "age_restrict": gettext("A moderator age-restricted your %(kind)s. %(reason)s"),
-        "limit_reach": gettext("A moderator kept your %(kind)s out of recommendations. %(reason)s"),
-        "warn": gettext("A moderator warned you about your %(kind)s: %(reason)s"),
-        "suspend": gettext("Your account is suspended until %(until)s. Reason: %(reason)s"),
-        "ban": gettext("Your account was banned. Reason: %(reason)s"),
-    }[action]
-    kind = {"video": gettext("video"), "comment": gettext("comment"), "account": gettext("account")}
-    text = what % {
-        "kind": kind[target.kind],
-        "reason": reason,
-        "until": until.strftime("%Y-%m-%d %H:%M UTC") if until else "",
+    when = until.strftime("%Y-%m-%d %H:%M UTC") if until else ""
+    sentences = {
+        ("remove", "video"): gettext("A moderator removed your video. Reason: %(reason)s"),
+        ("remove", "comment"): gettext("A moderator removed your comment. Reason: %(reason)s"),
+        ("age_restrict", "video"): gettext("A moderator age-restricted your video. %(reason)s"),
+        ("limit_reach", "video"): gettext(
+            "A moderator kept your video out of recommendations. %(reason)s"
+        ),
+        ("warn", "video"): gettext("A moderator warned you about your video: %(reason)s"),
+        ("warn", "comment"): gettext("A moderator warned you about your comment: %(reason)s"),
+        ("warn", "account"): gettext("A moderator warned you: %(reason)s"),
     }
+    if action == "suspend":
+        text = gettext(
+            "Your account is suspended until %(until)s. Reason: %(reason)s",
+            until=when,
+            reason=reason,
+        )
+    elif action == "ban":
+        text = gettext("Your account was banned. Reason: %(reason)s", reason=reason)
+    else:
+        text = sentences[(action, target.kind)] % {"reason": reason}
     video = target.id if target.kind == "video" else None
     await notify(target.owner_id, NOTICE, None, video=video, text=text.strip())
 

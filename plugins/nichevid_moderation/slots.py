@@ -29,18 +29,20 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
         )
     if slot == "video_page" and context.get("video") is not None:
         slug = escape(context["video"].slug)
+        text = escape(i18n.gettext("Report this video"))
         return (
             f'<p class="nv-report-link"><a href="/report/video/{slug}" rel="nofollow">'
-            f"{escape(i18n.gettext('Report this video'))}</a></p>"
+            f"{text}</a></p>"
         )
     if slot == "profile_header" and context.get("member") is not None:
         member, user = context["member"], context.get("user")
         name = member["username"] if isinstance(member, dict) else member.username
         if user is not None and user.username == name:
             return None
+        text = escape(i18n.gettext("Report account"))
         return (
             f'<a class="nv-report-link" href="/report/account/{escape(name)}" rel="nofollow">'
-            f"{escape(i18n.gettext('Report account'))}</a>"
+            f"{text}</a>"
         )
     if slot == "settings_menu":
         return _menu(request)
