@@ -197,7 +197,9 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     Slots: ``head``, ``nav``, ``splash``, ``profile_header``, ``profile_content``,
     ``video_actions``, ``video_overlay``, ``video_head`` (in the ``<head>`` of a video's
     own page; ``context`` also holds ``base_url``), ``video_page`` (below the video on
-    its own page), ``admin_menu``, ``upload_form``, ``settings_menu``. The
+    its own page), ``comment_actions`` (beside a comment's actions; ``context`` holds
+    ``comment``, with ``id`` and ``username``), ``admin_menu``, ``upload_form``,
+    ``settings_menu``. The
     fragment is inserted as is, so escape any user text in it. Slots render inside
     templates, so the answer must be a value, not an awaitable.
     ``context`` holds ``request`` and ``user`` (or ``None``), plus what the page shows.

@@ -44,6 +44,15 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
             f'<a class="nv-report-link" href="/report/account/{escape(name)}" rel="nofollow">'
             f"{text}</a>"
         )
+    if slot == "comment_actions" and context.get("comment") is not None:
+        comment, user = context["comment"], context.get("user")
+        if user is not None and user.username == comment.username:
+            return None
+        text = escape(i18n.gettext("Report"))
+        return (
+            f'<a class="nv-link nv-report-link" href="/report/comment/{int(comment.id)}" '
+            f'rel="nofollow">{text}</a>'
+        )
     if slot == "settings_menu":
         return _menu(request)
     return None
