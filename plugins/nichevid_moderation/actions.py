@@ -20,8 +20,9 @@ from nichevid.media.review import ReviewError, set_review_status
 from nichevid.social.services import notify
 from nichevid_moderation import audit
 from nichevid_moderation.errors import ModerationError
+from nichevid_moderation.restrictions import restrict
 from nichevid_moderation.settings import moderation_settings
-from nichevid_moderation.tables import Report, Restriction
+from nichevid_moderation.tables import Report
 from nichevid_moderation.targets import Target, find
 
 # What a moderator may do to each kind of item.
@@ -181,10 +182,10 @@ async def _apply(
                 raise ModerationError(exc.status, exc.message) from exc
         return
     if action in VIDEO_MEASURES:
-        await _restrict(action, "video", target.id, None)
+        await restrict(action, "video", target.id, None)
         return
     if action == "suspend":
-        await _restrict("suspend", "account", int(target.owner_id or 0), until)
+        await restrict("suspend", "account", int(target.owner_id or 0), until)
     if action == "ban":
         owner = await get_user_by_id(int(target.owner_id or 0))
         if owner is None:
@@ -194,7 +195,7 @@ async def _apply(
                 403, gettext("Moderators and admins cannot be banned; an admin changes roles.")
             )
         await set_active(owner, False)
-        await _restrict("ban", "account", int(owner.id), None)
+        await restrict("ban", "account", int(owner.id), None)
 
 
 async def _video_status(resources: Any, target: Target, status: str) -> None:
@@ -202,26 +203,6 @@ async def _video_status(resources: Any, target: Target, status: str) -> None:
         await set_review_status(resources.pm, target.row, status)
     except ReviewError as exc:
         raise ModerationError(400, str(exc)) from exc
-
-
-async def _restrict(kind: str, target_kind: str, target_id: int, until: datetime | None) -> None:
-    await Restriction.update({Restriction.lifted_at: _now()}).where(
-        (Restriction.kind == kind)
-        & (Restriction.target_kind == target_kind)
-        & (Restriction.target_id == target_id)
-        & Restriction.lifted_at.is_null()
-    )
-    await Restriction(kind=kind, target_kind=target_kind, target_id=target_id, until=until).save()
-
-
-async def lift(kind: str, target_kind: str, target_id: int) -> None:
-    """End a standing measure (a restored video loses its limits)."""
-    await Restriction.update({Restriction.lifted_at: _now()}).where(
-        (Restriction.kind == kind)
-        & (Restriction.target_kind == target_kind)
-        & (Restriction.target_id == target_id)
-        & Restriction.lifted_at.is_null()
-    )
 
 
 async def close_reports(kind: str, target_id: int, outcome: str) -> int:
@@ -271,43 +252,3 @@ async def _tell_owner(target: Target, action: str, reason: str, until: datetime 
         text = sentences[(action, target.kind)] % {"reason": reason}
     video = target.id if target.kind == "video" else None
     await notify(target.owner_id, NOTICE, None, video=video, text=text.strip())
-
-
-async def active_restrictions(
-    target_kind: str, target_ids: list[int], kinds: tuple[str, ...]
-) -> dict[int, set[str]]:
-    """``{target_id: {kind, ...}}`` of the measures standing now on these items."""
-    if not target_ids:
-        return {}
-    now = _now()
-    rows = await Restriction.select(
-        Restriction.target_id, Restriction.kind, Restriction.until
-    ).where(
-        (Restriction.target_kind == target_kind)
-        & Restriction.target_id.is_in(target_ids)
-        & Restriction.kind.is_in(list(kinds))
-        & Restriction.lifted_at.is_null()
-    )
-    found: dict[int, set[str]] = {}
-    for row in rows:
-        if row["until"] is not None and _aware(row["until"]) <= now:
-            continue
-        found.setdefault(int(row["target_id"]), set()).add(row["kind"])
-    return found
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-async def suspended_until(user_id: int) -> datetime | None:
-    """When the suspension of ``user_id`` ends, or ``None`` when they are not suspended."""
-    now = _now()
-    rows = await Restriction.select(Restriction.until).where(
-        (Restriction.target_kind == "account")
-        & (Restriction.target_id == user_id)
-        & (Restriction.kind == "suspend")
-        & Restriction.lifted_at.is_null()
-    )
-    ends = [_aware(r["until"]) for r in rows if r["until"] is not None and _aware(r["until"]) > now]
-    return max(ends) if ends else None

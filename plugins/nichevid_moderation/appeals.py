@@ -20,8 +20,9 @@ from nichevid.i18n import gettext
 from nichevid.media.review import ReviewError, set_review_status
 from nichevid.social.services import notify
 from nichevid_moderation import audit
-from nichevid_moderation.actions import NOTICE, VIDEO_MEASURES, check_moderator, lift
+from nichevid_moderation.actions import NOTICE, VIDEO_MEASURES, check_moderator
 from nichevid_moderation.errors import ModerationError
+from nichevid_moderation.restrictions import lift
 from nichevid_moderation.tables import Appeal, AuditEntry
 
 TEXT_MAX = 2000

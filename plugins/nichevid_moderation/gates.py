@@ -8,7 +8,7 @@ from typing import Any
 from nichevid.comments.tables import Comment
 from nichevid.i18n import gettext
 from nichevid_moderation import audit, premod
-from nichevid_moderation.actions import active_restrictions, suspended_until
+from nichevid_moderation.restrictions import active_restrictions, suspended_until
 from nichevid_moderation.settings import moderation_settings
 from nichevid_moderation.tables import Report
 

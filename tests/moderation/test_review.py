@@ -11,7 +11,7 @@ from nichevid.comments.services import CommentError, post_comment
 from nichevid.media.tables import Video
 from nichevid.social.tables import Notification
 from nichevid.testing.factories import ready_video
-from nichevid_moderation import actions, audit, gates, queue, reports
+from nichevid_moderation import actions, audit, gates, queue, reports, restrictions
 from nichevid_moderation.errors import ModerationError
 from nichevid_moderation.tables import AuditEntry
 
@@ -111,7 +111,7 @@ async def test_warn_suspend_and_ban(
         reason="Spam wave.",
         days=3,
     )
-    assert await actions.suspended_until(cara.id) is not None
+    assert await restrictions.suspended_until(cara.id) is not None
     with pytest.raises(CommentError, match="suspended until") as refused:
         await post_comment(nv_resources, cara, video, "hello")
     assert refused.value.status == 403
