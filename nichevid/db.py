@@ -220,10 +220,18 @@ async def migrate(
 
 
 async def clear_tables(app_configs: list[AppConfig]) -> None:
-    """Delete every row of every app table (tests use this between cases)."""
+    """Delete every row of every app table (tests use this between cases).
+
+    A table the database guards against deletion (an append-only log) empties itself
+    with its own async ``empty_for_tests()`` classmethod.
+    """
     for app in reversed(app_configs):
         for table in reversed(app.table_classes):
-            await table.delete(force=True).run()
+            empty = getattr(table, "empty_for_tests", None)
+            if empty is not None:
+                await empty()
+            else:
+                await table.delete(force=True).run()
 
 
 def json_default(obj: Any) -> Any:  # pragma: no cover - used by callers serialising rows

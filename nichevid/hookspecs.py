@@ -159,6 +159,34 @@ def signup_accept(username: str, email: str) -> str | None:
     """Return ``None`` to allow a new account, or a user-facing reason to refuse it."""
 
 
+@hookspec
+def comment_accept(user: Any, video: Any, text: str, resources: Any) -> str | None:
+    """Return ``None`` to let ``user`` post ``text`` on ``video``, or a user-facing reason.
+
+    Asked by :func:`nichevid.comments.services.post_comment` after the text passed the
+    core's checks and before anything is stored; ``user`` and ``video`` are the
+    ``accounts.tables.User`` and ``media.tables.Video`` rows, ``resources`` the running
+    :class:`nichevid.runtime.Resources` (settings, rate limiter). A refusal answers 403 with
+    the reason, so say what the user can do. A moderation plugin refuses suspended
+    accounts and comments matching its blocked words here. May be async.
+    """
+
+
+@hookspec
+def review_video(video: Any, resources: Any) -> str | None:
+    """Return ``None`` to publish ``video`` now, or a reason to hold it for review.
+
+    Asked once, when the video's first rendition is stored and it would turn ``ready``
+    (``video`` is the ``media.tables.Video`` row as it is then, ``resources`` the running
+    :class:`nichevid.runtime.Resources`: settings, storage holding the original). Any
+    reason holds it: its
+    status becomes ``held`` instead of ``ready``, nobody but its owner sees it, and
+    ``video_ready`` does not fire until a plugin releases it with
+    :func:`nichevid.media.review.set_review_status`. The reason is logged, not shown.
+    May be async.
+    """
+
+
 # ---------------------------------------------------------------- page slots
 
 
@@ -169,8 +197,10 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     Slots: ``head``, ``nav``, ``splash``, ``profile_header``, ``profile_content``,
     ``video_actions``, ``video_overlay``, ``video_head`` (in the ``<head>`` of a video's
     own page; ``context`` also holds ``base_url``), ``video_page`` (below the video on
-    its own page), ``admin_menu``, ``upload_form``, ``settings_menu``, ``body_end`` (last
-    in the ``<body>`` of every page: banners, dialogs). The
+    its own page), ``comment_actions`` (beside a comment's actions; ``context`` holds
+    ``comment``, with ``id`` and ``username``), ``admin_menu``, ``upload_form``,
+    ``settings_menu``, ``body_end`` (last in the ``<body>`` of every page: banners,
+    dialogs). The
     fragment is inserted as is, so escape any user text in it. Slots render inside
     templates, so the answer must be a value, not an awaitable.
     ``context`` holds ``request`` and ``user`` (or ``None``), plus what the page shows.

@@ -29,12 +29,13 @@ def source_messages() -> set[str | tuple[str, ...]]:
     """Every message ``pybabel extract -F babel.cfg`` finds in the source, extracted now."""
     with (ROOT / "babel.cfg").open() as fh:
         method_map, options_map = parse_mapping_cfg(fh, "babel.cfg")
-    package = str(ROOT / "nichevid")
+    # The core and the first-party plugins share one catalogue.
+    sources = (str(ROOT / "nichevid"), str(ROOT / "plugins"))
     found = extract_from_dir(
         ROOT,
         method_map,
         options_map,
-        directory_filter=lambda path: os.path.abspath(path).startswith(package),
+        directory_filter=lambda path: os.path.abspath(path).startswith(sources),
     )
     return {message for _, _, message, _, _ in found}
 

@@ -176,6 +176,17 @@ async def set_role(user: User, role: str) -> None:
     await User.update({User.role: role, User.updated_at: now()}).where(User.id == user.id).run()
 
 
+async def set_active(user: User, active: bool) -> None:
+    """Enable or disable an account; a disabled one cannot sign in, and its sessions and
+    tokens stop working at once (a ban)."""
+    user.is_active = active
+    await (
+        User.update({User.is_active: active, User.updated_at: now()})
+        .where(User.id == user.id)
+        .run()
+    )
+
+
 async def update_profile(user: User, *, display_name: str, bio: str) -> None:
     """Set the display name and bio (control characters dropped, lengths capped)."""
     user.display_name = clean_text(display_name, DISPLAY_NAME_MAX)

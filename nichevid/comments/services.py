@@ -32,6 +32,7 @@ from nichevid.comments.tables import Comment
 from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.tables import Video
+from nichevid.plugins import gate
 from nichevid.safety import services as safety
 from nichevid.social.services import notify
 
@@ -157,8 +158,9 @@ async def post_comment(
     Raises:
         CommentError: 404 when the video is not open, 400 for bad text, a reply to a
             comment elsewhere or a word the creator refuses, 403 when the creator does
-            not take comments from ``author`` (a block, followers only, nobody), 429 past
-            the rate limit. Nothing is stored then.
+            not take comments from ``author`` (a block, followers only, nobody) or with
+            the reason when a plugin's ``comment_accept`` gate refuses, 429 past the rate
+            limit. Nothing is stored then.
     """
     if not media.is_open(video):
         raise CommentError(404, NO_VIDEO)
@@ -174,6 +176,15 @@ async def post_comment(
     except safety.SafetyError as exc:
         raise CommentError(exc.status, exc.message) from exc
     await _check_rate(resources, author)
+    refusal = await gate(
+        resources.pm.hook.comment_accept,
+        user=author,
+        video=video,
+        text=body,
+        resources=resources,
+    )
+    if refusal:
+        raise CommentError(403, refusal)
     mentions = await known_users(texts.mentions_in(body))
     comment = Comment(
         video=video.id,

@@ -193,7 +193,9 @@ async def _rendition(resources: Any, video: Video, plan: Plan, found: Probe) -> 
         output = workdir / f"{plan.label}.mp4"
         await make_rendition(source, output, plan, found, settings)
         size = await storage.put(key, file_chunks(output))
-    done = await progress.store_rendition(video, plan, key, size, pm=resources.pm)
+    done = await progress.store_rendition(
+        video, plan, key, size, pm=resources.pm, resources=resources
+    )
     if done is None:
         await storage.delete(key)
         return

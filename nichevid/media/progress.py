@@ -16,7 +16,7 @@ from nichevid.media import keys
 from nichevid.media.services import images_of, ladder_of
 from nichevid.media.tables import Rendition, Video
 from nichevid.media.transcode import Plan
-from nichevid.plugins import notify
+from nichevid.plugins import gate, notify
 from nichevid.storage import Storage
 
 log = logging.getLogger("nichevid.media")
@@ -63,12 +63,14 @@ async def save_plan(video: Video, duration_ms: int, plans: list[Plan]) -> None:
 
 
 async def store_rendition(
-    video: Video, plan: Plan, key: str, size: int, *, pm: Any = None
+    video: Video, plan: Plan, key: str, size: int, *, pm: Any = None, resources: Any = None
 ) -> list[str] | None:
-    """Record one finished rendition; the first makes the video ``ready``.
+    """Record one finished rendition; the first makes the video ``ready``, or ``held``
+    when a plugin's ``review_video`` gate holds it.
 
-    When that happens and ``pm`` (the plugin manager) is given, the ``video_ready``
-    event fires after the change is committed.
+    When that happens and ``pm`` (the plugin manager) is given, the ``review_video``
+    gate is asked first (with ``resources``) and the ``video_ready`` event fires after
+    the change is committed.
 
     Returns:
         The labels of every MP4 rendition the video has now, or ``None`` when the video
@@ -76,6 +78,8 @@ async def store_rendition(
     """
     duration_ms = video.duration_ms
     bitrate = int(size * 8 * 1000 / duration_ms) if duration_ms else 0
+    # Asked before the write lock is taken: a plugin's gate may read the database.
+    publish_as = await _review(video, pm, resources)
     async with _writing():
         row = await _for_update(
             Video.select(Video.status, Video.published_at).where(Video.id == video.id)
@@ -101,18 +105,34 @@ async def store_rendition(
         )
         values: dict[Any, Any] = {}
         if row[0]["status"] in ("uploading", "processing"):
-            values[Video.status] = "ready"
+            values[Video.status] = publish_as
             values[Video.failure_reason] = ""
-        if row[0]["published_at"] is None:
+        # A held video is published when a reviewer releases it, not by its renditions.
+        published = publish_as == "ready" and row[0]["status"] != "held"
+        if row[0]["published_at"] is None and published:
             values[Video.published_at] = datetime.now(UTC)
         if values:
             await Video.update(values).where(Video.id == video.id)
         labels = await Rendition.select(Rendition.label).where(
             (Rendition.video == video.id) & (Rendition.kind == "mp4")
         )
-    if pm is not None and row[0]["status"] in ("uploading", "processing"):
+    if pm is not None and row[0]["status"] in ("uploading", "processing") and publish_as == "ready":
         await notify(pm, "video_ready", video=await Video.objects().get(Video.id == video.id))
     return [label["label"] for label in labels]
+
+
+async def _review(video: Video, pm: Any, resources: Any) -> str:
+    """``ready``, or ``held`` when a plugin's ``review_video`` gate holds the video."""
+    if pm is None:
+        return "ready"
+    fresh = await Video.objects().where(Video.id == video.id).first()
+    if fresh is None or fresh.status not in ("uploading", "processing"):
+        return "ready"  # not the first rendition: the status is not changed anyway
+    reason = await gate(pm.hook.review_video, video=fresh, resources=resources)
+    if reason:
+        log.info("video %s held for review: %s", video.slug, reason)
+        return "held"
+    return "ready"
 
 
 async def drop_rung(storage: Storage, video: Video, label: str, reason: str) -> None:

@@ -280,3 +280,27 @@ async def test_owner_replied_and_mentioned_people_are_notified_never_the_author(
     # The owner answering on their own video tells only the one answered.
     await post(nv_resources, owner, video, "thanks", reply_to=top.id)
     assert (await notifications())[4:] == [(ada.id, "reply", owner.id)]
+
+
+async def test_hook_comment_accept(nv_resources: Any, scene: dict[str, Any]) -> None:
+    from nichevid.plugins import hookimpl
+
+    asked: list[tuple[str, str, str]] = []
+
+    class NoShouting:
+        @hookimpl
+        async def comment_accept(
+            self, user: Any, video: Any, text: str, resources: Any
+        ) -> str | None:
+            assert resources is nv_resources
+            asked.append((user.username, video.slug, text))
+            return "Please do not shout; write in lower case." if text.isupper() else None
+
+    nv_resources.pm.register(NoShouting())
+    with pytest.raises(CommentError, match="do not shout") as refused:
+        await post(nv_resources, scene["ada"], scene["video"], "HELLO")
+    assert refused.value.status == 403
+    assert await Comment.count() == 0
+    await post(nv_resources, scene["ada"], scene["video"], "hello")
+    assert await Comment.count() == 1
+    assert asked == [("ada", scene["video"].slug, "HELLO"), ("ada", scene["video"].slug, "hello")]
