@@ -67,3 +67,17 @@ def register_cli_commands() -> list[Any]:
     from nichevid_moderation.cli import moderation
 
     return [moderation]
+
+
+@hookimpl
+async def export_user_data(user: Any) -> dict[str, Any]:
+    from nichevid_moderation.privacy import export_for
+
+    return {"moderation.json": await export_for(user.id)}
+
+
+@hookimpl
+async def user_deleting(user: Any) -> None:
+    from nichevid_moderation.privacy import delete_for
+
+    await delete_for(user.id)
