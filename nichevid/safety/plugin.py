@@ -71,3 +71,18 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     if slot == "head":
         return slots.head(context)
     return None
+
+
+@hookimpl
+async def export_user_data(user: Any) -> dict[str, Any]:
+    from nichevid.safety.services import export_member
+
+    return {"safety.json": await export_member(user)}
+
+
+@hookimpl
+async def user_deleting(user: Any) -> None:
+    from nichevid.safety.services import delete_member
+
+    await delete_member(user)
+

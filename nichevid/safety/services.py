@@ -103,3 +103,27 @@ async def delete_member(member: Any) -> None:
     await blocks.delete_member(member)
     await prefs.delete_member(member)
     await wellbeing.delete_member(member)
+
+
+async def export_member(member: Any) -> dict[str, Any]:
+    """What the safety tables hold of ``member``, for their data export.
+
+    Who they block and mute, their comment controls and well-being choices, and the
+    daily watch time the notices count; never who blocks or mutes them.
+    """
+    from dataclasses import asdict
+
+    from nichevid.safety.tables import ScreenTime
+
+    days = (
+        await ScreenTime.select(ScreenTime.day, ScreenTime.watched_ms)
+        .where(ScreenTime.member == member.id)
+        .order_by(ScreenTime.day)
+    )
+    return {
+        "blocked": [asdict(listed) for listed in await blocks.blocked_list(member)],
+        "muted": [asdict(listed) for listed in await blocks.muted_list(member)],
+        "choices": asdict(await prefs_of(member)),
+        "watch_time_per_day": [{"day": d["day"], "watched_ms": d["watched_ms"]} for d in days],
+    }
+

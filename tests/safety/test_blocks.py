@@ -272,3 +272,43 @@ async def test_mute_and_block_from_the_card_and_comment_menus(
     done = await nv_client.post("/safety/unmute/ada", headers=headers)
     assert "You no longer mute @ada" in done.text
     assert await Mute.count() == 0
+
+
+async def test_the_export_and_the_erasure_cover_the_safety_tables(
+    nv_resources: Any, nv_run_jobs: Any, make_user: Any
+) -> None:
+    import json
+    import zipfile
+    from datetime import timedelta
+    from io import BytesIO
+
+    from nichevid.privacy import deletion, exports
+    from nichevid.safety.tables import SafetyPrefs, ScreenTime
+    from nichevid.safety.wellbeing import add_watched
+    from tests.accounts.conftest import PASSWORD
+
+    ada, bob = await make_user("ada"), await make_user("bob")
+    await safety.block(ada, bob)
+    await safety.mute(bob, ada)
+    await safety.save_prefs(ada, safety.Prefs(who_may_comment="followers"))
+    await add_watched(ada.id, 5000)
+    assert await exports.request_export(nv_resources, ada)
+    await nv_run_jobs()
+    keys = [o.key async for o in nv_resources.storage.list(exports.export_prefix(ada.id))]
+    with zipfile.ZipFile(BytesIO(await nv_resources.storage.read_bytes(keys[0]))) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith("/safety.json")]
+        mine = json.loads(archive.read(name))
+    assert [b["username"] for b in mine["blocked"]] == ["bob"]
+    # Who mutes them is not theirs to know.
+    assert mine["muted"] == []
+    assert mine["choices"]["who_may_comment"] == "followers"
+    assert mine["watch_time_per_day"][0]["watched_ms"] == 5000
+    state = await deletion.request_deletion(nv_resources, ada, PASSWORD)
+    assert await deletion.purge_due(nv_resources, now=state.due_at + timedelta(seconds=1)) == (
+        1,
+        0,
+    )
+    assert await Block.count() == 0
+    assert await Mute.count() == 0
+    assert await SafetyPrefs.count() == 0
+    assert await ScreenTime.count().where(ScreenTime.member == ada.id) == 0
