@@ -85,4 +85,3 @@ async def user_deleting(user: Any) -> None:
     from nichevid.safety.services import delete_member
 
     await delete_member(user)
-

@@ -126,4 +126,3 @@ async def export_member(member: Any) -> dict[str, Any]:
         "choices": asdict(await prefs_of(member)),
         "watch_time_per_day": [{"day": d["day"], "watched_ms": d["watched_ms"]} for d in days],
     }
-
