@@ -115,6 +115,11 @@ def use(code: str) -> contextvars.Token[str]:
     return _current.set(check(code))
 
 
+def reset(token: contextvars.Token[str]) -> None:
+    """Go back to the language before :func:`use` returned ``token``."""
+    _current.reset(token)
+
+
 def locale(code: str | None = None) -> Locale:
     """The Babel locale of ``code`` (default: the current language)."""
     return _babel_locale(code or current())

@@ -27,6 +27,7 @@ from nichevid.comments.services import (
     post_comment,
 )
 from nichevid.feed.signals import member_signal
+from nichevid.i18n import gettext
 from nichevid.media.tables import Video
 from nichevid.recommend.ratings import Signals
 
@@ -81,7 +82,7 @@ def check_order(value: str) -> queries.Order:
     for order in queries.ORDERS:
         if value == order:
             return order
-    raise HTTPException(status_code=400, detail="order must be newest or top.")
+    raise HTTPException(status_code=400, detail=gettext("order must be newest or top."))
 
 
 def cursor_of(value: str | None) -> int | None:
@@ -96,7 +97,7 @@ def _reply_target(raw: str) -> int | None:
     if not raw.strip():
         return None
     if not raw.strip().isdigit() or len(raw.strip()) > 18:
-        raise CommentError(400, "reply_to must be the id of the comment you answer.")
+        raise CommentError(400, gettext("reply_to must be the id of the comment you answer."))
     return int(raw)
 
 

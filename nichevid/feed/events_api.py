@@ -37,6 +37,7 @@ from nichevid.feed.events import BatchError, EventIngest, VideoLookup, Viewer, d
 from nichevid.feed.events import record_events as record
 from nichevid.feed.eventwriter import RowWriter
 from nichevid.feed.settings import feed_settings
+from nichevid.i18n import gettext
 from nichevid.plugins import notify
 
 VIEWER_COOKIE = "nv_viewer"
@@ -131,8 +132,11 @@ async def _check_rate(request: Request[Any, Any, Any], viewer: Viewer) -> None:
         if not verdict.allowed:
             raise HTTPException(
                 status_code=HTTP_429_TOO_MANY_REQUESTS,
-                detail=f"Too many watch-event requests. Wait {verdict.retry_after} s, "
-                "then send the same events again.",
+                detail=gettext(
+                    "Too many watch-event requests. Wait %(seconds)s s, "
+                    "then send the same events again.",
+                    seconds=verdict.retry_after,
+                ),
                 headers={"Retry-After": str(verdict.retry_after)},
             )
 
@@ -157,14 +161,17 @@ class WatchEventsApi(Controller):
         """
         if not _same_origin(request):
             raise PermissionDeniedException(
-                "Watch events are accepted only from pages of this site."
+                gettext("Watch events are accepted only from pages of this site.")
             )
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in _CONTENT_TYPES:
             raise HTTPException(
                 status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                detail=f"Content-Type {content_type!r} is not accepted: "
-                "send JSON as application/json or text/plain.",
+                detail=gettext(
+                    "Content-Type %(type)r is not accepted: "
+                    "send JSON as application/json or text/plain.",
+                    type=content_type,
+                ),
             )
         session_id, new_cookie = viewer_cookie(request)
         user = request.scope.get("user")
@@ -181,7 +188,7 @@ class WatchEventsApi(Controller):
             # The player keeps the events and sends them again after Retry-After.
             raise HTTPException(
                 status_code=HTTP_503_SERVICE_UNAVAILABLE,
-                detail="Watch events cannot be kept right now; send them again in 30 s.",
+                detail=gettext("Watch events cannot be kept right now; send them again in 30 s."),
                 headers={"Retry-After": "30"},
             ) from exc
         if outcome.signals:
