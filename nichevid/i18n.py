@@ -32,6 +32,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
 COOKIE = "nv_lang"
+# Where the middleware leaves the language it chose in the ASGI scope.
+SCOPE_KEY = "nv_language"
 # Code used in URLs, cookies and settings -> (Babel locale, name in that language).
 LANGUAGES: dict[str, tuple[str, str]] = {
     "en": ("en", "English"),
@@ -224,11 +226,15 @@ class LanguageMiddleware:
             accept_language=accept,
         )
         token = _current.set(code)
+        # Errors answered outside this middleware (an unknown path) negotiate for themselves.
+        scope[SCOPE_KEY] = code  # type: ignore[literal-required]
 
         async def send_with_language(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.append((b"content-language", code.encode()))
+                # An error answer names its language itself (see nichevid.core.errors).
+                if not any(name.lower() == b"content-language" for name, _ in headers):
+                    headers.append((b"content-language", code.encode()))
                 headers.append((b"vary", b"Accept-Language, Cookie"))
                 message = {**message, "headers": headers}
             await send(message)

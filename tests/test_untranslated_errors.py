@@ -69,9 +69,7 @@ def _plain_text(node: ast.expr, constants: dict[str, str]) -> str | None:
         # One word is a field name or a code ("avatar", "role"), not a sentence.
         return node.value if " " in node.value.strip() else None
     if isinstance(node, ast.JoinedStr):
-        words = "".join(
-            part.value for part in node.values if isinstance(part, ast.Constant)
-        )
+        words = "".join(part.value for part in node.values if isinstance(part, ast.Constant))
         return ast.unparse(node)[2:-1] if " " in words.strip() else None
     if isinstance(node, ast.BinOp):
         return _plain_text(node.left, constants) or _plain_text(node.right, constants)
@@ -96,9 +94,7 @@ def untranslated(source: str, relative: str) -> list[str]:
         for target in node.targets
         if isinstance(target, ast.Name)
     }  # fmt: skip
-    raised = {
-        id(node.exc) for node in ast.walk(tree) if isinstance(node, ast.Raise) and node.exc
-    }
+    raised = {id(node.exc) for node in ast.walk(tree) if isinstance(node, ast.Raise) and node.exc}
     problems = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not _is_exception(node, id(node) in raised):

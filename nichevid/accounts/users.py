@@ -166,7 +166,7 @@ async def list_users(limit: int = 100, offset: int = 0) -> list[User]:
 
 def _unknown_role(role: str) -> str:
     return gettext(
-        "Unknown role %(role)r; use one of %(choices)s.", role=role, choices=", ".join(ROLES)
+        "Unknown role '%(role)s'; use one of %(choices)s.", role=role, choices=", ".join(ROLES)
     )
 
 

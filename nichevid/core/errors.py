@@ -63,6 +63,16 @@ def stock_detail(status: int, method: str = "") -> str:
     return details.get(status) or title(status)
 
 
+def _litestar_detail(detail: str) -> str | None:
+    """A translated sentence for an English detail Litestar's own middleware writes."""
+    if detail == "CSRF token verification failed":
+        return gettext(
+            "This request did not come from a page of this site, or the page is too old. "
+            "Reload the page and try again; scripts send Authorization: Bearer <token>."
+        )
+    return None
+
+
 def validation_detail(extra: Any) -> str:
     """The detail of a failed request validation, naming the parameters to correct."""
     keys = []
@@ -118,6 +128,9 @@ def _respond(request: Request[Any, Any, Any], status: int, detail: str, headers:
 def _language(request: Request[Any, Any, Any]) -> str:
     """The request's language, also for errors raised before the language middleware ran
     (an unknown path or method is refused by the router, outside the middleware)."""
+    chosen = request.scope.get(i18n.SCOPE_KEY)
+    if isinstance(chosen, str):
+        return chosen
     user = request.scope.get("user")
     return i18n.negotiate(
         user_language=str(getattr(user, "locale", "") or ""),
@@ -128,11 +141,17 @@ def _language(request: Request[Any, Any, Any]) -> str:
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Any:
     """Expected errors (4xx and deliberate 5xx): shown as they are, not logged as failures."""
-    token = i18n.use(_language(request))
+    code = _language(request)
+    token = i18n.use(code)
     try:
-        return _http_error(request, exc)
+        response = _http_error(request, exc)
     finally:
         i18n.reset(token)
+    if isinstance(response, Response):
+        # Errors of the middleware stack and the router are answered outside the language
+        # middleware, which then cannot name the language.
+        response.headers["Content-Language"] = code
+    return response
 
 
 def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Any:
@@ -144,7 +163,7 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Any:
         if wants_html(request):
             detail = title(exc.status_code)
     else:
-        detail = exc.detail
+        detail = _litestar_detail(exc.detail) or exc.detail
     response = _respond(request, exc.status_code, detail, exc.headers)
     if isinstance(response, Response) and isinstance(extra, dict | list) and extra:
         response.content = {"status_code": exc.status_code, "detail": detail, "extra": extra}

@@ -168,7 +168,7 @@ class WatchEventsApi(Controller):
             raise HTTPException(
                 status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                 detail=gettext(
-                    "Content-Type %(type)r is not accepted: "
+                    "Content-Type '%(type)s' is not accepted: "
                     "send JSON as application/json or text/plain.",
                     type=content_type,
                 ),

@@ -41,7 +41,7 @@ def parse_metadata(header: str | None) -> dict[str, str]:
         parts = pair.strip().split(" ")
         if not parts[0] or len(parts) > 2 or parts[0] in result:
             raise TusProtocolError(
-                gettext("Upload-Metadata has a malformed pair: %(pair)r.", pair=pair.strip())
+                gettext("Upload-Metadata has a malformed pair: '%(pair)s'.", pair=pair.strip())
             )
         value = ""
         if len(parts) == 2:
@@ -50,7 +50,7 @@ def parse_metadata(header: str | None) -> dict[str, str]:
             except (binascii.Error, UnicodeDecodeError) as exc:
                 raise TusProtocolError(
                     gettext(
-                        "The Upload-Metadata value of %(key)r is not base64-encoded UTF-8.",
+                        "The Upload-Metadata value of '%(key)s' is not base64-encoded UTF-8.",
                         key=parts[0],
                     )
                 ) from exc
