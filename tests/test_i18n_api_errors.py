@@ -89,8 +89,8 @@ CASES: list[tuple[str, Any, int, str, str]] = [
             f"/api/videos/{v.slug}/captions/fr", headers={**mine, **h}
         ),
         404,
-        "This video has no captions in fr.",
-        "Este video no tiene subtítulos en fr.",
+        "This video has no captions in 'fr'.",
+        "Este video no tiene subtítulos en 'fr'.",
     ),
     (
         "search",

@@ -23,6 +23,8 @@ SERVICES = {
     "accounts/rules.py",
     "accounts/tokens.py",
     "accounts/users.py",
+    "captions/languages.py",
+    "captions/webvtt.py",
     "feed/events.py",
     "media/covers.py",
     "media/tus/protocol.py",

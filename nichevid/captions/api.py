@@ -194,5 +194,5 @@ class CaptionApi(Controller):
         video = await _video(request, video_id, change=True)
         if not await services.delete_caption(_resources(request), video, language):
             raise NotFoundException(
-                gettext("This video has no captions in %(language)s.", language=language[:35])
+                gettext("This video has no captions in '%(language)s'.", language=language[:35])
             )
