@@ -175,6 +175,15 @@ CASES: list[tuple[str, Any, int, str, str]] = [
         "Inicia sesión o envía Authorization: Bearer <token> con un token de API personal.",
     ),
     (
+        "htmx-fragment",
+        lambda c, v, mine, other, h: c.get(
+            "/feed/next?cursor=not-a-cursor", headers={"HX-Request": "true", **h}
+        ),
+        400,
+        "The feed position 'not-a-cursor' is not valid; reload the feed to start again.",
+        "La posición del feed 'not-a-cursor' no es válida; vuelve a cargar el feed",
+    ),
+    (
         "csrf",
         lambda c, v, mine, other, h: c.post(f"/api/videos/{v.slug}/comments", headers=h),
         403,

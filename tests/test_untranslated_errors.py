@@ -26,6 +26,8 @@ SERVICES = {
     "captions/languages.py",
     "captions/webvtt.py",
     "feed/events.py",
+    "feed/foryou.py",
+    "recommend/feed.py",
     "media/covers.py",
     "media/tus/protocol.py",
 }
