@@ -54,8 +54,14 @@ class UnsupportedLanguage(ValueError):
     """A language code nichevid has no interface for."""
 
     def __init__(self, code: str) -> None:
-        choices = ", ".join(LANGUAGES)
-        super().__init__(f"Language {code!r} is not available; choose one of: {choices}.")
+        # Said to members who pick a language, so in the language they are using now.
+        super().__init__(
+            gettext(
+                "Language '%(code)s' is not available; choose one of: %(choices)s.",
+                code=code,
+                choices=", ".join(LANGUAGES),
+            )
+        )
 
 
 def supported(code: str) -> str | None:

@@ -8,7 +8,7 @@ import pytest
 
 from nichevid.accounts.tables import User
 from nichevid.testing.factories import ready_video
-from tests.accounts.conftest import PASSWORD, fast_hashes  # noqa: F401
+from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes  # noqa: F401
 
 SAME_ORIGIN = {"sec-fetch-site": "same-origin", "origin": "http://127.0.0.1:8000"}
 ES = {"Accept-Language": "es-ES,es;q=0.9"}
@@ -276,3 +276,15 @@ async def test_html_pages_keep_their_translated_titles(nv_client: Any) -> None:
     assert response.headers["content-language"] == "nl"
     assert "Hier is niets" in response.text
     assert "Nothing here" not in response.text
+
+
+async def test_an_unknown_language_is_refused_in_the_current_one(nv_client: Any) -> None:
+    token = await csrf_token(nv_client)
+    response = await nv_client.post(
+        "/language",
+        data={"language": "klingon", "_csrf_token": token},
+        headers={"Accept-Language": "nl", "HX-Request": "true"},
+    )
+    assert detail(response, 400) == (
+        "De taal 'klingon' is niet beschikbaar; kies een van: en, es, it, nl, zh-Hans, zh-Hant."
+    )

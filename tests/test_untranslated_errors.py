@@ -27,6 +27,7 @@ SERVICES = {
     "captions/webvtt.py",
     "feed/events.py",
     "feed/foryou.py",
+    "i18n.py",
     "recommend/feed.py",
     "media/covers.py",
     "media/tus/protocol.py",
