@@ -288,3 +288,12 @@ async def test_an_unknown_language_is_refused_in_the_current_one(nv_client: Any)
     assert detail(response, 400) == (
         "De taal 'klingon' is niet beschikbaar; kies een van: en, es, it, nl, zh-Hans, zh-Hant."
     )
+
+
+async def test_a_missing_role_is_named_in_the_language(nv_client: Any, nv_resources: Any) -> None:
+    viewer = await make_user(nv_resources, "lena_viewer", role="member")
+    headers = {**await bearer(viewer), "Tus-Resumable": "1.0.0", "Upload-Length": "10"}
+    english = await nv_client.post("/uploads", headers=headers)
+    assert detail(english, 403) == "This needs the creator role or a higher one."
+    spanish = await nv_client.post("/uploads", headers={**headers, **ES})
+    assert detail(spanish, 403) == "Esto requiere el rol de creador o uno superior."
