@@ -266,16 +266,19 @@ async def test_validation_errors_keep_the_machine_readable_list(nv_client: Any) 
         assert item["message"]
 
 
-async def test_html_pages_keep_their_translated_titles(nv_client: Any) -> None:
-    # The page for an unknown address is still a page, in the visitor's language.
+async def test_error_pages_are_wholly_in_the_visitors_language(nv_client: Any) -> None:
+    # The router refuses an unknown address before the language middleware runs; the
+    # page is still wholly in the visitor's language, not only its title.
     response = await nv_client.get(
         "/no/such/page", headers={"Accept": "text/html", "Accept-Language": "nl"}
     )
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
     assert response.headers["content-language"] == "nl"
+    assert '<html lang="nl">' in response.text
     assert "Hier is niets" in response.text
     assert "Nothing here" not in response.text
+    assert "Back to the feed" not in response.text
 
 
 async def test_an_unknown_language_is_refused_in_the_current_one(nv_client: Any) -> None:

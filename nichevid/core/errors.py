@@ -102,9 +102,25 @@ def wants_html(request: Request[Any, Any, Any]) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+class ErrorPage(Template):
+    """The error page, rendered in the request's language also where the language
+    middleware did not run (the router refuses unknown addresses before it)."""
+
+    def __init__(self, *args: Any, language: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.language = language
+
+    def to_asgi_response(self, *args: Any, **kwargs: Any) -> Any:
+        token = i18n.use(self.language)
+        try:
+            return super().to_asgi_response(*args, **kwargs)
+        finally:
+            i18n.reset(token)
+
+
 def _respond(request: Request[Any, Any, Any], status: int, detail: str, headers: Any = None) -> Any:
     if wants_html(request):
-        return Template(
+        return ErrorPage(
             template_name="error.html",
             context={
                 "status_code": status,
@@ -116,6 +132,7 @@ def _respond(request: Request[Any, Any, Any], status: int, detail: str, headers:
             status_code=status,
             headers=headers,
             media_type=MediaType.HTML,
+            language=i18n.current(),
         )
     return Response(
         {"status_code": status, "detail": detail},
