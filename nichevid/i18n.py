@@ -32,6 +32,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT = "en"
 COOKIE = "nv_lang"
+# Where the middleware leaves the language it chose in the ASGI scope.
+SCOPE_KEY = "nv_language"
 # Code used in URLs, cookies and settings -> (Babel locale, name in that language).
 LANGUAGES: dict[str, tuple[str, str]] = {
     "en": ("en", "English"),
@@ -52,8 +54,14 @@ class UnsupportedLanguage(ValueError):
     """A language code nichevid has no interface for."""
 
     def __init__(self, code: str) -> None:
-        choices = ", ".join(LANGUAGES)
-        super().__init__(f"Language {code!r} is not available; choose one of: {choices}.")
+        # Said to members who pick a language, so in the language they are using now.
+        super().__init__(
+            gettext(
+                "Language '%(code)s' is not available; choose one of: %(choices)s.",
+                code=code,
+                choices=", ".join(LANGUAGES),
+            )
+        )
 
 
 def supported(code: str) -> str | None:
@@ -113,6 +121,11 @@ def current() -> str:
 def use(code: str) -> contextvars.Token[str]:
     """Make ``code`` the current language (tests, jobs, mail); returns a reset token."""
     return _current.set(check(code))
+
+
+def reset(token: contextvars.Token[str]) -> None:
+    """Go back to the language before :func:`use` returned ``token``."""
+    _current.reset(token)
 
 
 def locale(code: str | None = None) -> Locale:
@@ -219,11 +232,15 @@ class LanguageMiddleware:
             accept_language=accept,
         )
         token = _current.set(code)
+        # Errors answered outside this middleware (an unknown path) negotiate for themselves.
+        scope[SCOPE_KEY] = code  # type: ignore[literal-required]
 
         async def send_with_language(message: Any) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.append((b"content-language", code.encode()))
+                # An error answer names its language itself (see nichevid.core.errors).
+                if not any(name.lower() == b"content-language" for name, _ in headers):
+                    headers.append((b"content-language", code.encode()))
                 headers.append((b"vary", b"Accept-Language, Cookie"))
                 message = {**message, "headers": headers}
             await send(message)

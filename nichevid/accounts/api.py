@@ -14,6 +14,7 @@ from nichevid.accounts import services
 from nichevid.accounts.guards import requires_login
 from nichevid.accounts.web import resources_of
 from nichevid.app import BEARER_SCHEME
+from nichevid.i18n import gettext
 
 
 class Me(msgspec.Struct):
@@ -71,4 +72,4 @@ class AccountsApi(Controller):
     async def revoke(self, request: Request[Any, Any, Any], token_id: FromPath[int]) -> None:
         """Revoke a token (the one in use may revoke itself)."""
         if not await services.revoke_token(request.scope["user"], token_id):
-            raise NotFoundException(f"You have no active token {token_id}.")
+            raise NotFoundException(gettext("You have no active token %(id)s.", id=token_id))

@@ -21,6 +21,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.auth import bearer_token, current_user
 from nichevid.accounts.services import ROLES, has_role
+from nichevid.i18n import gettext
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
@@ -54,10 +55,10 @@ def login_required_error(connection: ASGIConnection[Any, Any, Any, Any]) -> HTTP
     if is_page_request(connection):
         url = login_url(connection)
         if connection.headers.get("hx-request"):
-            return NotAuthorizedException("Please log in.", headers={"HX-Redirect": url})
-        return LoginRedirect("Please log in.", headers={"Location": url})
+            return NotAuthorizedException(gettext("Please log in."), headers={"HX-Redirect": url})
+        return LoginRedirect(gettext("Please log in."), headers={"Location": url})
     return NotAuthorizedException(
-        "Log in, or send Authorization: Bearer <token> with a personal API token.",
+        gettext("Log in, or send Authorization: Bearer <token> with a personal API token."),
         headers={"WWW-Authenticate": "Bearer"},
     )
 
@@ -66,6 +67,18 @@ def requires_login(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
     """Guard: the request must come from a signed-in user or a valid API token."""
     if current_user(connection) is None:
         raise login_required_error(connection)
+
+
+def _needs(roles: tuple[str, ...]) -> str:
+    names = {
+        "creator": gettext("creator"),
+        "moderator": gettext("moderator"),
+        "admin": gettext("admin"),
+        "member": gettext("member"),
+    }
+    # Roles are ranked, so the lowest one asked for is enough.
+    lowest = min(roles, key=ROLES.index)
+    return gettext("This needs the %(role)s role or a higher one.", role=names[lowest])
 
 
 def requires_role(*roles: str) -> Guard:
@@ -81,7 +94,7 @@ def requires_role(*roles: str) -> Guard:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         requires_login(connection, handler)
         if not has_role(current_user(connection), *roles):
-            raise PermissionDeniedException(f"This needs the {' or '.join(roles)} role.")
+            raise PermissionDeniedException(_needs(roles))
 
     guard.__name__ = f"requires_role_{'_'.join(roles)}"
     return guard

@@ -65,7 +65,7 @@ async def create_user(
     name = check_username(username, allow_reserved=allow_reserved)
     address = check_email(email)
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.", "role")
+        raise AccountError(_unknown_role(role), "role")
     check_password(settings, password, avoid=(name, address.split("@")[0]))
     await _taken(name, address)
     refusal = await gate(pm.hook.signup_accept, username=name, email=address)
@@ -164,6 +164,12 @@ async def list_users(limit: int = 100, offset: int = 0) -> list[User]:
     return rows
 
 
+def _unknown_role(role: str) -> str:
+    return gettext(
+        "Unknown role '%(role)s'; use one of %(choices)s.", role=role, choices=", ".join(ROLES)
+    )
+
+
 async def set_role(user: User, role: str) -> None:
     """Give ``user`` one of :data:`ROLES`.
 
@@ -171,7 +177,7 @@ async def set_role(user: User, role: str) -> None:
         AccountError: ``role`` is not a known role.
     """
     if role not in ROLES:
-        raise AccountError(f"Unknown role {role!r}; use one of {', '.join(ROLES)}.", "role")
+        raise AccountError(_unknown_role(role), "role")
     user.role = role
     await User.update({User.role: role, User.updated_at: now()}).where(User.id == user.id).run()
 

@@ -26,11 +26,12 @@ from nichevid.app import BEARER_SCHEME
 from nichevid.captions import services
 from nichevid.captions.settings import captions_settings
 from nichevid.captions.tables import Caption
+from nichevid.core.errors import no_video
+from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.documents import is_owner
 from nichevid.media.tables import Video
 
-NO_VIDEO = "There is no video with this id, or it is not visible to you."
 EXAMPLE = (
     "WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nHello!\n\n"
     "00:00:02.500 --> 00:00:04.000 line:80%\n<i>Captions</i> in two cues.\n"
@@ -102,14 +103,14 @@ async def _video(request: Request[Any, Any, Any], video_id: str, *, change: bool
     video = await media.get_video(slug=video_id) if 0 < len(video_id) <= 16 else None
     user = current_user(request)
     if video is None:
-        raise NotFoundException(NO_VIDEO)
+        raise NotFoundException(no_video())
     if is_owner(video, user) or (change and has_role(user, "moderator")):
         return video
     if not await media.may_view(_resources(request), video, user):
-        raise NotFoundException(NO_VIDEO)
+        raise NotFoundException(no_video())
     if change:
         raise PermissionDeniedException(
-            "Only the video's owner or a moderator can change its captions."
+            gettext("Only the video's owner or a moderator can change its captions.")
         )
     return video
 
@@ -192,4 +193,6 @@ class CaptionApi(Controller):
         """Delete the track of ``language`` and its file."""
         video = await _video(request, video_id, change=True)
         if not await services.delete_caption(_resources(request), video, language):
-            raise NotFoundException(f"This video has no captions in {language[:35]!r}.")
+            raise NotFoundException(
+                gettext("This video has no captions in '%(language)s'.", language=language[:35])
+            )

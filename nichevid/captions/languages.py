@@ -13,6 +13,8 @@ import re
 
 from babel import Locale, UnknownLocaleError
 
+from nichevid.i18n import gettext
+
 MAX_LENGTH = 35
 LABEL_MAX = 64
 EXAMPLES = "en, es, pt-BR or zh-Hant"
@@ -51,30 +53,49 @@ def check_language(value: str) -> str:
     raw = value.strip()
     shown = raw if len(raw) <= 40 else raw[:40] + "…"
     if not raw:
-        raise LanguageError(f"Give the language of the captions as a tag such as {EXAMPLES}.")
+        raise LanguageError(
+            gettext(
+                "Give the language of the captions as a tag such as %(examples)s.",
+                examples=EXAMPLES,
+            )
+        )
     tag = raw.replace("_", "-").lower()
     match = _TAG.match(tag) if len(tag) <= MAX_LENGTH else None
     if match is None:
         raise LanguageError(
-            f"{shown!r} is not a language tag. Use a BCP 47 tag such as {EXAMPLES} "
-            "(language, then optionally script and region, joined with hyphens)."
+            gettext(
+                "'%(tag)s' is not a language tag. Use a BCP 47 tag such as %(examples)s "
+                "(language, then optionally script and region, joined with hyphens).",
+                tag=shown,
+                examples=EXAMPLES,
+            )
         )
     english = _english()
     language, script, region = match.group("language", "script", "region")
     if language not in english.languages or language in _NO_LANGUAGE:
         raise LanguageError(
-            f"{language!r} is not a known language code. Use an ISO 639 code such as "
-            f"en, es, pt or zh, optionally with a region or script: {EXAMPLES}."
+            gettext(
+                "'%(code)s' is not a known language code. Use an ISO 639 code such as "
+                "en, es, pt or zh, optionally with a region or script: %(examples)s.",
+                code=language,
+                examples=EXAMPLES,
+            )
         )
     if script and (script.title() not in english.scripts or script.title() in _NO_SCRIPT):
         raise LanguageError(
-            f"{script.title()!r} is not a known script. Use a script such as Latn, Cyrl, "
-            "Hans or Hant, or leave it out."
+            gettext(
+                "'%(script)s' is not a known script. Use a script such as Latn, Cyrl, "
+                "Hans or Hant, or leave it out.",
+                script=script.title(),
+            )
         )
     if region and (region.upper() not in english.territories or region.upper() in _NO_REGION):
         raise LanguageError(
-            f"{region.upper()!r} is not a known region. Use a country code such as BR, MX "
-            "or TW, or leave it out."
+            gettext(
+                "'%(region)s' is not a known region. Use a country code such as BR, MX "
+                "or TW, or leave it out.",
+                region=region.upper(),
+            )
         )
     return _canonical(tag)
 
@@ -117,5 +138,11 @@ def check_label(value: str | None) -> str | None:
         return None
     label = " ".join(_CONTROL.sub(" ", value).split())
     if len(label) > LABEL_MAX:
-        raise LanguageError(f"The label is {len(label)} characters; keep it to {LABEL_MAX}.")
+        raise LanguageError(
+            gettext(
+                "The label is %(length)s characters; keep it to %(max)s.",
+                length=len(label),
+                max=LABEL_MAX,
+            )
+        )
     return label or None

@@ -55,7 +55,7 @@ async def _own_video(request: Request[Any, Any, Any], slug: str) -> Video:
     video = await media.get_video(slug=slug) if 0 < len(slug) <= 16 else None
     user = request.scope.get("user")
     if video is None or user is None or int(video.owner) != int(user.id):
-        raise NotFoundException("No such video among yours.")
+        raise NotFoundException(gettext("No such video among yours."))
     return video
 
 
@@ -68,7 +68,7 @@ async def panel_context(request: Request[Any, Any, Any], video: Video) -> dict[s
     tracks = [
         {"row": row, "url": await services.track_url(resources, video, row, user)} for row in rows
     ]
-    closed = services.CLOSED.get(video.status, "")
+    closed = services.closed_reason(video.status) if video.status in services.CLOSED else ""
     if not closed and not video.duration_ms:
         closed = gettext("Captions can be added once the video is processed.")
     return {

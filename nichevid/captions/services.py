@@ -20,16 +20,23 @@ from nichevid.captions import webvtt
 from nichevid.captions.languages import LanguageError, check_label, check_language, default_label
 from nichevid.captions.settings import captions_settings
 from nichevid.captions.tables import Caption
+from nichevid.i18n import gettext
 from nichevid.media import keys
 from nichevid.media.listing import Track
 from nichevid.media.services import media_url
 from nichevid.media.tables import Video
 
 # A video in one of these states gets no new captions: it does not play.
-CLOSED = {
-    "failed": "Processing of this video failed, so it cannot get captions; retry it first.",
-    "removed": "This video was removed, so its captions cannot be changed.",
-}
+CLOSED = ("failed", "removed")
+
+
+def closed_reason(status: str) -> str:
+    """Why a video in a ``CLOSED`` status takes no captions, and what to do."""
+    if status == "failed":
+        return gettext(
+            "Processing of this video failed, so it cannot get captions; retry it first."
+        )
+    return gettext("This video was removed, so its captions cannot be changed.")
 
 
 class CaptionError(ValueError):
@@ -77,11 +84,13 @@ def check_open(video: Video) -> None:
         CaptionError: 409, saying what to do instead.
     """
     if video.status in CLOSED:
-        raise CaptionError(CLOSED[video.status], 409)
+        raise CaptionError(closed_reason(video.status), 409)
     if not video.duration_ms:
         raise CaptionError(
-            "The video is still being processed; add captions once it is ready, so their "
-            "times can be checked against its length.",
+            gettext(
+                "The video is still being processed; add captions once it is ready, so their "
+                "times can be checked against its length."
+            ),
             409,
         )
 
@@ -132,8 +141,12 @@ async def put_caption(
         if len(others) >= config.max_tracks:
             names = ", ".join(row.language for row in others)
             raise CaptionError(
-                f"This video already has {len(others)} caption tracks ({names}), the most "
-                "allowed. Delete one, or upload the file for one of those languages instead.",
+                gettext(
+                    "This video already has %(num)s caption tracks (%(names)s), the most "
+                    "allowed. Delete one, or upload the file for one of those languages instead.",
+                    num=len(others),
+                    names=names,
+                ),
                 409,
             )
     body = clean.text.encode("utf-8")
@@ -182,8 +195,11 @@ async def _replace(
     )
     if not updated:
         raise CaptionError(
-            f"These {row.language} captions were replaced or deleted at the same moment; "
-            "upload yours again.",
+            gettext(
+                "These %(language)s captions were replaced or deleted at the same moment; "
+                "upload yours again.",
+                language=row.language,
+            ),
             409,
         )
     row.storage_key, row.size_bytes, row.cue_count = key, size, cues
@@ -198,8 +214,11 @@ async def _insert(row: Caption, video: Video, tag: str) -> None:
         # Two uploads of one new language at once: the unique index lets one in.
         if await caption_of(video, tag) is not None:
             raise CaptionError(
-                f"Another upload of {tag} captions finished at the same moment; "
-                "upload yours again to replace it.",
+                gettext(
+                    "Another upload of %(language)s captions finished at the same moment; "
+                    "upload yours again to replace it.",
+                    language=tag,
+                ),
                 409,
             ) from None
         raise
@@ -207,10 +226,17 @@ async def _insert(row: Caption, video: Video, tag: str) -> None:
 
 def too_large(size: int | None, limit: int) -> str:
     """The refusal of a file of ``size`` bytes (``None``: unknown, only more than ``limit``)."""
-    found = f"{size:,} bytes" if size is not None else f"more than {limit:,} bytes"
-    return (
-        f"The file is {found}; captions may be at most {limit:,} bytes. "
-        "Remove notes and styling blocks, or shorten the text."
+    if size is None:
+        return gettext(
+            "The file is more than %(limit)s bytes; captions may be at most %(limit)s bytes. "
+            "Remove notes and styling blocks, or shorten the text.",
+            limit=f"{limit:,}",
+        )
+    return gettext(
+        "The file is %(size)s bytes; captions may be at most %(limit)s bytes. "
+        "Remove notes and styling blocks, or shorten the text.",
+        size=f"{size:,}",
+        limit=f"{limit:,}",
     )
 
 

@@ -18,6 +18,8 @@ import itertools
 import re
 from dataclasses import dataclass
 
+from nichevid.i18n import gettext
+
 _TIMESTAMP = re.compile(r"^(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})$")
 _TIMING = re.compile(r"^\s*(\S*?)\s*-->\s*(\S*)(.*)$")
 _SRT_TIMESTAMP = re.compile(r"^(?:\d+:)?\d\d:\d\d,\d{3}$")
@@ -38,7 +40,6 @@ _SETTINGS = {
     "align": re.compile(r"^(start|center|end|left|right)$"),
 }
 _PERCENT_VALUE = re.compile(_PERCENT)
-HOW_TO_SAVE = "Save it as UTF-8 (your editor's Save As or Encoding menu) and upload it again."
 
 
 class CaptionFileError(ValueError):
@@ -87,14 +88,23 @@ def decode(data: bytes) -> str:
         CaptionFileError: For an empty file, or one that is not UTF-8.
     """
     if not data.strip():
-        raise CaptionFileError("The file is empty. Upload a WebVTT (.vtt) file with cues.")
+        raise CaptionFileError(gettext("The file is empty. Upload a WebVTT (.vtt) file with cues."))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CaptionFileError(f"The file is UTF-16 text, not UTF-8. {HOW_TO_SAVE}")
+        raise CaptionFileError(
+            gettext(
+                "The file is UTF-16 text, not UTF-8. Save it as UTF-8 (your editor's Save As "
+                "or Encoding menu) and upload it again."
+            )
+        )
     try:
         text = data.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CaptionFileError(
-            f"The file is not UTF-8 text (byte {exc.start + 1} is not valid UTF-8). {HOW_TO_SAVE}"
+            gettext(
+                "The file is not UTF-8 text (byte %(byte)s is not valid UTF-8). Save it as "
+                "UTF-8 (your editor's Save As or Encoding menu) and upload it again.",
+                byte=exc.start + 1,
+            )
         ) from None
     # As browsers do: NUL becomes the replacement character, any line ending becomes \n.
     return text.replace("\x00", "\ufffd").replace("\r\n", "\n").replace("\r", "\n")
@@ -103,14 +113,18 @@ def decode(data: bytes) -> str:
 def _check_header(first: str, second: str) -> None:
     if first == "WEBVTT" or (first.startswith("WEBVTT") and first[6] in " \t"):
         return
-    shown = first.strip()[:40] or "an empty line"
-    hint = " Put WEBVTT alone on the first line, then a blank line, then the cues."
+    shown = first.strip()[:40]
+    if shown:
+        problem = gettext("The file must begin with the line WEBVTT, not '%(line)s'.", line=shown)
+    else:
+        problem = gettext("The file must begin with the line WEBVTT, not an empty line.")
+    hint = gettext("Put WEBVTT alone on the first line, then a blank line, then the cues.")
     if first.strip().isdigit() and "-->" in second:
-        hint = (
-            " It looks like a SubRip (.srt) file: convert it to WebVTT (add the WEBVTT "
+        hint = gettext(
+            "It looks like a SubRip (.srt) file: convert it to WebVTT (add the WEBVTT "
             "line and write times as 00:00:01.000, with a full stop before the milliseconds)."
         )
-    raise CaptionFileError(f"The file must begin with the line WEBVTT, not {shown!r}.{hint}")
+    raise CaptionFileError(f"{problem} {hint}")
 
 
 def _blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
@@ -149,35 +163,70 @@ def _settings(raw: str) -> str:
 def _timing(line: str, number: int, duration_ms: int, slack_ms: int) -> tuple[int, int, str]:
     match = _TIMING.match(line)
     if match is None:
-        raise CaptionFileError(f"Line {number}: expected a cue timing (start --> end).")
+        raise CaptionFileError(
+            gettext("Line %(line)s: expected a cue timing (start --> end).", line=number)
+        )
     start_raw, end_raw, rest = match.groups()
     times = []
     for raw in (start_raw, end_raw):
         value = parse_time(raw)
         if value is None:
-            comma = " (use a full stop before the milliseconds, not a comma)"
+            shown = raw or gettext("nothing")
+            if _SRT_TIMESTAMP.match(raw):
+                raise CaptionFileError(
+                    gettext(
+                        "Line %(line)s: '%(value)s' is not a cue time. Write hh:mm:ss.ttt or "
+                        "mm:ss.ttt, e.g. 00:01:02.500 or 01:02.500 (use a full stop before "
+                        "the milliseconds, not a comma).",
+                        line=number,
+                        value=shown,
+                    )
+                )
             raise CaptionFileError(
-                f"Line {number}: {raw or 'nothing'!r} is not a cue time. Write hh:mm:ss.ttt or "
-                f"mm:ss.ttt, e.g. 00:01:02.500 or 01:02.500"
-                f"{comma if _SRT_TIMESTAMP.match(raw) else ''}."
+                gettext(
+                    "Line %(line)s: '%(value)s' is not a cue time. Write hh:mm:ss.ttt or "
+                    "mm:ss.ttt, e.g. 00:01:02.500 or 01:02.500.",
+                    line=number,
+                    value=shown,
+                )
             )
         times.append(value)
     start, end = times
     if rest and not rest[0].isspace():
         raise CaptionFileError(
-            f"Line {number}: put a space between the end time and the cue settings."
+            gettext(
+                "Line %(line)s: put a space between the end time and the cue settings.",
+                line=number,
+            )
         )
     if end <= start:
-        when = "at the moment it starts" if end == start else "before it starts"
-        raise CaptionFileError(
-            f"Line {number}: the cue ends {when} ({start_raw} --> {end_raw}). "
-            "Its end time must come after its start time."
-        )
+        if end == start:
+            message = gettext(
+                "Line %(line)s: the cue ends at the moment it starts (%(start)s --> %(end)s). "
+                "Its end time must come after its start time.",
+                line=number,
+                start=start_raw,
+                end=end_raw,
+            )
+        else:
+            message = gettext(
+                "Line %(line)s: the cue ends before it starts (%(start)s --> %(end)s). "
+                "Its end time must come after its start time.",
+                line=number,
+                start=start_raw,
+                end=end_raw,
+            )
+        raise CaptionFileError(message)
     if duration_ms > 0 and start > duration_ms + slack_ms:
         raise CaptionFileError(
-            f"Line {number}: the cue starts at {format_time(start)}, after the video ends "
-            f"({format_time(duration_ms)}). Check that the file belongs to this video, or "
-            "remove the cues past its end."
+            gettext(
+                "Line %(line)s: the cue starts at %(start)s, after the video ends "
+                "(%(end)s). Check that the file belongs to this video, or "
+                "remove the cues past its end.",
+                line=number,
+                start=format_time(start),
+                end=format_time(duration_ms),
+            )
         )
     return start, end, _settings(rest)
 
@@ -229,13 +278,19 @@ def _cues(block: list[str], number: int, duration_ms: int, slack_ms: int) -> lis
     timing_rows = [i for i, line in enumerate(block) if "-->" in line]
     if not timing_rows:
         raise CaptionFileError(
-            f"Line {number}: this block has no cue timing. Each cue needs a line such as "
-            "00:00:01.000 --> 00:00:03.500 before its text, and a blank line after it."
+            gettext(
+                "Line %(line)s: this block has no cue timing. Each cue needs a line such as "
+                "00:00:01.000 --> 00:00:03.500 before its text, and a blank line after it.",
+                line=number,
+            )
         )
     if timing_rows[0] > 1:
         raise CaptionFileError(
-            f"Line {number + 1}: expected the cue timing (start --> end) here, after at most "
-            "one identifier line. Separate cues with a blank line."
+            gettext(
+                "Line %(line)s: expected the cue timing (start --> end) here, after at most "
+                "one identifier line. Separate cues with a blank line.",
+                line=number + 1,
+            )
         )
     cues = []
     # A line with --> inside a cue's text starts the next cue, as in browsers.
@@ -268,8 +323,12 @@ def normalise(
     """
     if len(data) > max_bytes:
         raise CaptionFileError(
-            f"The file is {len(data):,} bytes; captions may be at most {max_bytes:,} bytes. "
-            "Remove notes and styling blocks, or shorten the text."
+            gettext(
+                "The file is %(size)s bytes; captions may be at most %(limit)s bytes. "
+                "Remove notes and styling blocks, or shorten the text.",
+                size=f"{len(data):,}",
+                limit=f"{max_bytes:,}",
+            )
         )
     lines = decode(data).split("\n")
     _check_header(lines[0], lines[1] if len(lines) > 1 else "")
@@ -285,14 +344,19 @@ def normalise(
         counted += len(found)
         if counted > max_cues:
             raise CaptionFileError(
-                f"The file has more cues than the {max_cues:,} one file may hold. "
-                "Merge short cues into longer ones, or leave some out."
+                gettext(
+                    "The file has more cues than the %(max)s one file may hold. "
+                    "Merge short cues into longer ones, or leave some out.",
+                    max=f"{max_cues:,}",
+                )
             )
         cues.extend(found)
     if not cues:
         raise CaptionFileError(
-            "The file has no cues with text. Add cues: a line such as "
-            "00:00:01.000 --> 00:00:03.500, the text below it, then a blank line."
+            gettext(
+                "The file has no cues with text. Add cues: a line such as "
+                "00:00:01.000 --> 00:00:03.500, the text below it, then a blank line."
+            )
         )
     cues.sort(key=lambda cue: (cue.start_ms, cue.end_ms))
     out = ["WEBVTT", ""]

@@ -29,6 +29,7 @@ from nichevid.comments.routes import (
 )
 from nichevid.comments.services import CommentError
 from nichevid.feed.signals import member_signal
+from nichevid.i18n import gettext
 from nichevid.recommend.ratings import Signals
 
 
@@ -112,7 +113,7 @@ async def _document_of(comment_id: int) -> CommentDocument:
         raise http_error(exc) from exc
     found = await queries.entry(comment_id)
     if found is None:
-        raise http_error(CommentError(404, services.NO_COMMENT))
+        raise http_error(CommentError(404, services.no_comment()))
     return _document(found, video.slug)
 
 
@@ -135,7 +136,7 @@ class CommentApi(Controller):
         """Top-level comments of a ready public video (``newest`` or ``top`` = most
         replies), each with its first replies; ``count`` includes replies."""
         if not 1 <= limit <= 100:
-            raise HTTPException(status_code=400, detail="limit must be between 1 and 100.")
+            raise HTTPException(status_code=400, detail=gettext("limit must be between 1 and 100."))
         video = await video_or_404(video_id, request.scope.get("user"))
         page = await queries.threads(
             video.id,

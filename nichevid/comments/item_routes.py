@@ -13,6 +13,7 @@ from nichevid.accounts.guards import requires_login
 from nichevid.comments import queries, services
 from nichevid.comments.routes import count_trigger, http_error, is_htmx, render, see_other
 from nichevid.comments.services import CommentError
+from nichevid.i18n import gettext
 from nichevid.media.tables import Video
 
 
@@ -23,7 +24,7 @@ async def _open(comment_id: int) -> tuple[queries.Entry, Video]:
         raise http_error(exc) from exc
     found = await queries.entry(comment_id)
     if found is None or found.deleted:
-        raise http_error(CommentError(404, services.NO_COMMENT))
+        raise http_error(CommentError(404, services.no_comment()))
     return found, video
 
 
@@ -84,7 +85,7 @@ class CommentItems(Controller):
         """The form changing one's own comment."""
         found, video = await _open(comment_id)
         if not found.can_edit(request.scope["user"]):
-            raise PermissionDeniedException("You can only edit your own comments.")
+            raise PermissionDeniedException(gettext("You can only edit your own comments."))
         name = "comments/_edit_form.html" if is_htmx(request) else "comments/edit_page.html"
         return render(request, name, video=video, comment=found, error="", form_text=found.text)
 

@@ -21,13 +21,14 @@ from nichevid.accounts.guards import requires_login
 from nichevid.comments import queries
 from nichevid.comments import text as texts
 from nichevid.comments.services import (
-    NO_VIDEO,
     CommentError,
     commentable_video,
     parse_cursor,
     post_comment,
 )
+from nichevid.core.errors import no_video
 from nichevid.feed.signals import member_signal
+from nichevid.i18n import gettext
 from nichevid.media.tables import Video
 from nichevid.recommend.ratings import Signals
 from nichevid.safety import services as safety
@@ -77,7 +78,7 @@ async def video_or_404(slug: str, viewer: Any = None) -> Video:
     except CommentError as exc:
         raise http_error(exc) from exc
     if viewer is not None and await safety.blocked_between(viewer, int(video.owner)):
-        raise http_error(CommentError(404, NO_VIDEO))
+        raise http_error(CommentError(404, no_video()))
     return video
 
 
@@ -91,7 +92,7 @@ def check_order(value: str) -> queries.Order:
     for order in queries.ORDERS:
         if value == order:
             return order
-    raise HTTPException(status_code=400, detail="order must be newest or top.")
+    raise HTTPException(status_code=400, detail=gettext("order must be newest or top."))
 
 
 def cursor_of(value: str | None) -> int | None:
@@ -106,7 +107,7 @@ def _reply_target(raw: str) -> int | None:
     if not raw.strip():
         return None
     if not raw.strip().isdigit() or len(raw.strip()) > 18:
-        raise CommentError(400, "reply_to must be the id of the comment you answer.")
+        raise CommentError(400, gettext("reply_to must be the id of the comment you answer."))
     return int(raw)
 
 

@@ -29,6 +29,7 @@ from nichevid.accounts.services import has_role
 from nichevid.accounts.tables import User
 from nichevid.comments import text as texts
 from nichevid.comments.tables import Comment
+from nichevid.core.errors import no_video
 from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.tables import Video
@@ -40,8 +41,11 @@ POSTS_PER_MINUTE = 10
 # How much of a comment a notification quotes.
 EXCERPT = 200
 log = logging.getLogger("nichevid.comments")
-NO_VIDEO = "There is no video with this id, or it is not visible to you."
-NO_COMMENT = "There is no comment with this id; it may have been deleted."
+
+
+def no_comment() -> str:
+    """The answer for a comment that does not exist (any more)."""
+    return gettext("There is no comment with this id; it may have been deleted.")
 
 
 class CommentError(Exception):
@@ -73,7 +77,7 @@ async def commentable_video(slug: str) -> Video:
     """
     video = await media.get_video(slug=slug) if 0 < len(slug) <= 16 else None
     if video is None or not media.is_open(video):
-        raise CommentError(404, NO_VIDEO)
+        raise CommentError(404, no_video())
     return video
 
 
@@ -90,10 +94,10 @@ async def open_comment(comment_id: int) -> tuple[Comment, Video]:
     """
     comment = await get_comment(comment_id)
     if comment is None:
-        raise CommentError(404, NO_COMMENT)
+        raise CommentError(404, no_comment())
     video = await media.get_video(video_id=comment.video)
     if video is None or not media.is_open(video):
-        raise CommentError(404, NO_COMMENT)
+        raise CommentError(404, no_comment())
     return comment, video
 
 
@@ -163,7 +167,7 @@ async def post_comment(
             limit. Nothing is stored then.
     """
     if not media.is_open(video):
-        raise CommentError(404, NO_VIDEO)
+        raise CommentError(404, no_video())
     try:
         body = texts.check(text)
     except texts.TextError as exc:
@@ -241,7 +245,7 @@ async def edit_comment(user: User, comment_id: int, text: str) -> Comment:
     """
     comment, _ = await open_comment(comment_id)
     if comment.deleted_at is not None:
-        raise CommentError(404, NO_COMMENT)
+        raise CommentError(404, no_comment())
     if comment.author != user.id:
         raise CommentError(403, gettext("You can only edit your own comments."))
     try:
@@ -285,7 +289,7 @@ async def delete_comment(user: User, comment_id: int) -> Comment:
     """
     comment, _ = await open_comment(comment_id)
     if comment.deleted_at is not None:
-        raise CommentError(404, NO_COMMENT)
+        raise CommentError(404, no_comment())
     if not may_delete(user, int(comment.author)):
         raise CommentError(403, gettext("You can only delete your own comments."))
     if comment.parent is None and await Comment.exists().where(Comment.parent == comment.id):
@@ -316,5 +320,7 @@ def parse_cursor(value: str | None) -> int | None:
     if value is None or value == "":
         return None
     if not value.isdigit() or len(value) > 18:
-        raise CommentError(400, "cursor must be the next_cursor value of the previous page.")
+        raise CommentError(
+            400, gettext("cursor must be the next_cursor value of the previous page.")
+        )
     return int(value)

@@ -32,6 +32,7 @@ from nichevid.feed.dedupe import RecentIds
 from nichevid.feed.eventbuffer import EventBuffer
 from nichevid.feed.eventwriter import Row
 from nichevid.feed.settings import FeedSettings
+from nichevid.i18n import gettext
 from nichevid.media.tables import Video
 from nichevid.recommend.ratings import Signals
 
@@ -84,16 +85,28 @@ def decode_batch(body: bytes, max_events: int) -> list[WatchEventIn]:
         what = match.group("what") if match else str(exc)
         where = match.group("at") if match and match.group("at") else "body"
         raise BatchError(
-            f'{where}: {what}. Send {{"events": [...]}} where each event has only '
-            f"{EVENT_FIELDS}, with whole non-negative numbers."
+            gettext(
+                '%(where)s: %(problem)s. Send {"events": [...]} where each event has only '
+                "%(fields)s, with whole non-negative numbers.",
+                where=where,
+                problem=what,
+                fields=EVENT_FIELDS,
+            )
         ) from None
     except msgspec.DecodeError as exc:
-        detail = f'the body is not valid JSON ({exc}); send {{"events": [...]}}'
-        raise BatchError(detail) from None
+        raise BatchError(
+            gettext(
+                'The body is not valid JSON (%(problem)s); send {"events": [...]}.', problem=exc
+            )
+        ) from None
     if len(batch.events) > max_events:
         raise BatchError(
-            f"{len(batch.events)} events in one request; send at most {max_events} "
-            "and the rest in further requests"
+            gettext(
+                "%(num)s events in one request; send at most %(max)s "
+                "and the rest in further requests.",
+                num=len(batch.events),
+                max=max_events,
+            )
         )
     return batch.events
 

@@ -37,6 +37,7 @@ from nichevid.feed.events import BatchError, EventIngest, VideoLookup, Viewer, d
 from nichevid.feed.events import record_events as record
 from nichevid.feed.eventwriter import RowWriter
 from nichevid.feed.settings import feed_settings
+from nichevid.i18n import gettext
 from nichevid.plugins import notify
 from nichevid.privacy.consent import may_track
 
@@ -132,8 +133,11 @@ async def _check_rate(request: Request[Any, Any, Any], viewer: Viewer) -> None:
         if not verdict.allowed:
             raise HTTPException(
                 status_code=HTTP_429_TOO_MANY_REQUESTS,
-                detail=f"Too many watch-event requests. Wait {verdict.retry_after} s, "
-                "then send the same events again.",
+                detail=gettext(
+                    "Too many watch-event requests. Wait %(seconds)s s, "
+                    "then send the same events again.",
+                    seconds=verdict.retry_after,
+                ),
                 headers={"Retry-After": str(verdict.retry_after)},
             )
 
@@ -158,14 +162,17 @@ class WatchEventsApi(Controller):
         """
         if not _same_origin(request):
             raise PermissionDeniedException(
-                "Watch events are accepted only from pages of this site."
+                gettext("Watch events are accepted only from pages of this site.")
             )
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in _CONTENT_TYPES:
             raise HTTPException(
                 status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                detail=f"Content-Type {content_type!r} is not accepted: "
-                "send JSON as application/json or text/plain.",
+                detail=gettext(
+                    "Content-Type '%(type)s' is not accepted: "
+                    "send JSON as application/json or text/plain.",
+                    type=content_type,
+                ),
             )
         if not may_track(request):
             # No consent yet: nothing is stored and no cookie is set.
@@ -186,7 +193,7 @@ class WatchEventsApi(Controller):
             # The player keeps the events and sends them again after Retry-After.
             raise HTTPException(
                 status_code=HTTP_503_SERVICE_UNAVAILABLE,
-                detail="Watch events cannot be kept right now; send them again in 30 s.",
+                detail=gettext("Watch events cannot be kept right now; send them again in 30 s."),
                 headers={"Retry-After": "30"},
             ) from exc
         if outcome.signals:

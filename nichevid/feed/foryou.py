@@ -24,6 +24,7 @@ from typing import Any
 
 from nichevid.feed.settings import feed_settings
 from nichevid.feed.tables import WatchEvent
+from nichevid.i18n import gettext
 from nichevid.media.listing import Card, cards_by_ids, public_cards
 from nichevid.media.tables import Video
 from nichevid.plugins import answers
@@ -39,9 +40,15 @@ class BadCursor(ValueError):
     """A cursor this feed never handed out."""
 
     def __init__(self, cursor: str) -> None:
-        super().__init__(
-            f"The feed position {cursor[:40]!r} is not valid; reload the feed to start again."
-        )
+        super().__init__(bad_position(cursor))
+
+
+def bad_position(cursor: str) -> str:
+    """The refusal of a feed position (cursor) no feed handed out."""
+    return gettext(
+        "The feed position '%(cursor)s' is not valid; reload the feed to start again.",
+        cursor=cursor[:40],
+    )
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,8 @@ from nichevid.accounts.auth import current_user
 from nichevid.accounts.guards import requires_login, requires_role
 from nichevid.accounts.services import has_role
 from nichevid.app import BEARER_SCHEME
+from nichevid.core.errors import no_video
+from nichevid.i18n import gettext, ngettext
 from nichevid.media import covers, services
 from nichevid.media.documents import VideoDocument, is_owner, video_document
 from nichevid.media.plain_upload import receive_video
@@ -36,7 +38,6 @@ from nichevid.media.tables import VISIBILITIES, Video
 from nichevid.media.tus import services as uploads
 
 CHANGEABLE = ("caption", "visibility")
-NO_VIDEO = "There is no video with this id, or it is not visible to you."
 JSON_EXAMPLE = '{"caption": "New caption #tag", "visibility": "private"}'
 creators_only = requires_role("creator")
 
@@ -97,16 +98,22 @@ def parse_changes(body: bytes) -> VideoChanges:
     except msgspec.DecodeError:
         raw = None
     if not isinstance(raw, dict):
-        raise _bad_request(f"Send a JSON object, for example {JSON_EXAMPLE}.")
+        raise _bad_request(
+            gettext("Send a JSON object, for example %(example)s.", example=JSON_EXAMPLE)
+        )
     unknown = sorted(str(name) for name in raw if name not in CHANGEABLE)
     if unknown:
         raise _bad_request(
-            f"Unknown field{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}; "
-            f"only {' and '.join(CHANGEABLE)} can be changed."
+            ngettext(
+                "Unknown field: %(fields)s; only caption and visibility can be changed.",
+                "Unknown fields: %(fields)s; only caption and visibility can be changed.",
+                len(unknown),
+                fields=", ".join(unknown),
+            )
         )
     for name, value in raw.items():
         if value is not None and not isinstance(value, str):
-            raise _bad_request(f"{name} must be text (a JSON string).")
+            raise _bad_request(gettext("%(field)s must be text (a JSON string).", field=name))
     return VideoChanges(**raw)
 
 
@@ -120,7 +127,7 @@ def content_length(request: Request[Any, Any, Any]) -> int | None:
     if header is None:
         return None
     if not header.strip().isdigit():
-        raise _bad_request("Content-Length must be the size of the body in bytes.")
+        raise _bad_request(gettext("Content-Length must be the size of the body in bytes."))
     return int(header)
 
 
@@ -146,7 +153,7 @@ async def _visible(request: Request[Any, Any, Any], video_id: str) -> Video:
     if video is None or not (
         is_owner(video, user) or await services.may_view(_resources(request), video, user)
     ):
-        raise NotFoundException(NO_VIDEO)
+        raise NotFoundException(no_video())
     return video
 
 
@@ -157,9 +164,12 @@ async def _owned(request: Request[Any, Any, Any], video_id: str, *, staff: bool 
     if video is not None and (is_owner(video, user) or (staff and has_role(user, "moderator"))):
         return video
     if video is None or not await services.may_view(_resources(request), video, user):
-        raise NotFoundException(NO_VIDEO)
-    who = "its owner or a moderator" if staff else "its owner"
-    raise PermissionDeniedException(f"Only {who} can do that to this video.")
+        raise NotFoundException(no_video())
+    if staff:
+        raise PermissionDeniedException(
+            gettext("Only its owner or a moderator can do that to this video.")
+        )
+    raise PermissionDeniedException(gettext("Only its owner can do that to this video."))
 
 
 def _resources(request: Request[Any, Any, Any]) -> Any:
@@ -193,7 +203,7 @@ class VideoApi(Controller):
         except ValueError as exc:
             raise _bad_request(str(exc)) from exc
         except LookupError as exc:
-            raise NotFoundException(NO_VIDEO) from exc
+            raise NotFoundException(no_video()) from exc
         return await video_document(_resources(request), video, current_user(request))
 
     @delete("/{video_id:str}", guards=[requires_login])
@@ -218,7 +228,7 @@ class VideoApi(Controller):
             raise HTTPException(status_code=HTTP_409_CONFLICT, detail=reason)
         fresh = await services.get_video(video_id=video.id)
         if fresh is None:
-            raise NotFoundException(NO_VIDEO)
+            raise NotFoundException(no_video())
         return await video_document(resources, fresh, current_user(request))
 
     @post(
@@ -264,7 +274,10 @@ class VideoApi(Controller):
         if video.status in ("failed", "removed"):
             raise HTTPException(
                 status_code=HTTP_409_CONFLICT,
-                detail=f"This video is {video.status}; a cover can be set once it is processed.",
+                detail=gettext(
+                    "This video is %(status)s; a cover can be set once it is processed.",
+                    status=video.status,
+                ),
             )
         resources = _resources(request)
         limit = media_settings(resources.settings).cover_max_bytes
@@ -277,5 +290,5 @@ class VideoApi(Controller):
         except covers.CoverError as exc:
             raise HTTPException(status_code=exc.status, detail=exc.message) from exc
         except LookupError as exc:
-            raise NotFoundException(NO_VIDEO) from exc
+            raise NotFoundException(no_video()) from exc
         return await video_document(resources, video, current_user(request))

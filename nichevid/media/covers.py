@@ -16,6 +16,7 @@ from typing import Any
 
 from PIL import Image, ImageOps
 
+from nichevid.i18n import gettext
 from nichevid.media import keys
 from nichevid.media.images import store_posters
 from nichevid.media.services import get_video, images_of
@@ -26,7 +27,6 @@ from nichevid.media.tables import Video
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
 # The long edge of the largest rendition of the default ladder (1080 x 1920).
 COVER_MAX_EDGE = 1920
-NOT_AN_IMAGE = "That file is not a picture we can use; upload a JPEG, PNG or WebP image."
 
 
 class CoverError(ValueError):
@@ -36,10 +36,6 @@ class CoverError(ValueError):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-def _megabytes(count: int) -> str:
-    return f"{count / 1024**2:.1f} MB"
 
 
 def prepare_cover(
@@ -58,7 +54,9 @@ def prepare_cover(
         CoverError: Empty, too large, not an accepted image, damaged, or too many pixels.
     """
     if not data:
-        raise CoverError("Send the picture as the request body (a JPEG, PNG or WebP image).")
+        raise CoverError(
+            gettext("Send the picture as the request body (a JPEG, PNG or WebP image).")
+        )
     if len(data) > max_bytes:
         raise too_large(max_bytes)
     try:
@@ -76,27 +74,39 @@ def prepare_cover(
     except CoverError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        message = "That picture has far too many pixels; upload a smaller one."
-        raise CoverError(message, 413) from exc
+        raise CoverError(
+            gettext("That picture has far too many pixels; upload a smaller one."), 413
+        ) from exc
     except Image.UnidentifiedImageError as exc:
-        raise CoverError(NOT_AN_IMAGE) from exc
+        raise CoverError(
+            gettext("That file is not a picture we can use; upload a JPEG, PNG or WebP image.")
+        ) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         # Pillow reports truncated and corrupt files as OSError or SyntaxError.
-        raise CoverError("That picture is damaged or incomplete; try saving it again.") from exc
+        raise CoverError(
+            gettext("That picture is damaged or incomplete; try saving it again.")
+        ) from exc
 
 
 def too_large(max_bytes: int) -> CoverError:
     """The refusal of a picture over ``max_bytes``."""
     return CoverError(
-        f"That picture is larger than {_megabytes(max_bytes)}, the limit for covers; "
-        "upload a smaller one.",
+        gettext(
+            "That picture is larger than %(size)s MB, the limit for covers; upload a smaller one.",
+            size=f"{max_bytes / 1024**2:.1f}",
+        ),
         413,
     )
 
 
 def _too_many_pixels(width: int, height: int) -> CoverError:
     return CoverError(
-        f"That picture is {width}x{height} pixels, too many for a cover; upload a smaller one.",
+        gettext(
+            "That picture is %(width)sx%(height)s pixels, too many for a cover; "
+            "upload a smaller one.",
+            width=width,
+            height=height,
+        ),
         413,
     )
 

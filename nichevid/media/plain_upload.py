@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from nichevid.i18n import gettext
 from nichevid.media import services
 from nichevid.media.settings import media_settings
 from nichevid.media.tables import Video
@@ -40,7 +41,9 @@ async def receive_video(
     """
     settings = resources.settings
     if length == 0:
-        raise uploads.UploadError(400, "The body is empty; send the video file as the body.")
+        raise uploads.UploadError(
+            400, gettext("The body is empty; send the video file as the body.")
+        )
     room = length if length is not None else await _room(settings, owner)
     upload = await uploads.create_upload(settings, owner, room, metadata)
     try:
@@ -49,21 +52,32 @@ async def receive_video(
         except uploads.UploadError as exc:
             if exc.status == 413 and length is None:
                 raise uploads.UploadError(
-                    413, f"The file is larger than {room} bytes, the most you may upload now."
+                    413,
+                    gettext(
+                        "The file is larger than %(size)s bytes, the most you may upload now.",
+                        size=room,
+                    ),
                 ) from exc
             raise
         if upload.status == "uploading" and length is None:
             upload = await uploads.finish_at_received(resources, upload)
         elif upload.status == "uploading":
             raise uploads.UploadError(
-                400, f"The body ended after {upload.received} of {length} bytes; send it again."
+                400,
+                gettext(
+                    "The body ended after %(received)s of %(size)s bytes; send it again.",
+                    received=upload.received,
+                    size=length,
+                ),
             )
     finally:
         if upload.status == "uploading":
             await uploads.terminate(settings, upload)
     video = await services.get_video(video_id=upload.video) if upload.video else None
     if video is None:
-        raise uploads.UploadError(400, upload.failure_reason or "The upload was not accepted.")
+        raise uploads.UploadError(
+            400, upload.failure_reason or gettext("The upload was not accepted.")
+        )
     return video
 
 
@@ -76,8 +90,12 @@ async def _room(settings: Any, owner: Any) -> int:
         if used >= config.upload_quota_bytes:
             raise uploads.UploadError(
                 413,
-                f"Your storage quota is used up ({used} of {config.upload_quota_bytes} bytes); "
-                "delete videos to make room.",
+                gettext(
+                    "Your storage quota is used up (%(used)s of %(quota)s bytes); "
+                    "delete videos to make room.",
+                    used=used,
+                    quota=config.upload_quota_bytes,
+                ),
             )
         limits.append(config.upload_quota_bytes - used)
     return min(limits, default=2**62)

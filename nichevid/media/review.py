@@ -12,6 +12,7 @@ from typing import Any
 
 from nichevid.core.secrets import instance_secret
 from nichevid.default_storage import LocalStorage
+from nichevid.i18n import gettext
 from nichevid.media.settings import media_settings
 from nichevid.media.signing import signed_query
 from nichevid.media.tables import Rendition, Video
@@ -45,13 +46,21 @@ async def set_review_status(pm: Any, video: Video | int, status: str) -> Video:
             reviewable state, or ``ready`` without a playable rendition.
     """
     if status not in REVIEW_STATES:
-        raise ReviewError(f"Unknown status {status!r}; use one of {', '.join(REVIEW_STATES)}.")
+        raise ReviewError(
+            gettext(
+                "Unknown status %(status)s; use one of %(states)s.",
+                status=repr(status)[:40],
+                states=", ".join(REVIEW_STATES),
+            )
+        )
     video_id = video if isinstance(video, int) else int(video.id)
     row = await Video.objects().where(Video.id == video_id).first()
     if row is None:
-        raise ReviewError("There is no such video; it may have been deleted.")
+        raise ReviewError(gettext("There is no such video; it may have been deleted."))
     if row.status not in REVIEW_STATES:
-        raise ReviewError(f"The video is {row.status}; wait until it is processed.")
+        raise ReviewError(
+            gettext("The video is %(status)s; wait until it is processed.", status=row.status)
+        )
     if row.status == status:
         return row
     values: dict[Any, Any] = {Video.status: status}
@@ -61,13 +70,15 @@ async def set_review_status(pm: Any, video: Video | int, status: str) -> Video:
             (Rendition.video == video_id) & (Rendition.kind == "mp4")
         )
         if not playable:
-            raise ReviewError("The video has no playable rendition; process it again first.")
+            raise ReviewError(
+                gettext("The video has no playable rendition; process it again first.")
+            )
         if first_time:
             values[Video.published_at] = datetime.now(UTC)
     await Video.update(values).where((Video.id == video_id) & (Video.status == row.status))
     fresh = await Video.objects().where(Video.id == video_id).first()
     if fresh is None:
-        raise ReviewError("The video was deleted meanwhile.")
+        raise ReviewError(gettext("The video was deleted meanwhile."))
     if first_time and fresh.status == "ready":
         await notify(pm, "video_ready", video=fresh)
     return fresh

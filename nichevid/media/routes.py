@@ -26,6 +26,7 @@ from litestar.status_codes import (
 )
 
 from nichevid.core.secrets import instance_secret
+from nichevid.i18n import gettext
 from nichevid.media.hls import sign_playlist
 from nichevid.media.settings import media_settings
 from nichevid.media.signing import remaining, signed_query
@@ -122,7 +123,10 @@ async def cache_control(request: Request[Any, Any, Any], key: str) -> str:
     params = request.query_params
     left = remaining(instance_secret(settings), key, params.get("exp"), params.get("sig"))
     if not left:
-        raise HTTPException(status_code=HTTP_403_FORBIDDEN, detail="this link is not valid")
+        raise HTTPException(
+            status_code=HTTP_403_FORBIDDEN,
+            detail=gettext("This link is not valid; open the video again to get a fresh one."),
+        )
     return f"private, max-age={left}"
 
 
@@ -174,7 +178,9 @@ class MediaController(Controller):
         except RangeNotSatisfiable:
             raise HTTPException(
                 status_code=HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE,
-                detail="requested range not satisfiable",
+                detail=gettext(
+                    "The requested range is outside the file; ask for a range within it."
+                ),
                 headers={"Content-Range": f"bytes */{size}", "Accept-Ranges": "bytes"},
             ) from None
         if wanted is None:

@@ -17,6 +17,7 @@ from typing import Any
 from nichevid.accounts.tables import User
 from nichevid.core.secrets import instance_secret
 from nichevid.default_storage import LocalStorage
+from nichevid.i18n import gettext
 from nichevid.media import keys
 from nichevid.media.settings import media_settings
 from nichevid.media.signing import signed_query
@@ -64,14 +65,18 @@ def check_caption(caption: str) -> str:
     """The caption stripped; raise :class:`ValueError` when too long."""
     caption = caption.strip()
     if len(caption) > CAPTION_MAX:
-        raise ValueError(f"Captions are at most {CAPTION_MAX} characters; shorten it.")
+        raise ValueError(
+            gettext("Captions are at most %(max)s characters; shorten it.", max=CAPTION_MAX)
+        )
     return caption
 
 
 def check_visibility(visibility: str) -> str:
     """``visibility`` if known; raise :class:`ValueError` naming the choices otherwise."""
     if visibility not in VISIBILITIES:
-        raise ValueError(f"Visibility must be one of: {', '.join(VISIBILITIES)}.")
+        raise ValueError(
+            gettext("Visibility must be one of: %(choices)s.", choices=", ".join(VISIBILITIES))
+        )
     return visibility
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from nichevid.accounts.tables import User
 from nichevid.core.secrets import instance_secret
+from nichevid.i18n import gettext
 from nichevid.privacy import bundle
 from nichevid.privacy.settings import privacy_settings
 from nichevid.privacy.tables import DataExport
@@ -257,23 +258,28 @@ async def open_download(
             410 for one that expired or whose export was replaced.
     """
     if user is None:
-        raise ExportLinkError(403, "Log in with the account that asked for this export.")
+        raise ExportLinkError(403, gettext("Log in with the account that asked for this export."))
     if not exp or not sig or not exp.isdigit():
-        raise ExportLinkError(403, "This download link is incomplete; copy it again.")
+        raise ExportLinkError(403, gettext("This download link is incomplete; copy it again."))
     row = await DataExport.objects().where(DataExport.user == user.id).first()
     key = row.storage_key if row is not None else ""
     secret = instance_secret(resources.settings)
     if not key or not hmac.compare_digest(_signature(secret, user.id, key, int(exp)), sig):
         raise ExportLinkError(
             403,
-            "This download link belongs to another account, or it was replaced by a newer "
-            "export. Log in with the account that asked for it, or ask for a new export.",
+            gettext(
+                "This download link belongs to another account, or it was replaced by a newer "
+                "export. Log in with the account that asked for it, or ask for a new export."
+            ),
         )
     expires = _aware(row.expires_at) if row is not None else None
     if int(exp) <= time.time() or expires is None or expires <= _now():
         raise ExportLinkError(
-            410, "This download link has expired. Ask for a new export on your privacy page."
+            410,
+            gettext("This download link has expired. Ask for a new export on your privacy page."),
         )
     if not await resources.storage.exists(key):
-        raise ExportLinkError(410, "This export is no longer stored. Ask for a new export.")
+        raise ExportLinkError(
+            410, gettext("This export is no longer stored. Ask for a new export.")
+        )
     return key, int(row.size_bytes or 0) if row is not None else 0

@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from nichevid.accounts.guards import requires_login, requires_role
 from nichevid.accounts.web import page, resources_of, safe_next, see_other, text_field
+from nichevid.i18n import gettext
 from nichevid.privacy import consent, deletion, exports, sitepages
 from nichevid.privacy.tables import PAGE_NAMES
 
@@ -144,7 +145,7 @@ class ConsentChoice(Controller):
         if choice not in consent.CHOICES:
             raise HTTPException(
                 status_code=HTTP_400_BAD_REQUEST,
-                detail="Choose accept or decline.",
+                detail=gettext("Choose accept or decline."),
             )
         redirect = see_other(safe_next(text_field(form, "next"), "/"))
         redirect.cookies.append(consent.consent_cookie(request, choice))
@@ -207,7 +208,12 @@ class PolicyEditor(Controller):
 
 def _known(name: str) -> None:
     if name not in PAGE_NAMES:
-        raise NotFoundException(f"There is no page called {name!r}; edit privacy or guidelines.")
+        raise NotFoundException(
+            gettext(
+                "There is no page called %(name)s; edit privacy or guidelines.",
+                name=repr(name)[:60],
+            )
+        )
 
 
 __all__ = ["ConsentChoice", "PolicyEditor", "PolicyPages", "PrivacySettingsPages"]

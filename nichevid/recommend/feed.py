@@ -16,6 +16,7 @@ from typing import Any
 from litestar import Litestar
 
 from nichevid.feed.events_api import VIEWER_COOKIE
+from nichevid.feed.foryou import bad_position
 from nichevid.plugins import answers
 from nichevid.recommend import serve, session
 from nichevid.recommend.ab import arm_settings
@@ -110,9 +111,7 @@ async def next_page(
 ) -> tuple[list[int], str | None, dict[int, str]] | None:
     """The viewer's next For You ids and cursor, or ``None`` for viewers it does not know."""
     if cursor is not None and not _CURSOR.match(cursor):
-        raise ValueError(
-            f"The feed position {cursor[:40]!r} is not valid; reload the feed to start again."
-        )
+        raise ValueError(bad_position(cursor))
     resources = request.app.state.resources
     config = recommend_settings(resources.settings)
     key = viewer_key(request)

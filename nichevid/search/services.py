@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from nichevid.i18n import gettext
 from nichevid.media import keys
 from nichevid.media.tables import Video
 from nichevid.search import engines
@@ -160,15 +161,15 @@ def check_kind(kind: str) -> Kind:
     for known in KINDS:
         if kind == known:
             return known
-    raise ValueError(f"type must be one of: {', '.join(KINDS)}.")
+    raise ValueError(gettext("type must be one of: %(choices)s.", choices=", ".join(KINDS)))
 
 
 def check_page(limit: int, offset: int) -> None:
     """:class:`ValueError` for a page size or start out of range."""
     if not 1 <= limit <= MAX_LIMIT:
-        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}.")
+        raise ValueError(gettext("limit must be between 1 and %(max)s.", max=MAX_LIMIT))
     if not 0 <= offset <= 10_000:
-        raise ValueError("offset must be between 0 and 10000.")
+        raise ValueError(gettext("offset must be between 0 and 10000."))
 
 
 def _visible(kind: str, hits: list[Any], hidden: Any) -> list[Any]:

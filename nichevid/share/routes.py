@@ -23,8 +23,6 @@ from nichevid.media.listing import Card, public_card
 from nichevid.share.meta import absolute, fit, site_base
 
 _VIDEO_PATH = re.compile(r"^/v/([A-Za-z0-9_-]{1,16})/?$")
-NOT_HERE = "That URL is not a public video of this site; give the URL of a video page (/v/…)."
-JSON_ONLY = "This site answers oEmbed in JSON only; ask again with format=json."
 # How long consumers may keep an answer, in seconds.
 CACHE_AGE = 3600
 
@@ -65,7 +63,9 @@ def _positive(name: str, value: str | None) -> int | None:
     if value is None or value == "":
         return None
     if not value.isdigit() or not 0 < int(value) <= 100_000:
-        raise HTTPException(status_code=400, detail=f"{name} must be a whole number of pixels.")
+        raise HTTPException(
+            status_code=400, detail=gettext("%(name)s must be a whole number of pixels.", name=name)
+        )
     return int(value)
 
 
@@ -101,9 +101,14 @@ class ShareController(Controller):
     ) -> OEmbed:
         """oEmbed for a video page URL: a ``video`` with an iframe of ``/embed/{slug}``."""
         if format != "json":
-            raise HTTPException(status_code=501, detail=JSON_ONLY)
+            raise HTTPException(
+                status_code=501,
+                detail=gettext(
+                    "This site answers oEmbed in JSON only; ask again with format=json."
+                ),
+            )
         if not url:
-            raise HTTPException(status_code=400, detail="Give the video page in ?url=.")
+            raise HTTPException(status_code=400, detail=gettext("Give the video page in ?url=."))
         limits = (_positive("maxwidth", maxwidth), _positive("maxheight", maxheight))
         base = site_base(request)
         slug = _slug_of(url, base)
@@ -111,7 +116,12 @@ class ShareController(Controller):
         card = await public_card(resources, slug) if slug else None
         video = await media.get_video(slug=slug) if card and slug else None
         if card is None or video is None or not media.is_open(video):
-            raise NotFoundException(NOT_HERE)
+            raise NotFoundException(
+                gettext(
+                    "That URL is not a public video of this site; "
+                    "give the URL of a video page (/v/…)."
+                )
+            )
         width, height = fit(card.width, card.height, *limits)
         title = card.caption or f"Video by @{card.username}"
         player = f"{base}/embed/{card.slug}"

@@ -16,10 +16,14 @@ from nichevid.social.errors import SocialError
 from nichevid.social.notifications import notify
 from nichevid.social.tables import Follow, VideoStats
 
-SELF_FOLLOW = "You cannot follow yourself; follow other members to fill your Following feed."
 # Raw statements interpolate only table names; every value is a bound parameter.
 _FOLLOW = Follow._meta.tablename
 _STATS = VideoStats._meta.tablename
+
+
+def self_follow() -> str:
+    """The refusal of following oneself."""
+    return gettext("You cannot follow yourself; follow other members to fill your Following feed.")
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ async def member(username: str) -> Any:
     """
     user = await accounts.get_user_by_username(username) if len(username) <= 64 else None
     if user is None or not user.is_active:
-        raise SocialError(404, f"There is no member called {username[:64]!r}.")
+        raise SocialError(404, gettext("There is no member called '%(name)s'.", name=username[:64]))
     return user
 
 
@@ -59,7 +63,7 @@ async def set_follow(follower: Any, followee: Any, following: bool) -> ProfileSt
             the follower blocks the followee, 403 when the followee blocks the follower.
     """
     if _id(follower) == _id(followee):
-        raise SocialError(400, SELF_FOLLOW)
+        raise SocialError(400, self_follow())
     if following:
         from nichevid.safety import services as safety
 

@@ -20,6 +20,8 @@ from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from nichevid.core.errors import no_video
+from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.tables import Video
 from nichevid.social.errors import SocialError
@@ -38,7 +40,6 @@ from nichevid.social.tables import Bookmark, Like, Share, VideoStats
 
 SHARES_PER_HOUR = 60
 HOUR = 3600
-NO_VIDEO = "There is no video with this id, or it is not visible to you."
 
 # Raw statements here interpolate only these table names and fixed column names; every
 # value is a bound parameter ({} placeholders).
@@ -103,9 +104,9 @@ async def visible_video(resources: Any, slug: str, viewer: Any) -> Video:
     """
     video = await media.get_video(slug=slug) if 0 < len(slug) <= 16 else None
     if video is None or video.status != "ready":
-        raise SocialError(404, NO_VIDEO)
+        raise SocialError(404, no_video())
     if not await media.may_view(resources, video, viewer):
-        raise SocialError(404, NO_VIDEO)
+        raise SocialError(404, no_video())
     return video
 
 
@@ -170,8 +171,12 @@ async def record_share(resources: Any, viewer: Any, video: Video) -> VideoState:
         minutes = max(1, verdict.retry_after // 60)
         raise SocialError(
             429,
-            f"You shared {SHARES_PER_HOUR} times this hour; the link still works, but "
-            f"shares count again in {minutes} min.",
+            gettext(
+                "You shared %(num)s times this hour; the link still works, but "
+                "shares count again in %(minutes)s min.",
+                num=SHARES_PER_HOUR,
+                minutes=minutes,
+            ),
             verdict.retry_after,
         )
     async with _writing():
@@ -242,7 +247,6 @@ async def video_states(video_ids: list[int], viewer: Any) -> dict[int, VideoStat
 
 
 __all__ = [
-    "NO_VIDEO",
     "ProfileStats",
     "SocialError",
     "VideoState",

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from nichevid.core.errors import no_video
 from nichevid.social import services
 from nichevid.social.tables import Like, Notification, Share, VideoStats
 
@@ -166,7 +167,7 @@ async def test_hidden_or_missing_videos_answer_not_found(
     method = "POST" if action == "share" else "PUT"
     response = await nv_client.request(method, f"/api/videos/{slug}/{action}", headers=headers)
     assert response.status_code == 404
-    assert response.json()["detail"] == services.NO_VIDEO
+    assert response.json()["detail"] == no_video()
     fragment = await browser(nv_client, people["bob"])
     answer = await nv_client.request(method, f"/social/videos/{slug}/{action}", headers=fragment)
     assert answer.status_code == 404

@@ -50,7 +50,7 @@ async def test_following_yourself_is_refused(nv_client: Any, make_user: Any, how
     for method in ("PUT", "DELETE"):
         response = await nv_client.request(method, "/api/users/bob/follow", headers=headers)
         assert response.status_code == 400
-        assert response.json()["detail"] == follows.SELF_FOLLOW
+        assert response.json()["detail"] == follows.self_follow()
     fragment = await nv_client.put(
         "/social/users/bob/follow", headers=await browser(nv_client, bob)
     )

@@ -9,6 +9,8 @@ from datetime import datetime
 from email.utils import format_datetime
 from typing import Any
 
+from nichevid.i18n import gettext
+
 TUS_VERSION = "1.0.0"
 EXTENSIONS = ("creation", "creation-with-upload", "termination", "checksum", "expiration")
 CHECKSUM_ALGORITHMS = ("sha1", "sha256", "md5")
@@ -38,14 +40,19 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     for pair in header.split(","):
         parts = pair.strip().split(" ")
         if not parts[0] or len(parts) > 2 or parts[0] in result:
-            raise TusProtocolError(f"Upload-Metadata has a malformed pair: {pair.strip()!r}")
+            raise TusProtocolError(
+                gettext("Upload-Metadata has a malformed pair: '%(pair)s'.", pair=pair.strip())
+            )
         value = ""
         if len(parts) == 2:
             try:
                 value = base64.b64decode(parts[1], validate=True).decode("utf-8")
             except (binascii.Error, UnicodeDecodeError) as exc:
                 raise TusProtocolError(
-                    f"Upload-Metadata value of {parts[0]!r} is not base64-encoded UTF-8"
+                    gettext(
+                        "The Upload-Metadata value of '%(key)s' is not base64-encoded UTF-8.",
+                        key=parts[0],
+                    )
                 ) from exc
         result[parts[0]] = value
     return result
@@ -58,7 +65,7 @@ def parse_non_negative(header: str | None, name: str) -> int:
         TusProtocolError: When it is missing or not a non-negative integer.
     """
     if header is None or not header.strip().isdigit():
-        raise TusProtocolError(f"{name} must be a non-negative integer")
+        raise TusProtocolError(gettext("%(header)s must be a non-negative integer.", header=name))
     return int(header.strip())
 
 
@@ -74,14 +81,22 @@ def parse_checksum(header: str | None) -> tuple[str, bytes] | None:
     algorithm = algorithm.lower()
     if algorithm not in CHECKSUM_ALGORITHMS:
         raise TusProtocolError(
-            f"Upload-Checksum algorithm must be one of {', '.join(CHECKSUM_ALGORITHMS)}"
+            gettext(
+                "The Upload-Checksum algorithm must be one of %(choices)s.",
+                choices=", ".join(CHECKSUM_ALGORITHMS),
+            )
         )
     try:
         digest = base64.b64decode(encoded.strip(), validate=True)
     except binascii.Error as exc:
-        raise TusProtocolError("Upload-Checksum digest is not base64") from exc
+        raise TusProtocolError(gettext("The Upload-Checksum digest is not base64.")) from exc
     if len(digest) != hashlib.new(algorithm).digest_size:
-        raise TusProtocolError(f"Upload-Checksum digest has the wrong length for {algorithm}")
+        raise TusProtocolError(
+            gettext(
+                "The Upload-Checksum digest has the wrong length for %(algorithm)s.",
+                algorithm=algorithm,
+            )
+        )
     return algorithm, digest
 
 

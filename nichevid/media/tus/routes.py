@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from nichevid.accounts.auth import current_user
 from nichevid.accounts.guards import requires_role
+from nichevid.i18n import gettext
 from nichevid.media.settings import media_settings
 from nichevid.media.tables import Upload, Video
 from nichevid.media.tus import protocol, services
@@ -32,7 +33,10 @@ def _check_version(request: Request[Any, Any, Any]) -> None:
     if request.headers.get("tus-resumable") != TUS_VERSION:
         raise HTTPException(
             status_code=412,
-            detail=f"Send Tus-Resumable: {TUS_VERSION}; this server speaks no other version.",
+            detail=gettext(
+                "Send Tus-Resumable: %(version)s; this server speaks no other version.",
+                version=TUS_VERSION,
+            ),
             headers=base_headers(Tus_Version=TUS_VERSION),
         )
 
@@ -41,13 +45,15 @@ async def _own_upload(request: Request[Any, Any, Any], upload_id: str) -> Upload
     upload = await services.get_upload(upload_id)
     user = current_user(request)
     if upload is None or user is None or upload.owner != user.id:
-        raise HTTPException(status_code=404, detail="No such upload.", headers=base_headers())
+        raise HTTPException(
+            status_code=404, detail=gettext("No such upload."), headers=base_headers()
+        )
     return upload
 
 
 def _live(upload: Upload) -> None:
     if services.is_expired(upload):
-        raise _fail(410, "This upload has expired; start it again.")
+        raise _fail(410, gettext("This upload has expired; start it again."))
 
 
 def _upload_headers(upload: Upload) -> dict[str, str]:
@@ -109,7 +115,7 @@ class TusController(Controller):
         creators_only(request, request.route_handler)
         _check_version(request)
         if request.headers.get("upload-defer-length"):
-            raise _fail(400, "Upload-Defer-Length is not supported; send Upload-Length.")
+            raise _fail(400, gettext("Upload-Defer-Length is not supported; send Upload-Length."))
         try:
             length = protocol.parse_non_negative(
                 request.headers.get("upload-length"), "Upload-Length"
@@ -152,7 +158,10 @@ class TusController(Controller):
         """Append the body at ``Upload-Offset``."""
         _check_version(request)
         if not _is_offset_stream(request):
-            raise _fail(415, f"Send Content-Type: {protocol.OFFSET_CONTENT_TYPE}.")
+            raise _fail(
+                415,
+                gettext("Send Content-Type: %(type)s.", type=protocol.OFFSET_CONTENT_TYPE),
+            )
         try:
             offset = protocol.parse_non_negative(
                 request.headers.get("upload-offset"), "Upload-Offset"
@@ -172,7 +181,7 @@ class TusController(Controller):
         _check_version(request)
         upload = await _own_upload(request, upload_id)
         if upload.status != "uploading":
-            raise _fail(409, "This upload is complete; delete the video instead.")
+            raise _fail(409, gettext("This upload is complete; delete the video instead."))
         await services.terminate(request.app.state.settings, upload)
         return Response(_NO_BODY, status_code=HTTP_204_NO_CONTENT, headers=base_headers())
 

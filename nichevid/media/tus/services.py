@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 
 from piccolo.query.functions.aggregate import Sum
 
+from nichevid.i18n import gettext
 from nichevid.media.services import check_caption, check_visibility, ingest_file
 from nichevid.media.settings import MediaSettings, media_settings
 from nichevid.media.tables import Upload, Video
@@ -28,6 +29,12 @@ LEASE_SECONDS = 60.0
 # per network read (up to 256 KiB) costs more than the write itself.
 WRITE_SIZE = 1024 * 1024
 FILENAME_MAX = 255
+
+
+def _wrong_offset(expected: int, sent: int) -> str:
+    return gettext(
+        "Upload-Offset must be %(expected)s, not %(sent)s.", expected=expected, sent=sent
+    )
 
 
 class UploadError(Exception):
@@ -87,7 +94,9 @@ def clean_metadata(metadata: dict[str, str]) -> dict[str, str]:
         raise UploadError(400, str(exc)) from exc
     filename = Path(metadata.get("filename", "").replace("\\", "/")).name
     if len(filename) > FILENAME_MAX:
-        raise UploadError(400, f"file names are at most {FILENAME_MAX} characters")
+        raise UploadError(
+            400, gettext("File names are at most %(max)s characters.", max=FILENAME_MAX)
+        )
     return {"filename": filename, "caption": caption, "visibility": visibility}
 
 
@@ -112,10 +121,15 @@ async def create_upload(settings: Any, owner: Any, length: int, metadata: dict[s
     owner_id = _owner_id(owner)
     meta = clean_metadata(metadata)
     if length == 0:
-        raise UploadError(400, "The file is empty.")
+        raise UploadError(400, gettext("The file is empty."))
     if config.max_bytes and length > config.max_bytes:
         raise UploadError(
-            413, f"The file is {length} bytes; the limit is {config.max_bytes} bytes."
+            413,
+            gettext(
+                "The file is %(size)s bytes; the limit is %(limit)s bytes.",
+                size=length,
+                limit=config.max_bytes,
+            ),
         )
     if config.upload_max_concurrent:
         open_uploads = await Upload.count().where(
@@ -126,16 +140,25 @@ async def create_upload(settings: Any, owner: Any, length: int, metadata: dict[s
         if open_uploads >= config.upload_max_concurrent:
             raise UploadError(
                 429,
-                f"You have {open_uploads} unfinished uploads; finish or cancel one first "
-                f"(at most {config.upload_max_concurrent} at once).",
+                gettext(
+                    "You have %(num)s unfinished uploads; finish or cancel one first "
+                    "(at most %(max)s at once).",
+                    num=open_uploads,
+                    max=config.upload_max_concurrent,
+                ),
             )
     if config.upload_quota_bytes:
         used = await _bytes_in_use(owner_id)
         if used + length > config.upload_quota_bytes:
             raise UploadError(
                 413,
-                f"Over your storage quota: {used} of {config.upload_quota_bytes} bytes are "
-                f"in use and this file needs {length} more.",
+                gettext(
+                    "Over your storage quota: %(used)s of %(quota)s bytes are "
+                    "in use and this file needs %(size)s more.",
+                    used=used,
+                    quota=config.upload_quota_bytes,
+                    size=length,
+                ),
             )
     uid = secrets.token_hex(16)
     path = part_path(settings, uid)
@@ -217,16 +240,18 @@ async def append(
     """
     settings = resources.settings
     if is_expired(upload):
-        raise UploadError(410, "This upload has expired; start it again.")
+        raise UploadError(410, gettext("This upload has expired; start it again."))
     if upload.status != "uploading" or offset != upload.received:
-        raise UploadError(409, f"Upload-Offset must be {upload.received}, not {offset}.")
+        raise UploadError(409, _wrong_offset(upload.received, offset))
     if not await _take_lease(upload, offset):
         fresh = await get_upload(upload.uid)
         if fresh is None:
-            raise UploadError(404, "No such upload.")
+            raise UploadError(404, gettext("No such upload."))
         if fresh.received != offset:
-            raise UploadError(409, f"Upload-Offset must be {fresh.received}, not {offset}.")
-        raise UploadError(423, "Another request is appending to this upload; retry shortly.")
+            raise UploadError(409, _wrong_offset(fresh.received, offset))
+        raise UploadError(
+            423, gettext("Another request is appending to this upload; retry shortly.")
+        )
     path = part_path(settings, upload.uid)
     hasher = hashlib.new(checksum[0]) if checksum else None
     written = 0
@@ -243,8 +268,9 @@ async def append(
                     continue
                 if offset + written + pending + len(chunk) > upload.length:
                     keep = False
-                    raise UploadError(413, f"The upload is {upload.length} bytes long; "
-                                      "this request sends more.")  # fmt: skip
+                    raise UploadError(413, gettext(
+                        "The upload is %(size)s bytes long; this request sends more.",
+                        size=upload.length))  # fmt: skip
                 parts.append(chunk)
                 pending += len(chunk)
                 if pending >= WRITE_SIZE:
@@ -264,7 +290,9 @@ async def append(
             written += await asyncio.to_thread(_write_and_close, fh, parts, hasher, pending)
         if checksum is not None and hasher is not None and hasher.digest() != checksum[1]:
             keep = False
-            raise UploadError(460, f"The {checksum[0]} checksum does not match the data sent.")
+            raise UploadError(460, gettext(
+                "The %(algorithm)s checksum does not match the data sent.",
+                algorithm=checksum[0]))  # fmt: skip
         keep = True
     finally:
         if not keep:
@@ -374,7 +402,7 @@ async def finish_at_received(resources: Any, upload: Upload) -> Upload:
         UploadError: 400 when nothing was received.
     """
     if upload.received == 0:
-        raise UploadError(400, "The file is empty; send the video as the request body.")
+        raise UploadError(400, gettext("The file is empty; send the video as the request body."))
     await Upload.update({Upload.length: upload.received}).where(
         (Upload.id == upload.id) & (Upload.status == "uploading")
     )
