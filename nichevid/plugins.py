@@ -48,6 +48,8 @@ DEFAULT_PLUGINS = (
     "nichevid.search.plugin",
     "nichevid.share.plugin",
     "nichevid.recommend.plugin",
+    "nichevid.payments.plugin",
+    "nichevid.default_payments",
 )
 
 # Picks the storage backend named in settings; registered with the defaults.
