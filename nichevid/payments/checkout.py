@@ -8,6 +8,7 @@ from typing import Any
 
 from babel.numbers import get_currency_precision
 
+from nichevid.i18n import gettext
 from nichevid.payments.accounts import COINS
 from nichevid.payments.ledger import InvalidTransaction, check_amount, check_unit
 from nichevid.payments.providers import CheckoutRequest, provider
@@ -34,15 +35,26 @@ def minor_units(text: str, currency: str) -> int:
     try:
         value = Decimal(text.strip())
     except (InvalidOperation, AttributeError):
-        raise CheckoutError(f"{text!r} is not an amount; type it like 5 or 5.50") from None
+        raise CheckoutError(_not_an_amount(text)) from None
     if not value.is_finite():
-        raise CheckoutError(f"{text!r} is not an amount; type it like 5 or 5.50")
+        raise CheckoutError(_not_an_amount(text))
     scaled = value.scaleb(places)
     if scaled != scaled.to_integral_value():
-        raise CheckoutError(f"{currency} has {places} decimals; {text} has more")
+        raise CheckoutError(
+            gettext(
+                "%(currency)s has %(places)s decimals; %(amount)s has more.",
+                currency=currency,
+                places=places,
+                amount=text,
+            )
+        )
     if scaled <= 0:
-        raise CheckoutError("the amount must be more than zero")
+        raise CheckoutError(gettext("The amount must be more than zero."))
     return int(scaled)
+
+
+def _not_an_amount(text: str) -> str:
+    return gettext("%(text)s is not an amount; type it like 5 or 5.50.", text=repr(text))
 
 
 def display(amount: int, unit: str) -> str:
@@ -87,7 +99,7 @@ async def start(
     settings = resources.settings
     chosen = provider(resources, provider_name)
     if chosen is None:
-        raise CheckoutError(f"there is no payment provider {provider_name!r}")
+        raise CheckoutError(gettext("Choose one of the payment methods offered."))
     try:
         check_amount(amount, positive=True)
         if check_unit(settings, currency) == COINS:
@@ -98,11 +110,18 @@ async def start(
         raise CheckoutError(exc.message) from exc
     if chosen.currencies and currency not in chosen.currencies:
         raise CheckoutError(
-            f"{chosen.label} does not take {currency}; it takes {', '.join(chosen.currencies)}"
+            gettext(
+                "%(provider)s does not take %(currency)s; it takes %(currencies)s.",
+                provider=chosen.label,
+                currency=currency,
+                currencies=", ".join(chosen.currencies),
+            )
         )
     limit = payment_settings(settings).max_checkout_amount
     if amount > limit:
-        raise CheckoutError(f"one payment is at most {display(limit, currency)}")
+        raise CheckoutError(
+            gettext("One payment is at most %(limit)s.", limit=display(limit, currency))
+        )
     row = Checkout(
         token=secrets.token_urlsafe(24),
         provider=provider_name,

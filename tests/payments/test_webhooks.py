@@ -107,14 +107,17 @@ async def test_cancel_and_other_members_checkouts(nv_client: Any, make_user: Any
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"amount": "-5", "currency": "EUR"}, "must be more than zero"),
-        ({"amount": "0", "currency": "EUR"}, "must be more than zero"),
+        ({"amount": "-5", "currency": "EUR"}, "The amount must be more than zero."),
+        ({"amount": "0", "currency": "EUR"}, "The amount must be more than zero."),
         ({"amount": "1.005", "currency": "EUR"}, "EUR has 2 decimals"),
         ({"amount": "ten", "currency": "EUR"}, "is not an amount"),
         ({"amount": "NaN", "currency": "EUR"}, "is not an amount"),
         ({"amount": "5", "currency": "GBP"}, "Choose one of the currencies offered"),
-        ({"amount": "5000", "currency": "EUR"}, "one payment is at most 1000.00 EUR"),
-        ({"amount": "5", "currency": "EUR", "provider": "paypal"}, "no payment provider"),
+        ({"amount": "5000", "currency": "EUR"}, "One payment is at most 1000.00 EUR."),
+        (
+            {"amount": "5", "currency": "EUR", "provider": "paypal"},
+            "Choose one of the payment methods offered.",
+        ),
     ],
 )
 async def test_bad_top_ups_say_what_to_fix(
