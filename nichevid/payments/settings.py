@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from babel.numbers import list_currencies
 
-from nichevid.settings import plugin_section
+from nichevid.settings import Secret, plugin_section
 
 SECTION = "payments"
 
@@ -34,6 +34,9 @@ class PaymentSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # A webhook event received but not applied this long ago is applied by the
     # reconciliation job.
     reconcile_after_seconds: Positive = 60
+    # Stripe is offered once both are set (``{ env = "NAME" }`` keeps them out of files).
+    stripe_api_key: Secret = msgspec.field(default_factory=lambda: Secret(""))
+    stripe_webhook_secret: Secret = msgspec.field(default_factory=lambda: Secret(""))
 
     def __post_init__(self) -> None:
         known = list_currencies()
