@@ -143,7 +143,7 @@ async def test_hook_register_cron_jobs(job_out: Path, nv_resources: Any, nv_run_
     import asyncio
 
     names = sorted(c.name for c in nv_resources.jobs.registry.crons)
-    assert names == ["hooks.tick", "media.expire_uploads", "recommend.train"]
+    assert names == ["hooks.tick", "media.expire_uploads", "payments.reconcile", "recommend.train"]
     async with asyncio.timeout(20):
         while not (job_out.exists() and "cron ran" in job_out.read_text()):
             await nv_run_jobs(limit=5)
