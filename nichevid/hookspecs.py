@@ -107,6 +107,23 @@ def register_cli_commands() -> list[Any] | None:
 
 
 @hookspec
+def register_payment_providers(settings: Any) -> dict[str, Any] | None:
+    """Return ``{name: provider}``: :class:`nichevid.payments.providers.PaymentProvider` objects.
+
+    Each provider starts checkouts (a redirect URL for an amount and a product) and
+    verifies and parses the webhooks it sends to ``/payments/webhooks/<name>``; the
+    core stores each event once and credits the ledger. A provider whose ``test_mode``
+    is true is labelled "Test payments: no money moves" wherever a member sees it.
+    The default registers the built-in ``test`` provider (``trylast``) while
+    ``plugin.payments.test_provider`` is on; a name registered twice goes to the
+    plugin registered last.
+
+    Args:
+        settings: The instance's :class:`nichevid.settings.Settings`.
+    """
+
+
+@hookspec
 def register_readiness_checks() -> dict[str, Any] | None:
     """Return ``{name: async callable (app) -> None}`` run by ``/readyz``; raise to fail."""
 

@@ -50,6 +50,8 @@ DEFAULT_PLUGINS = (
     "nichevid.share.plugin",
     "nichevid.recommend.plugin",
     "nichevid.privacy.plugin",
+    "nichevid.payments.plugin",
+    "nichevid.default_payments",
 )
 
 # Picks the storage backend named in settings; registered with the defaults.

@@ -507,7 +507,7 @@ def plugin_section(settings: Any, name: str, struct: type[SectionT]) -> SectionT
     if isinstance(parsed, struct):
         return parsed
     raw = {k: v for k, v in section.items() if k != "_parsed"}
-    return msgspec.convert(raw, struct, strict=False)
+    return msgspec.convert(raw, struct, strict=False, dec_hook=decode_hook)
 
 
 REDACTED = "***"

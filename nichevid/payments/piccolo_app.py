@@ -1,0 +1,21 @@
+"""Piccolo app of the ledger and payment tables."""
+
+from pathlib import Path
+
+from piccolo.conf.apps import AppConfig
+
+from nichevid.payments.tables import (
+    Checkout,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerTransaction,
+    PaymentEvent,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="payments",
+    migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
+    table_classes=[LedgerAccount, LedgerTransaction, LedgerEntry, Checkout, PaymentEvent],
+    migration_dependencies=["nichevid.accounts.piccolo_app"],
+    commands=[],
+)

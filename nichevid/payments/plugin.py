@@ -1,0 +1,80 @@
+"""Payments as a plugin of the core: the ledger tables, settings, webhooks, pages, jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nichevid.plugins import hookimpl
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@hookimpl
+def register_piccolo_apps() -> list[str]:
+    return ["nichevid.payments.piccolo_app"]
+
+
+@hookimpl
+def register_settings() -> dict[str, Any]:
+    from nichevid.payments.settings import SECTION, PaymentSettings
+
+    return {SECTION: PaymentSettings}
+
+
+@hookimpl
+def register_routes(settings: Any) -> list[Any]:
+    from nichevid.payments.routes import LedgerAdmin, TestCheckout, Wallet, Webhooks
+
+    return [Wallet, TestCheckout, Webhooks, LedgerAdmin]
+
+
+@hookimpl
+def register_template_dirs() -> list[Any]:
+    return [TEMPLATES]
+
+
+@hookimpl
+def register_cli_commands() -> list[Any]:
+    from nichevid.payments.cli import ledger
+
+    return [ledger]
+
+
+@hookimpl
+def register_jobs() -> list[Any]:
+    from nichevid.jobs import Job
+    from nichevid.payments.events import RECONCILE_JOB, reconcile_job
+
+    return [Job(RECONCILE_JOB, reconcile_job, max_tries=3, timeout=120.0, backoff=10.0)]
+
+
+@hookimpl
+def register_cron_jobs() -> list[Any]:
+    from nichevid.jobs import CronJob
+    from nichevid.payments.events import RECONCILE_JOB, reconcile_job
+
+    return [CronJob(RECONCILE_JOB, reconcile_job, timeout=120.0)]
+
+
+@hookimpl
+def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
+    if slot != "settings_menu":
+        return None
+    from markupsafe import escape
+
+    from nichevid.accounts.services import has_role
+    from nichevid.i18n import gettext
+
+    request, user = context.get("request"), context.get("user")
+    if request is None or user is None:
+        return None
+    links = [("/wallet", gettext("Wallet"))]
+    if has_role(user, "admin"):
+        links.append(("/admin/ledger", gettext("Ledger")))
+    path = request.scope["path"].rstrip("/")
+    current = ' aria-current="page"'
+    return "\n".join(
+        f'<a href="{href}"{current if path == href else ""}>{escape(text)}</a>'
+        for href, text in links
+    )

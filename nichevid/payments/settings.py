@@ -1,0 +1,59 @@
+"""Payment settings: the ``[plugin.payments]`` section.
+
+The operator names the currencies the instance takes (ISO 4217 codes) and the
+platform's cut of what members spend on creators. A bad value stops start-up with
+one line like any other setting.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from babel.numbers import list_currencies
+
+from nichevid.settings import Secret, plugin_section
+
+SECTION = "payments"
+
+Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+Positive = Annotated[int, msgspec.Meta(ge=1)]
+
+
+class PaymentSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Currencies, the platform's cut and the test provider."""
+
+    # ISO 4217 codes members may pay in; amounts are integers in each one's minor unit.
+    currencies: list[str] = msgspec.field(default_factory=lambda: ["EUR"])
+    # Percent of each spend that goes to the platform; the creator earns the rest.
+    platform_cut_percent: Percent = 20
+    # The built-in test provider: checkouts confirmed on a page of the instance.
+    test_provider: bool = True
+    # Largest single checkout, in minor units of its currency.
+    max_checkout_amount: Positive = 100_000
+    # A webhook event received but not applied this long ago is applied by the
+    # reconciliation job.
+    reconcile_after_seconds: Positive = 60
+    # Stripe is offered once both are set (``{ env = "NAME" }`` keeps them out of files).
+    stripe_api_key: Secret = msgspec.field(default_factory=lambda: Secret(""))
+    stripe_webhook_secret: Secret = msgspec.field(default_factory=lambda: Secret(""))
+
+    def __post_init__(self) -> None:
+        known = list_currencies()
+        codes = [code.strip().upper() for code in self.currencies]
+        unknown = [code for code in codes if code not in known]
+        if unknown:
+            raise ValueError(
+                f"plugin.payments.currencies lists unknown ISO 4217 codes: {', '.join(unknown)}"
+                " (use codes such as EUR, USD, GBP)"
+            )
+        if not codes:
+            raise ValueError("plugin.payments.currencies is empty: name at least one, e.g. EUR")
+        if len(set(codes)) != len(codes):
+            raise ValueError("plugin.payments.currencies lists a currency twice")
+        self.currencies = codes
+
+
+def payment_settings(settings: Any) -> PaymentSettings:
+    """The instance's ``[plugin.payments]`` settings (defaults when the app did not parse them)."""
+    return plugin_section(settings, SECTION, PaymentSettings)
