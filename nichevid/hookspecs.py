@@ -247,7 +247,7 @@ def export_user_data(user: Any) -> dict[str, Any] | None:
 
 
 @hookspec
-def user_deleting(user: Any) -> None:
+def user_deleting(user: Any, resources: Any) -> None:
     """``user``'s account is being erased: delete every row and file your plugin keeps of them.
 
     Called by the deletion job after the grace period, before the core deletes the
@@ -255,7 +255,8 @@ def user_deleting(user: Any) -> None:
     other events, a plugin that raises stops the erasure: the account stays marked and
     the job tries again on its next run, so nothing is left behind silently. Must be
     idempotent. What the law requires you to keep (an audit log entry, a ledger line)
-    must reference :func:`nichevid.core.secrets.pseudonym` of the id, never the user.
+    must reference :func:`nichevid.core.secrets.pseudonym` of the id, never the user
+    (``resources.settings`` holds the settings it needs; ``resources.storage`` the files).
     """
 
 

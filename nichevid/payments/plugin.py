@@ -78,3 +78,17 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
         f'<a href="{href}"{current if path == href else ""}>{escape(text)}</a>'
         for href, text in links
     )
+
+
+@hookimpl
+async def export_user_data(user: Any) -> dict[str, Any]:
+    from nichevid.payments.privacy import export_for
+
+    return {"money.json": await export_for(user.id)}
+
+
+@hookimpl
+async def user_deleting(user: Any, resources: Any) -> None:
+    from nichevid.payments.privacy import erase_for
+
+    await erase_for(resources.settings, user.id)

@@ -54,12 +54,13 @@ class ErasureError(Exception):
     """A plugin could not delete its data; the account stays marked and is tried again."""
 
 
-async def call_plugins(pm: Any, user: User) -> None:
+async def call_plugins(resources: Any, user: User) -> None:
     """Ask every plugin to delete its data of ``user``; any failure stops the erasure."""
     failures = []
-    for impl in reversed(pm.hook.user_deleting.get_hookimpls()):
+    offered = {"user": user, "resources": resources}
+    for impl in reversed(resources.pm.hook.user_deleting.get_hookimpls()):
         try:
-            await _resolve(impl.function(**({"user": user} if impl.argnames else {})))
+            await _resolve(impl.function(**{name: offered[name] for name in impl.argnames}))
         except Exception as exc:
             log.exception("plugin %s failed in user_deleting", impl.plugin_name)
             failures.append(f"{impl.plugin_name} ({type(exc).__name__}: {exc})")
@@ -227,7 +228,7 @@ async def erase_user(resources: Any, user: User) -> None:
     Raises:
         ErasureError: A plugin failed; nothing of the core was deleted yet.
     """
-    await call_plugins(resources.pm, user)
+    await call_plugins(resources, user)
     await _delete_files(resources, user)
     await _social_rows(user)
     await _comments(user)
