@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -26,3 +27,27 @@ def cli(tmp_path: Path) -> CliRunner:
     result = runner.invoke(main, ["migrate"], obj={})
     assert result.exit_code == 0, result.output
     return runner
+
+
+def user_maker(resources: Any, default_role: str = "member") -> Any:
+    """``await make(username, role=..., **fields)``: an account made through the service.
+
+    Reserved names are allowed, the e-mail is ``<username>@example.org`` and the password
+    the accounts tests' ``PASSWORD``.
+    """
+    from nichevid.accounts import services
+    from tests.accounts.conftest import PASSWORD
+
+    async def make(username: str, *, role: str = default_role, **extra: Any) -> Any:
+        return await services.create_user(
+            resources.settings,
+            resources.pm,
+            username=username,
+            email=f"{username}@example.org",
+            password=PASSWORD,
+            role=role,
+            allow_reserved=True,
+            **extra,
+        )
+
+    return make

@@ -13,6 +13,7 @@ import pytest
 from nichevid.media.tables import Video
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
+from tests.conftest import user_maker
 
 # Two cues inside the 3-second videos ``make_video`` makes.
 VTT = b"WEBVTT\n\n00:00.500 --> 00:01.500\nHello\n\n00:01.500 --> 00:02.800\nWorld\n"
@@ -37,20 +38,7 @@ def how(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def make_user(nv_resources: Any) -> Any:
     """``await make_user("ada", role="creator")``: an account made through the service."""
-    from nichevid.accounts import services
-
-    async def make(username: str, *, role: str = "member") -> Any:
-        return await services.create_user(
-            nv_resources.settings,
-            nv_resources.pm,
-            username=username,
-            email=f"{username}@example.org",
-            password=PASSWORD,
-            role=role,
-            allow_reserved=True,
-        )
-
-    return make
+    return user_maker(nv_resources)
 
 
 @pytest.fixture

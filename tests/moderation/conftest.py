@@ -11,6 +11,7 @@ import pytest
 
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
+from tests.conftest import user_maker
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -23,20 +24,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture
 def make_user(nv_resources: Any) -> Any:
     """``await make_user("ada", role="member")``: an account made by the service."""
-    from nichevid.accounts import services
-
-    async def make(username: str, *, role: str = "member") -> Any:
-        return await services.create_user(
-            nv_resources.settings,
-            nv_resources.pm,
-            username=username,
-            email=f"{username}@example.org",
-            password=PASSWORD,
-            role=role,
-            allow_reserved=True,
-        )
-
-    return make
+    return user_maker(nv_resources)
 
 
 @pytest.fixture

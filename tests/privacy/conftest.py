@@ -15,6 +15,7 @@ from nichevid.media import keys
 from nichevid.media.tables import Video
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login, post_form  # noqa: F401
+from tests.conftest import user_maker
 
 VTT = b"WEBVTT\n\n00:00.500 --> 00:01.500\nHello\n"
 
@@ -30,20 +31,7 @@ def nv_settings(nv_settings_factory: Any, request: pytest.FixtureRequest) -> Any
 @pytest.fixture
 def make_user(nv_resources: Any) -> Any:
     """``await make_user("ada", role="creator")``: an account made through the service."""
-    from nichevid.accounts import services
-
-    async def make(username: str, *, role: str = "creator") -> Any:
-        return await services.create_user(
-            nv_resources.settings,
-            nv_resources.pm,
-            username=username,
-            email=f"{username}@example.org",
-            password=PASSWORD,
-            role=role,
-            allow_reserved=True,
-        )
-
-    return make
+    return user_maker(nv_resources, "creator")
 
 
 def png() -> bytes:
