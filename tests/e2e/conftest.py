@@ -6,11 +6,14 @@ Screenshots go to ``test-artifacts/`` so a failed run can be looked at.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -209,3 +212,33 @@ async def desktop_page(browser: Any, request: pytest.FixtureRequest) -> AsyncIte
     page = await _page(browser, request, DESKTOP)
     yield page
     await _finish(page, request, "desktop")
+
+
+async def log_in(page: Any, url: str, username: str, password: str) -> str:
+    """Sign in through the form; return the CSRF token scripts send as ``x-csrftoken``."""
+    await page.goto(url + "/login")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("form button[type=submit]")
+    await page.wait_for_url(url + "/")
+    cookies = await page.context.cookies()
+    return str(next(c["value"] for c in cookies if c["name"] == "nv_csrf"))
+
+
+async def upload_clip(page: Any, url: str, csrf: str, clip: Path, caption: str) -> str:
+    """Upload ``clip`` through the JSON API with the page's session; wait until it plays."""
+    created = await page.request.post(
+        f"{url}/api/videos/?caption={urllib.parse.quote(caption)}&filename=clip.mp4",
+        data=clip.read_bytes(),
+        headers={"x-csrftoken": csrf, "content-type": "application/octet-stream"},
+    )
+    assert created.status == 201, await created.text()
+    slug = str(json.loads(await created.text())["id"])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        document = json.loads(await (await page.request.get(f"{url}/api/videos/{slug}")).text())
+        if document["status"] == "ready" and document["renditions"]:
+            return slug
+        assert document["status"] != "failed", document
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"video {slug} was not ready in time")

@@ -3,10 +3,7 @@ presses CC and the track in the page's language shows while the video plays."""
 
 from __future__ import annotations
 
-import asyncio
-import json
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +12,7 @@ import pytest
 from nichevid.media.settings import MediaSettings
 from nichevid.media.tools import ffmpeg_exe
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, log_in, upload_clip
 
 pytestmark = pytest.mark.e2e
 
@@ -50,36 +47,6 @@ def creator(live_server: Any) -> str:
     return CREATOR
 
 
-async def log_in(page: Any, url: str) -> str:
-    """Sign in through the form; return the CSRF token scripts send as ``x-csrftoken``."""
-    await page.goto(url + "/login")
-    await page.fill("#username", CREATOR)
-    await page.fill("#password", PASSWORD)
-    await page.click("form button[type=submit]")
-    await page.wait_for_url(url + "/")
-    cookies = await page.context.cookies()
-    return next(c["value"] for c in cookies if c["name"] == "nv_csrf")
-
-
-async def upload_video(page: Any, url: str, csrf: str, clip: Path) -> str:
-    """Upload the clip through the JSON API with the page's session; wait until it plays."""
-    created = await page.request.post(
-        f"{url}/api/videos/?caption=Captioned%20clip&filename=clip.mp4",
-        data=clip.read_bytes(),
-        headers={"x-csrftoken": csrf, "content-type": "application/octet-stream"},
-    )
-    assert created.status == 201, await created.text()
-    slug = str(json.loads(await created.text())["id"])
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        document = json.loads(await (await page.request.get(f"{url}/api/videos/{slug}")).text())
-        if document["status"] == "ready" and document["renditions"]:
-            return slug
-        assert document["status"] != "failed", document
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"video {slug} was not ready in time")
-
-
 SHOWING = """() => {
   const v = document.querySelector('video.nv-card-video');
   const shown = [...v.textTracks].filter((t) => t.mode === 'showing');
@@ -93,8 +60,8 @@ async def test_owner_uploads_captions_and_a_viewer_turns_them_on(
     live_server: Any, creator: str, clip: Path, desktop_page: Any, request: pytest.FixtureRequest
 ) -> None:
     page, url = desktop_page, live_server.url
-    csrf = await log_in(page, url)
-    slug = await upload_video(page, url, csrf, clip)
+    csrf = await log_in(page, url, CREATOR, PASSWORD)
+    slug = await upload_clip(page, url, csrf, clip, "Captioned clip")
 
     # The owner adds English on the video's page; German comes through the API.
     await page.goto(f"{url}/v/{slug}")

@@ -4,10 +4,8 @@ account, its videos and files are gone."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
-import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +16,7 @@ import pytest
 from nichevid.media.settings import MediaSettings
 from nichevid.media.tools import ffmpeg_exe
 
-from .conftest import db_rows, shot
+from .conftest import db_rows, log_in, shot, upload_clip
 
 pytestmark = pytest.mark.e2e
 
@@ -39,34 +37,6 @@ def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-async def log_in(page: Any, url: str) -> str:
-    await page.goto(url + "/login")
-    await page.fill("#username", MEMBER)
-    await page.fill("#password", PASSWORD)
-    await page.click("form button[type=submit]")
-    await page.wait_for_url(url + "/")
-    cookies = await page.context.cookies()
-    return next(c["value"] for c in cookies if c["name"] == "nv_csrf")
-
-
-async def upload(page: Any, url: str, csrf: str, clip: Path) -> str:
-    created = await page.request.post(
-        f"{url}/api/videos/?caption=Goodbye%20clip&filename=clip.mp4",
-        data=clip.read_bytes(),
-        headers={"x-csrftoken": csrf, "content-type": "application/octet-stream"},
-    )
-    assert created.status == 201, await created.text()
-    slug = str(json.loads(await created.text())["id"])
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        document = json.loads(await (await page.request.get(f"{url}/api/videos/{slug}")).text())
-        if document["status"] == "ready":
-            return slug
-        assert document["status"] != "failed", document
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"video {slug} was not ready in time")
-
-
 async def test_a_member_exports_their_data_then_deletes_their_account(
     live_server: Any,
     desktop_page: Any,
@@ -79,8 +49,8 @@ async def test_a_member_exports_their_data_then_deletes_their_account(
     )
     assert created.returncode == 0, created.stdout + created.stderr
     page, url = desktop_page, live_server.url
-    csrf = await log_in(page, url)
-    slug = await upload(page, url, csrf, clip)
+    csrf = await log_in(page, url, MEMBER, PASSWORD)
+    slug = await upload_clip(page, url, csrf, clip, "Goodbye clip")
 
     # Export: ask, the panel polls until the link appears, the zip downloads.
     await page.goto(url + "/settings/profile")
