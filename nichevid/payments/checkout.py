@@ -103,7 +103,7 @@ async def start(
     try:
         check_amount(amount, positive=True)
         if check_unit(settings, currency) == COINS:
-            raise CheckoutError("members pay in a currency, not in coins")
+            raise CheckoutError(gettext("Pay in a currency, not in coins."))
         check_unit(settings, credit_unit or currency)
         check_amount(credit or amount, positive=True, what="the amount credited")
     except InvalidTransaction as exc:
