@@ -187,7 +187,10 @@ async def _ahead(
     """The next batch from the cards ranked ahead, or ``None`` when they no longer hold."""
     if not shown.ahead or shown.ahead_mark != mark:
         return None
-    queued = [serve.Pick(int(video), str(reason)) for video, reason in shown.ahead]
+    try:
+        queued = [serve.Pick(int(video), str(reason)) for video, reason in shown.ahead]
+    except (TypeError, ValueError):
+        return None  # a damaged record: rank afresh
     # A plugin may have come to refuse a video since it was ranked (a removal, a block).
     refused = await excluded(request, [pick.video_id for pick in queued], user)
     kept = [pick for pick in queued if pick.video_id not in refused]

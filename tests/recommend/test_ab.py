@@ -106,6 +106,8 @@ async def test_admins_see_the_figures_of_each_arm(
         ({"loop_share": 1.5}, "plugin.recommend.loop_share"),
         ({"algorithm": "deep"}, "plugin.recommend.algorithm"),
         ({"candidates": 0}, "plugin.recommend.candidates"),
+        ({"batches_ahead": -1}, "plugin.recommend.batches_ahead"),
+        ({"batches_ahead": "three"}, "plugin.recommend.batches_ahead"),
         ({"ab_share": 0.5, "ab_params": {"warp": 1}}, "do not exist: warp"),
         ({"loop_shares": 0.3}, "unknown key `plugin.recommend.loop_shares`"),
     ],

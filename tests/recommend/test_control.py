@@ -180,3 +180,10 @@ async def test_garbage_choices_are_refused_or_trimmed_and_kept_choices_survive(
     await store(fake).records.set(f"s:{key}", b"{not json")
     await store(fake).records.set(f"f:{key}", b"[1, 2")
     assert (await nv_client.get("/feed/next?cursor=r1")).status_code == 200
+    # So is a queue of cards ranked ahead that holds something else than [video, reason].
+    await nv_client.get("/feed/next?cursor=r2")
+    shown = await session.shown(store(fake), key)
+    shown.ahead, shown.ahead_mark = [["x"], 7], shown.ahead_mark or "m"
+    await session.save_shown(store(fake), key, shown)
+    again = await nv_client.get("/feed/next?cursor=r3")
+    assert again.status_code == 200
