@@ -16,7 +16,7 @@ from nichevid.feed import foryou, personal
 from nichevid.feed.events_api import VIEWER_COOKIE
 from nichevid.i18n import gettext
 from nichevid.media.listing import cards_by_ids, public_card
-from nichevid.plugins import answers, call_first, notify
+from nichevid.plugins import call_first, notify
 from nichevid.safety import services as safety
 
 PAGE_SIZE = 5
@@ -143,12 +143,9 @@ async def _personal(
 async def _refused(request: Request[Any, Any, Any], video_ids: list[int]) -> set[int]:
     """The ids plugins keep out of the signed-in viewer's For You (``for_you_exclude``)."""
     viewer = _viewer(request)
-    if viewer is None or not video_ids:
+    if viewer is None:
         return set()
-    found = await answers(
-        request.app.state.pm, "for_you_exclude", video_ids=video_ids, viewer=viewer
-    )
-    return {int(video) for answer in found for video in answer}
+    return await foryou.excluded(request.app.state.pm, video_ids, viewer)
 
 
 async def _batch(

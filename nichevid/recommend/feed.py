@@ -15,9 +15,9 @@ from typing import Any
 
 from litestar import Litestar
 
+from nichevid.feed import foryou
 from nichevid.feed.events_api import VIEWER_COOKIE
 from nichevid.feed.foryou import bad_position
-from nichevid.plugins import answers
 from nichevid.recommend import serve, session
 from nichevid.recommend.ab import arm_settings
 from nichevid.recommend.catalogue import catalogue
@@ -219,12 +219,7 @@ async def _kept(
 
 async def excluded(request: Any, video_ids: list[int], viewer: Any) -> set[int]:
     """The ids plugins keep out of For You for ``viewer`` (``for_you_exclude``)."""
-    if not video_ids:
-        return set()
-    found = await answers(
-        request.app.state.pm, "for_you_exclude", video_ids=video_ids, viewer=viewer
-    )
-    return {int(video) for answer in found for video in answer}
+    return await foryou.excluded(request.app.state.pm, video_ids, viewer)
 
 
 async def take_signals(request: Any, viewer: str, signals: list[Any]) -> None:
