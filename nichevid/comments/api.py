@@ -23,7 +23,7 @@ from nichevid.comments import text as texts
 from nichevid.comments.routes import (
     check_order,
     cursor_of,
-    hidden_authors,
+    hidden_for,
     http_error,
     video_or_404,
 )
@@ -143,7 +143,7 @@ class CommentApi(Controller):
             order=check_order(order),
             cursor=cursor_of(cursor),
             limit=limit,
-            hide=await hidden_authors(request),
+            hide=await hidden_for(request, video),
         )
         return CommentPage(
             video_id=video.slug,
@@ -184,16 +184,21 @@ class CommentApi(Controller):
         return await _document_of(comment_id)
 
     @get("/comments/{comment_id:int}/replies")
-    async def replies(self, comment_id: FromPath[int], after: FromQuery[int] = 0) -> ReplyPage:
-        """Replies of a top-level comment after reply id ``after``, oldest first."""
+    async def replies(
+        self, request: Request[Any, Any, Any], comment_id: FromPath[int], after: FromQuery[int] = 0
+    ) -> ReplyPage:
+        """Replies of a top-level comment after reply id ``after``, oldest first (less
+        those of accounts the caller blocks or mutes, and those the creator's refused
+        words hide)."""
         try:
             _, video = await services.open_comment(comment_id)
         except CommentError as exc:
             raise http_error(exc) from exc
         found = await queries.replies_of([comment_id], after=after, limit=queries.REPLIES_PAGE)
         more = len(found) == queries.REPLIES_PAGE
+        shown = (await hidden_for(request, video)).keep(found)
         return ReplyPage(
-            comments=[_document(reply, video.slug) for reply in found],
+            comments=[_document(reply, video.slug) for reply in shown],
             next_after=found[-1].id if more else None,
         )
 

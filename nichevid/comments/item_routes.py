@@ -11,7 +11,15 @@ from litestar.response import Redirect, Template
 
 from nichevid.accounts.guards import requires_login
 from nichevid.comments import queries, services
-from nichevid.comments.routes import count_trigger, http_error, is_htmx, render, see_other
+from nichevid.comments.routes import (
+    closed_reason,
+    count_trigger,
+    hidden_for,
+    http_error,
+    is_htmx,
+    render,
+    see_other,
+)
 from nichevid.comments.services import CommentError
 from nichevid.i18n import gettext
 from nichevid.media.tables import Video
@@ -60,12 +68,14 @@ class CommentItems(Controller):
             raise http_error(exc) from exc
         replies = await queries.replies_of([comment_id], after=after, limit=queries.REPLIES_PAGE)
         more = len(replies) == queries.REPLIES_PAGE
+        hide = await hidden_for(request, video)
         return render(
             request,
             "comments/_more_replies.html",
             video=video,
             head_id=comment_id,
-            replies=replies,
+            replies=hide.keep(replies),
+            after=replies[-1].id if replies else after,
             more=more,
         )
 
@@ -73,8 +83,12 @@ class CommentItems(Controller):
     async def reply_form(
         self, request: Request[Any, Any, Any], comment_id: FromPath[int]
     ) -> Template:
-        """The form answering one comment."""
+        """The form answering one comment (403 with the reason when the creator does not
+        take comments from the viewer)."""
         found, video = await _open(comment_id)
+        closed = await closed_reason(request, video)
+        if closed:
+            raise http_error(CommentError(403, closed))
         name = "comments/_reply_form.html" if is_htmx(request) else "comments/reply_page.html"
         return render(request, name, video=video, target=found, error="", form_text="")
 

@@ -26,6 +26,7 @@ from nichevid.comments import text as texts
 from nichevid.comments.services import json_list, may_delete
 from nichevid.comments.tables import Comment
 from nichevid.i18n import gettext, locale
+from nichevid.safety.prefs import refused_word
 
 Order = Literal["newest", "top"]
 ORDERS: tuple[Order, ...] = ("newest", "top")
@@ -132,6 +133,38 @@ class Entry:
         return not self.deleted and may_delete(user, self.author_id)
 
 
+@dataclass(frozen=True)
+class Hidden:
+    """What one reader does not see of a video's comments.
+
+    Attributes:
+        authors: Members blocked either way, or muted, by the reader.
+        words: The creator's refused words: comments holding one stay out of sight,
+            also those written before the creator listed the word (nothing is
+            deleted; taking the word off the list shows them again).
+        reader: The reader's id: their own comments always show to them.
+    """
+
+    authors: Collection[int] = frozenset()
+    words: tuple[str, ...] = ()
+    reader: int | None = None
+
+    def hides(self, entry: Entry) -> bool:
+        """Whether ``entry`` stays out of the reader's sight."""
+        if entry.author_id in self.authors:
+            return True
+        if not self.words or entry.deleted or entry.author_id == self.reader:
+            return False
+        return refused_word(entry.text, self.words) is not None
+
+    def keep(self, entries: list[Entry]) -> list[Entry]:
+        """``entries`` less the hidden ones, in order."""
+        return [entry for entry in entries if not self.hides(entry)]
+
+
+NOTHING_HIDDEN = Hidden()
+
+
 def _entry(row: dict[str, Any]) -> Entry:
     deleted = row["deleted_at"] is not None
     created = _time(row["created_at"])
@@ -197,7 +230,7 @@ async def threads(
     cursor: int | None = None,
     limit: int = PAGE_SIZE,
     all_replies: bool = False,
-    hide: Collection[int] = (),
+    hide: Hidden = NOTHING_HIDDEN,
 ) -> ThreadPage:
     """A page of the video's top-level comments, each with its first replies.
 
@@ -208,8 +241,8 @@ async def threads(
         limit: Threads per page.
         all_replies: Load up to :data:`REPLIES_PAGE` replies per thread, not
             :data:`REPLIES_SHOWN` (a thread shown right after a reply was added).
-        hide: Authors whose comments and replies the reader does not see (blocked
-            either way, or muted); such a page may show fewer threads.
+        hide: What the reader does not see (see :class:`Hidden`); such a page may
+            show fewer threads.
     """
     if order == "top":
         offset = cursor or 0
@@ -221,13 +254,13 @@ async def threads(
         sql = _THREADS.format("{}", where, "c.id DESC", "{}", "{}")
         rows = await Comment.raw(sql, video_id, *args, limit + 1, 0)
         following = str(rows[limit - 1]["id"]) if len(rows) > limit else ""
-    found = [e for e in map(_entry, rows[:limit]) if e.author_id not in hide]
+    found = hide.keep(list(map(_entry, rows[:limit])))
     replies = await replies_of(
         [e.id for e in found if e.reply_count], limit=REPLIES_PAGE if all_replies else REPLIES_SHOWN
     )
     by_parent = {e.id: e for e in found}
-    for reply in replies:
-        if reply.parent in by_parent and reply.author_id not in hide:
+    for reply in hide.keep(replies):
+        if reply.parent in by_parent:
             by_parent[reply.parent].replies.append(reply)
     count = (await comment_counts([video_id]))[video_id]
     more = len(rows) > limit
@@ -235,10 +268,10 @@ async def threads(
 
 
 async def thread(
-    comment_id: int, *, all_replies: bool = True, hide: Collection[int] = ()
+    comment_id: int, *, all_replies: bool = True, hide: Hidden = NOTHING_HIDDEN
 ) -> Entry | None:
     """One top-level comment with its replies (``None`` when it is gone), less the
-    replies of the authors in ``hide``."""
+    replies ``hide`` keeps from the reader."""
     rows = await Comment.raw(
         f"SELECT {_FIELDS}, (SELECT count(*) FROM {_C} r WHERE r.parent = c.id) AS replies "  # noqa: S608
         f"FROM {_JOINS} WHERE c.id = {{}} AND c.parent IS NULL",
@@ -250,7 +283,7 @@ async def thread(
     if head.deleted and not head.reply_count:
         return None
     replies = await replies_of([head.id], limit=REPLIES_PAGE if all_replies else REPLIES_SHOWN)
-    head.replies = [reply for reply in replies if reply.author_id not in hide]
+    head.replies = hide.keep(replies)
     return head
 
 

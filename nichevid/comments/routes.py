@@ -82,9 +82,22 @@ async def video_or_404(slug: str, viewer: Any = None) -> Video:
     return video
 
 
-async def hidden_authors(request: Request[Any, Any, Any]) -> frozenset[int]:
-    """Authors whose comments the viewer does not see (blocked either way, or muted)."""
-    return (await safety.hidden_from(request.scope.get("user"))).ids
+async def hidden_for(request: Request[Any, Any, Any], video: Video) -> queries.Hidden:
+    """What the viewer does not see of ``video``'s comments: authors they block or mute
+    (or who block them), and comments holding a word the creator refuses."""
+    user = request.scope.get("user")
+    return queries.Hidden(
+        authors=(await safety.hidden_from(user)).ids,
+        words=tuple((await safety.prefs_of(int(video.owner))).comment_keywords),
+        reader=None if user is None else int(user.id),
+    )
+
+
+async def closed_reason(request: Request[Any, Any, Any], video: Video) -> str:
+    """Why the viewer may not comment on ``video`` (``""`` when they may, or may after
+    signing in): the panel shows it in place of the form."""
+    closed = await safety.comment_closed(request.scope.get("user"), int(video.owner))
+    return "" if closed is None else closed.message
 
 
 def check_order(value: str) -> queries.Order:
@@ -133,7 +146,7 @@ class CommentPanel(Controller):
             video.id,
             order=check_order(order),
             cursor=cursor_of(cursor),
-            hide=await hidden_authors(request),
+            hide=await hidden_for(request, video),
         )
         context: dict[str, Any] = {
             "video": video,
@@ -141,6 +154,7 @@ class CommentPanel(Controller):
             "sheet": sheet,
             "error": "",
             "form_text": "",
+            "closed": await closed_reason(request, video),
         }
         if is_htmx(request):
             name = "comments/_more_threads.html" if cursor else "comments/_panel.html"
@@ -177,9 +191,9 @@ class CommentPanel(Controller):
         count = (await queries.comment_counts([video.id]))[video.id]
         headers = count_trigger(video.slug, count)
         if comment.parent is not None:
-            item = await queries.thread(int(comment.parent), hide=await hidden_authors(request))
+            item = await queries.thread(int(comment.parent), hide=await hidden_for(request, video))
             return render(request, "comments/_thread.html", headers=headers, video=video, item=item)
-        page = await queries.threads(video.id, hide=await hidden_authors(request))
+        page = await queries.threads(video.id, hide=await hidden_for(request, video))
         return render(
             request,
             "comments/_panel.html",
@@ -220,7 +234,7 @@ class CommentPanel(Controller):
         if reply_to is not None:
             template = "comments/reply_page.html"
             return render(request, template, status=exc.status, headers=headers, **context)
-        page = await queries.threads(video.id, hide=await hidden_authors(request))
+        page = await queries.threads(video.id, hide=await hidden_for(request, video))
         return render(
             request, "comments/page.html", status=exc.status, headers=headers, page=page, **context
         )

@@ -40,6 +40,7 @@ __all__ = [
     "blocked_between",
     "blocked_list",
     "check_comment",
+    "comment_closed",
     "delete_member",
     "hidden_from",
     "is_blocking",
@@ -61,6 +62,30 @@ def _id(row: Any) -> int:
     return int(row if isinstance(row, int) else row.id)
 
 
+async def comment_closed(author: Any, owner: Any) -> SafetyError | None:
+    """Why ``author`` (``None`` when signed out) may not comment on ``owner``'s videos.
+
+    ``None`` when they may (the words of the comment are checked on posting); the
+    comments panel shows the message in place of its form.
+    """
+    if author is not None and _id(author) == _id(owner):
+        return None
+    if author is not None and await blocked_between(author, owner):
+        return SafetyError(403, gettext("You cannot comment on this member's videos."))
+    chosen = await prefs_of(owner)
+    if chosen.who_may_comment == "nobody":
+        return SafetyError(403, gettext("The creator turned comments off for their videos."))
+    if chosen.who_may_comment == "followers":
+        from nichevid.social.services import is_following
+
+        if author is None or not await is_following(author, owner):
+            return SafetyError(
+                403,
+                gettext("Only followers of the creator may comment; follow them to comment."),
+            )
+    return None
+
+
 async def check_comment(author: Any, owner: Any, text: str) -> None:
     """Refuse a comment of ``author`` on a video of ``owner`` that the owner does not accept.
 
@@ -69,22 +94,12 @@ async def check_comment(author: Any, owner: Any, text: str) -> None:
             only from followers and ``author`` is not one; 400 when the text holds a
             word the owner refuses (the message names it, so the author can reword).
     """
+    closed = await comment_closed(author, owner)
+    if closed is not None:
+        raise closed
     if _id(author) == _id(owner):
         return
-    if await blocked_between(author, owner):
-        raise SafetyError(403, gettext("You cannot comment on this member's videos."))
-    chosen = await prefs_of(owner)
-    if chosen.who_may_comment == "nobody":
-        raise SafetyError(403, gettext("The creator turned comments off for their videos."))
-    if chosen.who_may_comment == "followers":
-        from nichevid.social.services import is_following
-
-        if not await is_following(author, owner):
-            raise SafetyError(
-                403,
-                gettext("Only followers of the creator may comment; follow them to comment."),
-            )
-    word = prefs.refused_word(text, chosen.comment_keywords)
+    word = prefs.refused_word(text, (await prefs_of(owner)).comment_keywords)
     if word is not None:
         raise SafetyError(
             400,

@@ -21,16 +21,19 @@ from nichevid.accounts.guards import requires_login
 from nichevid.app import BEARER_SCHEME
 from nichevid.feed.signals import member_signal
 from nichevid.recommend.ratings import Signals
+from nichevid.safety import services as safety
 from nichevid.social import notifications, services
+from nichevid.social.follows import ProfileStats
 from nichevid.social.routes import http_error, resources_of
 from nichevid.social.services import SocialError, VideoState
 
 
 class VideoSocial(msgspec.Struct):
-    """A video's counts, and whether the caller liked and bookmarked it."""
+    """A video's counts, and whether the caller liked and bookmarked it; ``likes`` is
+    ``null`` when the creator hides the like counts of their videos."""
 
     video_id: str
-    likes: int
+    likes: int | None
     bookmarks: int
     shares: int
     liked: bool
@@ -38,12 +41,13 @@ class VideoSocial(msgspec.Struct):
 
 
 class ProfileSocial(msgspec.Struct):
-    """A member's counts, and whether the caller follows them."""
+    """A member's counts, and whether the caller follows them; ``likes`` (received) is
+    ``null`` when the member hides the like counts of their videos."""
 
     username: str
     followers: int
     following: int
-    likes: int
+    likes: int | None
     followed: bool
 
 
@@ -67,15 +71,21 @@ class NotificationsPage(msgspec.Struct):
     next_before: int | None
 
 
-def _document(slug: str, state: VideoState) -> VideoSocial:
+async def _document(video: Any, state: VideoState) -> VideoSocial:
+    hidden = await safety.likes_hidden([int(video.id)])
     return VideoSocial(
-        video_id=slug,
-        likes=state.likes,
+        video_id=video.slug,
+        likes=None if hidden else state.likes,
         bookmarks=state.bookmarks,
         shares=state.shares,
         liked=state.liked,
         bookmarked=state.bookmarked,
     )
+
+
+def _profile(member: Any, stats: ProfileStats) -> ProfileSocial:
+    likes = None if stats.likes_hidden else stats.likes
+    return ProfileSocial(member.username, stats.followers, stats.following, likes, stats.followed)
 
 
 class SocialApi(Controller):
@@ -100,7 +110,7 @@ class SocialApi(Controller):
         """A video's like, bookmark and share counts, and what the caller did to it."""
         video = await self._video(request, video_id)
         states = await services.video_states([video.id], current_user(request))
-        return _document(video.slug, states[video.id])
+        return await _document(video, states[video.id])
 
     @put("/videos/{video_id:str}/like", guards=[requires_login])
     async def like(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoSocial:
@@ -108,13 +118,14 @@ class SocialApi(Controller):
         video = await self._video(request, video_id)
         state = await services.set_like(current_user(request), video, True)
         await member_signal(request, video.id, Signals(liked=True))
-        return _document(video.slug, state)
+        return await _document(video, state)
 
     @delete("/videos/{video_id:str}/like", guards=[requires_login], status_code=HTTP_200_OK)
     async def unlike(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoSocial:
         """Take the like back (when there is none: no change)."""
         video = await self._video(request, video_id)
-        return _document(video.slug, await services.set_like(current_user(request), video, False))
+        state = await services.set_like(current_user(request), video, False)
+        return await _document(video, state)
 
     @put("/videos/{video_id:str}/bookmark", guards=[requires_login])
     async def bookmark(
@@ -123,7 +134,7 @@ class SocialApi(Controller):
         """Bookmark the video (again: no change)."""
         video = await self._video(request, video_id)
         state = await services.set_bookmark(current_user(request), video, True)
-        return _document(video.slug, state)
+        return await _document(video, state)
 
     @delete("/videos/{video_id:str}/bookmark", guards=[requires_login], status_code=HTTP_200_OK)
     async def unbookmark(
@@ -132,7 +143,7 @@ class SocialApi(Controller):
         """Remove the bookmark (when there is none: no change)."""
         video = await self._video(request, video_id)
         state = await services.set_bookmark(current_user(request), video, False)
-        return _document(video.slug, state)
+        return await _document(video, state)
 
     @post("/videos/{video_id:str}/share", guards=[requires_login], status_code=HTTP_200_OK)
     async def share(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoSocial:
@@ -143,7 +154,7 @@ class SocialApi(Controller):
         except SocialError as exc:
             raise http_error(exc) from exc
         await member_signal(request, video.id, Signals(shared=True))
-        return _document(video.slug, state)
+        return await _document(video, state)
 
     @get("/users/{username:str}/social")
     async def profile_social(
@@ -155,9 +166,7 @@ class SocialApi(Controller):
         except SocialError as exc:
             raise http_error(exc) from exc
         stats = await services.profile_stats(member, current_user(request))
-        return ProfileSocial(
-            member.username, stats.followers, stats.following, stats.likes, stats.followed
-        )
+        return _profile(member, stats)
 
     @put("/users/{username:str}/follow", guards=[requires_login])
     async def follow(
@@ -181,9 +190,7 @@ class SocialApi(Controller):
             stats = await services.set_follow(current_user(request), member, on)
         except SocialError as exc:
             raise http_error(exc) from exc
-        return ProfileSocial(
-            member.username, stats.followers, stats.following, stats.likes, stats.followed
-        )
+        return _profile(member, stats)
 
     @get("/notifications", guards=[requires_login])
     async def notifications(

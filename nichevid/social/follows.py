@@ -12,6 +12,7 @@ from typing import Any
 from nichevid.accounts import services as accounts
 from nichevid.i18n import gettext
 from nichevid.media.tables import Video
+from nichevid.safety.tables import SafetyPrefs
 from nichevid.social.errors import SocialError
 from nichevid.social.notifications import notify
 from nichevid.social.tables import Follow, VideoStats
@@ -19,6 +20,7 @@ from nichevid.social.tables import Follow, VideoStats
 # Raw statements interpolate only table names; every value is a bound parameter.
 _FOLLOW = Follow._meta.tablename
 _STATS = VideoStats._meta.tablename
+_PREFS = SafetyPrefs._meta.tablename
 
 
 def self_follow() -> str:
@@ -34,6 +36,8 @@ class ProfileStats:
     following: int
     likes: int
     followed: bool
+    # The member hides the like counts of their videos, this total too.
+    likes_hidden: bool = False
 
 
 def _id(row: Any) -> int:
@@ -130,11 +134,14 @@ async def profile_stats(member: Any, viewer: Any) -> ProfileStats:
         f"(SELECT COUNT(*) FROM {_FOLLOW} WHERE follower = {{}}) AS following, "
         f"(SELECT COALESCE(SUM(s.likes), 0) FROM {_STATS} s JOIN {video} v ON v.id = s.video "
         "WHERE v.owner = {} AND v.status <> 'removed') AS likes, "
-        f"EXISTS (SELECT 1 FROM {_FOLLOW} WHERE follower = {{}} AND followee = {{}}) AS followed",
+        f"EXISTS (SELECT 1 FROM {_FOLLOW} WHERE follower = {{}} AND followee = {{}}) AS followed, "
+        f"COALESCE((SELECT hide_like_counts FROM {_PREFS} WHERE member = {{}}), FALSE) "
+        "AS likes_hidden",
         member_id,
         member_id,
         member_id,
         viewer_id,
+        member_id,
         member_id,
     )
     return ProfileStats(
@@ -142,4 +149,5 @@ async def profile_stats(member: Any, viewer: Any) -> ProfileStats:
         following=int(row["following"]),
         likes=int(row["likes"]),
         followed=bool(row["followed"]),
+        likes_hidden=bool(row["likes_hidden"]),
     )

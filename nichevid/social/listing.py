@@ -22,6 +22,7 @@ from nichevid.media import keys
 from nichevid.media import services as media
 from nichevid.media.listing import FEED_MAX_PIXELS, Card
 from nichevid.media.tables import Rendition, Video
+from nichevid.safety.tables import SafetyPrefs
 from nichevid.social.services import short_count
 from nichevid.social.tables import Follow, VideoStats
 
@@ -55,6 +56,8 @@ class GridItem:
     width: int
     height: int
     likes: int
+    # The creator hides the like counts of their videos (``nichevid.safety``).
+    likes_hidden: bool = False
 
     @property
     def likes_short(self) -> str:
@@ -94,11 +97,19 @@ async def _page(
     return rows, int(rows[-1]["id"]) if more and rows else None
 
 
+# Whether the owner of ``v`` hides the like counts of their videos.
+LIKES_HIDDEN = (
+    f"COALESCE((SELECT p.hide_like_counts FROM {SafetyPrefs._meta.tablename} p "  # noqa: S608
+    "WHERE p.member = v.owner), FALSE)"
+)
+
+
 def _grid_sql(where: str) -> str:
     video, stats = Video._meta.tablename, VideoStats._meta.tablename
     return (
         "SELECT v.id, v.slug, v.caption, v.poster_key, v.images, v.width, v.height, "  # noqa: S608
-        f"COALESCE(s.likes, 0) AS likes FROM {video} v LEFT JOIN {stats} s ON s.video = v.id "
+        f"COALESCE(s.likes, 0) AS likes, {LIKES_HIDDEN} AS likes_hidden "
+        f"FROM {video} v LEFT JOIN {stats} s ON s.video = v.id "
         f"WHERE v.status = 'ready' AND v.visibility = 'public' AND {where} /*before*/"
     )
 
@@ -117,6 +128,7 @@ async def _grid(resources: Any, rows: list[dict[str, Any]]) -> list[GridItem]:
                 width=int(grid["width"]) if grid else int(row["width"] or 0),
                 height=int(grid["height"]) if grid else int(row["height"] or 0),
                 likes=int(row["likes"]),
+                likes_hidden=bool(row["likes_hidden"]),
             )
         )
     return items

@@ -138,3 +138,113 @@ async def test_hidden_like_counts(nv_client: Any, make_user: Any, make_video: An
     assert again.status_code == 200
     assert "nv-action-count" not in again.text
     assert "likes" not in again.text
+
+
+def comment_form_shown(html: str) -> bool:
+    return 'class="nv-comment-form"' in html
+
+
+async def test_the_panel_says_why_in_place_of_the_form(
+    nv_client: Any, make_user: Any, make_video: Any
+) -> None:
+    ada, bob = await make_user("ada", role="creator"), await make_user("bob")
+    video = await make_video(ada)
+    await nv_client.post(
+        f"/api/videos/{video.slug}/comments", json={"text": "first"}, headers=await bearer(ada)
+    )
+    [comment] = await Comment.select(Comment.id)
+    await safety.save_prefs(ada, safety.Prefs(who_may_comment="followers"))
+    headers = await browser(nv_client, bob)
+    panel = await nv_client.get(f"/v/{video.slug}/comments", headers=headers)
+    assert panel.status_code == 200
+    assert "Only followers of the creator may comment" in panel.text
+    assert not comment_form_shown(panel.text)
+    assert f"/comments/{comment['id']}/reply" not in panel.text
+    reply = await nv_client.get(f"/comments/{comment['id']}/reply", headers=headers)
+    assert reply.status_code == 403
+    # Following opens the form again.
+    await nv_client.put("/api/users/ada/follow", headers=await bearer(bob))
+    panel = await nv_client.get(f"/v/{video.slug}/comments", headers=headers)
+    assert comment_form_shown(panel.text)
+    assert (await nv_client.get(f"/comments/{comment['id']}/reply", headers=headers)).is_success
+    # "Nobody": visitors read why, with no form; the creator keeps theirs.
+    await safety.save_prefs(ada, safety.Prefs(who_may_comment="nobody"))
+    nv_client.cookies.clear()
+    visitor = await nv_client.get(f"/v/{video.slug}/comments", headers={"HX-Request": "true"})
+    assert "The creator turned comments off" in visitor.text
+    assert not comment_form_shown(visitor.text)
+    own = await nv_client.get(f"/v/{video.slug}/comments", headers=await browser(nv_client, ada))
+    assert comment_form_shown(own.text)
+
+
+async def test_refused_words_also_hide_comments_written_before(
+    nv_client: Any, nv_resources: Any, make_user: Any, make_video: Any
+) -> None:
+    ada, bob = await make_user("ada", role="creator"), await make_user("bob")
+    carol = await make_user("carol")
+    video = await make_video(ada)
+    await post_comment(nv_resources, bob, video, "the spoiler is at the end")
+    head = await post_comment(nv_resources, carol, video, "what a climb")
+    await post_comment(nv_resources, bob, video, "SPOILER indeed", reply_to=int(head.id))
+    await post_comment(nv_resources, ada, video, "nice", reply_to=int(head.id))
+    await safety.save_prefs(ada, safety.Prefs(comment_keywords=["spoiler"]))
+
+    async def texts(user: Any) -> list[str]:
+        listed = await nv_client.get(
+            f"/api/videos/{video.slug}/comments", headers=await bearer(user)
+        )
+        assert listed.status_code == 200
+        found = []
+        for item in listed.json()["comments"]:
+            found.append(item["text"])
+            replies = await nv_client.get(
+                f"/api/comments/{item['id']}/replies", headers=await bearer(user)
+            )
+            found += [reply["text"] for reply in replies.json()["comments"]]
+        return sorted(found)
+
+    assert await texts(ada) == ["nice", "what a climb"]
+    assert await texts(carol) == ["nice", "what a climb"]
+    # Authors still see their own; nothing was deleted.
+    assert await texts(bob) == [
+        "SPOILER indeed",
+        "nice",
+        "the spoiler is at the end",
+        "what a climb",
+    ]
+    panel = await nv_client.get(f"/v/{video.slug}/comments", headers=await browser(nv_client, ada))
+    assert "what a climb" in panel.text
+    assert "spoiler" not in panel.text.lower()
+    assert await Comment.count() == 4
+    await safety.save_prefs(ada, safety.Prefs(comment_keywords=[]))
+    assert await texts(ada) == [
+        "SPOILER indeed",
+        "nice",
+        "the spoiler is at the end",
+        "what a climb",
+    ]
+
+
+async def test_hidden_like_counts_stay_hidden_in_the_api_and_on_the_profile(
+    nv_client: Any, make_user: Any, make_video: Any
+) -> None:
+    ada, bob = await make_user("ada", role="creator"), await make_user("bob")
+    video = await make_video(ada)
+    token = await bearer(bob)
+    liked = await nv_client.put(f"/api/videos/{video.slug}/like", headers=token)
+    assert liked.json()["likes"] == 1
+    assert (await nv_client.get("/api/users/ada/social", headers=token)).json()["likes"] == 1
+    profile = (await nv_client.get("/u/ada", headers=token)).text
+    assert "nv-grid-likes" in profile
+    assert "</strong> Like" in profile
+    await safety.save_prefs(ada, safety.Prefs(hide_like_counts=True))
+    social = await nv_client.get(f"/api/videos/{video.slug}/social", headers=token)
+    assert social.status_code == 200
+    assert social.json()["likes"] is None
+    assert social.json()["liked"] is True
+    again = await nv_client.put(f"/api/videos/{video.slug}/like", headers=token)
+    assert again.json()["likes"] is None
+    assert (await nv_client.get("/api/users/ada/social", headers=token)).json()["likes"] is None
+    profile = (await nv_client.get("/u/ada", headers=token)).text
+    assert "nv-grid-likes" not in profile
+    assert "</strong> Like" not in profile
