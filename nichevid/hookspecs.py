@@ -190,6 +190,19 @@ def comment_accept(user: Any, video: Any, text: str, resources: Any) -> str | No
 
 
 @hookspec
+def upload_accept(user: Any, metadata: dict[str, str], resources: Any) -> str | None:
+    """Return ``None`` to let ``user`` start an upload, or a user-facing reason to refuse.
+
+    Asked before an upload is created (tus creation, a plain ``POST /api/videos``),
+    so nothing is stored for a refused one; ``user`` is the ``accounts.tables.User``
+    row, ``metadata`` what the client sent (``filename``, ``caption``, ``visibility``),
+    ``resources`` the running :class:`nichevid.runtime.Resources`. A refusal answers
+    403 with the reason, so say what the user can do (and until when). A moderation
+    plugin refuses suspended accounts here. May be async.
+    """
+
+
+@hookspec
 def review_video(video: Any, resources: Any) -> str | None:
     """Return ``None`` to publish ``video`` now, or a reason to hold it for review.
 

@@ -29,7 +29,7 @@ async def receive_video(
 
     Args:
         resources: The running :class:`nichevid.runtime.Resources`.
-        owner: The uploading user (row or id).
+        owner: The uploading user's row.
         chunks: The body.
         length: Its announced size; ``None`` when unknown (chunked transfer): the
             upload then reserves the room left (size limit or quota) and ends with
@@ -37,13 +37,15 @@ async def receive_video(
         metadata: ``filename`` (for the extension), ``caption`` and ``visibility``.
 
     Raises:
-        uploads.UploadError: With the HTTP status and the reason; nothing is kept.
+        uploads.UploadError: With the HTTP status and the reason (403 when a plugin's
+            ``upload_accept`` gate refuses); nothing is kept.
     """
     settings = resources.settings
     if length == 0:
         raise uploads.UploadError(
             400, gettext("The body is empty; send the video file as the body.")
         )
+    await uploads.check_accepted(resources, owner, metadata)
     room = length if length is not None else await _room(settings, owner)
     upload = await uploads.create_upload(settings, owner, room, metadata)
     try:

@@ -38,6 +38,17 @@ async def comment_refusal(user: Any, text: str, settings: Any) -> str | None:
     return None
 
 
+async def upload_refusal(user: Any) -> str | None:
+    """Why ``user`` may not start an upload now: a suspension, with its end."""
+    until = await suspended_until(int(user.id))
+    if until is None:
+        return None
+    return gettext(
+        "Your account is suspended until %(until)s; you can upload again after that.",
+        until=until.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+
+
 async def video_hold(video: Any, resources: Any) -> str | None:
     """Why ``video`` waits for a moderator, or ``None``; every hold goes in the audit log."""
     settings = resources.settings

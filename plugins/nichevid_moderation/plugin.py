@@ -42,6 +42,13 @@ async def comment_accept(user: Any, video: Any, text: str, resources: Any) -> st
 
 
 @hookimpl
+async def upload_accept(user: Any) -> str | None:
+    from nichevid_moderation import gates
+
+    return await gates.upload_refusal(user)
+
+
+@hookimpl
 async def review_video(video: Any, resources: Any) -> str | None:
     from nichevid_moderation import gates
 

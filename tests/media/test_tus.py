@@ -458,3 +458,43 @@ async def test_a_stalled_hand_over_is_finished_by_the_cron_job(
     assert body["status"] == "complete"
     assert body["video_status"] == "processing"
     assert not tus_services.part_path(nv_resources.settings, uid).exists()
+
+
+async def test_hook_upload_accept(nv_client: Any, nv_resources: Any, auth: dict[str, str]) -> None:
+    from nichevid.plugins import hookimpl
+
+    asked: list[tuple[str, str]] = []
+
+    class NoSpam:
+        @hookimpl
+        async def upload_accept(
+            self, user: Any, metadata: dict[str, str], resources: Any
+        ) -> str | None:
+            assert resources is nv_resources
+            asked.append((user.username, metadata.get("caption", "")))
+            if "spam" in metadata.get("caption", ""):
+                return "Uploads about spam are closed; choose another subject."
+            return None
+
+    nv_resources.pm.register(NoSpam())
+    refused = await nv_client.post(
+        "/uploads/",
+        headers={
+            **TUS,
+            **auth,
+            "Upload-Length": "100",
+            "Upload-Metadata": metadata(filename="clip.mp4", caption="spam"),
+        },
+    )
+    assert refused.status_code == 403
+    assert "choose another subject" in refused.text
+    plain = await nv_client.post(
+        "/api/videos?caption=spam&filename=clip.mp4", headers=auth, content=b"x" * 100
+    )
+    assert plain.status_code == 403
+    assert "choose another subject" in plain.json()["detail"]
+    assert await Upload.count() == 0
+    assert await Video.count() == 0
+    allowed = await create(nv_client, auth, 100)
+    assert allowed.status_code == 201
+    assert asked == [("maker", "spam"), ("maker", "spam"), ("maker", "My #first clip")]

@@ -9,6 +9,7 @@ import pytest
 from nichevid.accounts.services import get_user_by_id
 from nichevid.comments.services import CommentError, post_comment
 from nichevid.media.tables import Video
+from nichevid.plugins import gate
 from nichevid.social.tables import Notification
 from nichevid.testing.factories import ready_video
 from nichevid_moderation import actions, audit, gates, queue, reports, restrictions
@@ -115,6 +116,21 @@ async def test_warn_suspend_and_ban(
     with pytest.raises(CommentError, match="suspended until") as refused:
         await post_comment(nv_resources, cara, video, "hello")
     assert refused.value.status == 403
+    # Nor may they start an upload.
+    refusal = await gate(
+        nv_resources.pm.hook.upload_accept, user=cara, metadata={}, resources=nv_resources
+    )
+    assert refusal is not None
+    assert "suspended until" in refusal
+    assert (
+        await gate(
+            nv_resources.pm.hook.upload_accept,
+            user=people["bob"],
+            metadata={},
+            resources=nv_resources,
+        )
+        is None
+    )
     # A suspended creator's new videos wait for a moderator.
     fresh = await ready_video(cara, status="processing")
     assert await gates.video_hold(fresh, nv_resources) == "the creator is suspended"

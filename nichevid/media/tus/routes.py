@@ -125,6 +125,7 @@ class TusController(Controller):
             raise _fail(400, str(exc)) from exc
         user = current_user(request)
         try:
+            await services.check_accepted(request.app.state.resources, user, metadata)
             upload = await services.create_upload(
                 request.app.state.settings, user, length, metadata
             )

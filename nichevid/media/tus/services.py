@@ -110,6 +110,21 @@ async def _bytes_in_use(owner_id: int) -> int:
     return sum(int(next(iter(row.values())) or 0) for row in (videos, uploads) if row)
 
 
+async def check_accepted(resources: Any, user: Any, metadata: dict[str, str]) -> None:
+    """Ask the ``upload_accept`` gate whether ``user`` may start an upload now.
+
+    Raises:
+        UploadError: 403 with the plugin's reason (a suspended account, say).
+    """
+    from nichevid.plugins import gate
+
+    refusal = await gate(
+        resources.pm.hook.upload_accept, user=user, metadata=dict(metadata), resources=resources
+    )
+    if refusal:
+        raise UploadError(403, refusal)
+
+
 async def create_upload(settings: Any, owner: Any, length: int, metadata: dict[str, str]) -> Upload:
     """Start an upload of ``length`` bytes for ``owner``; an empty partial file is made.
 
