@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ import numpy.typing as npt
 POINTER = "current.json"
 FORMAT = 1
 EXTRA_PREFIX = "extra_"
+# Extras with one row per entry of ``user_ids``: forgetting a member removes their row.
+USER_EXTRAS = ("graded_user",)
 
 FloatArray = npt.NDArray[np.float32]
 IdArray = npt.NDArray[np.int64]
@@ -82,6 +85,14 @@ def save(model: ExportedModel, directory: Path) -> Path:
     """Write ``model`` atomically under ``directory`` and point ``current.json`` at it."""
     directory.mkdir(parents=True, exist_ok=True)
     name = f"model-{model.version}.npz"
+    _write(model, directory / name)
+    write_pointer(directory, {"file": name, "version": model.version})
+    return directory / name
+
+
+def _write(model: ExportedModel, path: Path) -> None:
+    """Write ``model`` to ``path`` atomically (a reader sees the old file or the new one)."""
+    directory = path.parent
     meta = {**model.meta, "format": FORMAT}
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".model-", suffix=".npz")
     try:
@@ -100,12 +111,70 @@ def save(model: ExportedModel, directory: Path) -> Path:
             np.savez(out, **arrays)  # type: ignore[arg-type]
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, directory / name)
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    write_pointer(directory, {"file": name, "version": model.version})
-    return directory / name
+
+
+def without_users(model: ExportedModel, user_ids: Collection[int]) -> ExportedModel | None:
+    """A copy of ``model`` without the rows of ``user_ids``; ``None`` when it has none."""
+    rows = [row for row in map(model.user_row, user_ids) if row is not None]
+    if not rows:
+        return None
+    keep = np.ones(len(model.user_ids), dtype=bool)
+    keep[rows] = False
+    return ExportedModel(
+        global_mean=model.global_mean,
+        user_ids=model.user_ids[keep],
+        item_ids=model.item_ids,
+        user_bias=model.user_bias[keep],
+        item_bias=model.item_bias,
+        user_factors=model.user_factors[keep],
+        item_factors=model.item_factors,
+        meta=dict(model.meta),
+        extras={
+            name: values[keep] if name in USER_EXTRAS else values
+            for name, values in model.extras.items()
+        },
+    )
+
+
+def forget_users(directory: Path, user_ids: Collection[int]) -> int:
+    """Remove ``user_ids`` from every model file in ``directory``; how many files changed.
+
+    An erased member's biases and factors are data about them, so no kept file may
+    hold them. The current model is saved under a new version (``<version>.e<n>``)
+    and ``current.json`` moves to it, so web processes swap to it on their next
+    refresh; older files are rewritten in place. A file that cannot be read is
+    deleted (it would not be served anyway, and could hold the member).
+    """
+    if not directory.is_dir():
+        return 0
+    try:
+        current = current_file(directory)
+    except ModelFileError:
+        current = None
+    changed = 0
+    for path in sorted(directory.glob("model-*.npz")):
+        try:
+            smaller = without_users(load(path), user_ids)
+        except ModelFileError:
+            path.unlink(missing_ok=True)
+            changed += 1
+            continue
+        if smaller is None:
+            continue
+        changed += 1
+        if path != current:
+            _write(smaller, path)
+            continue
+        erasures = int(smaller.meta.get("erasures", 0)) + 1
+        base = str(smaller.meta.get("trained_version", smaller.version))
+        smaller.meta.update(erasures=erasures, trained_version=base, version=f"{base}.e{erasures}")
+        save(smaller, directory)
+        path.unlink(missing_ok=True)
+    return changed
 
 
 def write_pointer(directory: Path, pointer: dict[str, Any]) -> None:

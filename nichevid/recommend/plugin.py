@@ -78,3 +78,14 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     from nichevid.recommend import slots
 
     return slots.render(slot, context)
+
+
+@hookimpl
+async def user_deleting(user: Any, resources: Any) -> None:
+    import asyncio
+
+    from nichevid.recommend.model import forget_users
+    from nichevid.recommend.training import model_dir
+
+    # Trained models hold the member's biases and factors: they go too.
+    await asyncio.to_thread(forget_users, model_dir(resources.settings), [int(user.id)])

@@ -7,6 +7,9 @@ from typing import Any
 
 from nichevid.comments.tables import Comment
 from nichevid.privacy import deletion, exports
+from nichevid.recommend import model as models
+from nichevid.recommend import train
+from nichevid.recommend.training import model_dir
 from nichevid.social.tables import VideoStats
 
 from .conftest import PASSWORD, live, login, post_form
@@ -49,6 +52,10 @@ async def test_nothing_of_an_erased_member_is_left_in_any_table_or_file(
         (Comment.author == bob.id) & Comment.video.not_in(ada_videos)
     )
     assert bob_comments == 1
+    # A trained model holds ada's biases and factors.
+    directory = model_dir(nv_resources.settings)
+    trained = train.fit([(ada.id, 1, 5.0), (bob.id, 1, 2.0), (bob.id, 2, 4.0)], "svd")
+    models.save(trained, directory)
     response = await post_form(nv_client, "/settings/privacy/delete", {"password": PASSWORD})
     assert response.status_code == 303
     state = await deletion.deletion_state(ada)
@@ -86,6 +93,9 @@ async def test_nothing_of_an_erased_member_is_left_in_any_table_or_file(
     assert not (set(stored) & life.keys), sorted(set(stored) & life.keys)
     assert not [k for k in stored if k.startswith((f"avatars/{ada.id}/", f"exports/{ada.id}/"))]
     assert not life.upload_part.exists()
+    kept_models = [models.load(path) for path in directory.glob("model-*.npz")]
+    assert [m.user_row(ada.id) for m in kept_models] == [None]
+    assert kept_models[0].user_row(bob.id) is not None
     # Bob's own data is untouched: his files, his comments (the reply to ada's comment
     # stands on its own now), and the counters of his video without ada's like.
     assert {k: stored[k] for k in bob_files_before} == bob_files_before

@@ -141,3 +141,68 @@ def test_fold_in_solves_the_ridge_regression_it_states() -> None:
     w = np.linalg.solve(x.T @ x + 0.7 * np.eye(x.shape[1]), x.T @ y + 0.7 * w0)
     assert moved.bias == pytest.approx(w[0], abs=1e-4)
     assert np.allclose(moved.vector, w[1:], atol=1e-4)
+
+
+def _graded(exported: models.ExportedModel, seed: int) -> models.ExportedModel:
+    samples = [(u, v, r, 1, 12) for u, v, r in _triples(seed)]
+    exported.extras.update(train.graded_extras(exported, samples, epochs=2))
+    return exported
+
+
+def test_every_per_member_extra_is_known_to_forget_users() -> None:
+    exported = _graded(train.fit(_triples(1), "svd", {"n_epochs": 2, "n_factors": 4}), 1)
+    per_member = {
+        name
+        for name, values in exported.extras.items()
+        if values.ndim
+        and values.shape[0] == len(exported.user_ids)
+        and values.shape[0] != len(exported.item_ids)
+    }
+    assert per_member
+    assert per_member <= set(models.USER_EXTRAS)
+
+
+def test_forget_users_removes_a_member_from_every_kept_model(tmp_path: Path) -> None:
+    older = _graded(train.fit(_triples(1), "baseline"), 1)
+    models.save(older, tmp_path)
+    current = _graded(train.fit(_triples(2), "svd", {"n_epochs": 2, "n_factors": 4}), 2)
+    models.save(current, tmp_path)
+    holder = models.ModelHolder(tmp_path)
+    holder.refresh()
+    gone, kept = int(current.user_ids[0]), int(current.user_ids[1])
+    items = current.item_ids[:5].tolist()
+    kept_row = current.user_row(kept)
+    assert kept_row is not None
+    before = current.user_factors[kept_row] @ current.item_factors[current.item_rows(items)].T
+
+    assert models.forget_users(tmp_path, [gone]) == 2
+    files = sorted(tmp_path.glob("model-*.npz"))
+    assert len(files) == 2
+    for path in files:
+        loaded = models.load(path)
+        assert loaded.user_row(gone) is None
+        assert loaded.user_row(kept) is not None
+        assert loaded.extras["graded_user"].shape[0] == len(loaded.user_ids)
+    # The served model moved to a new version without the member; web processes swap.
+    assert holder.refresh() is True
+    assert holder.model is not None
+    assert holder.model.version == f"{current.version}.e1"
+    assert holder.model.user_row(gone) is None
+    row = holder.model.user_row(kept)
+    assert row is not None
+    after = (
+        holder.model.user_factors[row] @ holder.model.item_factors[holder.model.item_rows(items)].T
+    )
+    assert np.allclose(before, after), "everybody else scores as before"
+    # Nothing to do the second time; an unknown member changes nothing.
+    assert models.forget_users(tmp_path, [gone]) == 0
+    assert models.forget_users(tmp_path, [10**9]) == 0
+    assert models.forget_users(tmp_path / "none", [gone]) == 0
+
+
+def test_forget_users_deletes_a_model_file_it_cannot_read(tmp_path: Path) -> None:
+    models.save(train.fit(_triples(1), "baseline"), tmp_path)
+    broken = tmp_path / "model-broken.npz"
+    broken.write_bytes(b"not a model")
+    assert models.forget_users(tmp_path, [1]) >= 1
+    assert not broken.exists()
