@@ -290,7 +290,7 @@ def video_ready(video: Any) -> None:
 
 
 @hookspec
-def for_you_exclude(video_ids: list[int], viewer: Any) -> list[int] | None:
+def for_you_exclude(video_ids: list[int], viewer: Any, resources: Any) -> list[int] | None:
     """Return the ids among ``video_ids`` that For You must not show to ``viewer``, or ``None``.
 
     Every plugin is asked and every id any of them names is left out: a moderation
@@ -299,7 +299,8 @@ def for_you_exclude(video_ids: list[int], viewer: Any) -> list[int] | None:
     or ``None`` for the order everybody shares and for visitors. A page of the shared
     order served to a member is asked again with the member; when any id is refused,
     that member gets a render of their own. A personal batch asks for its five picks
-    and takes the next ones when any is refused. May be async; one query for all the ids.
+    and takes the next ones when any is refused. ``resources`` are the running
+    :class:`nichevid.runtime.Resources` (settings). May be async; one query for all the ids.
     """
 
 

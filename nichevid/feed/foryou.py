@@ -231,15 +231,17 @@ async def page(resources: Any, cursor: str | None, limit: int) -> tuple[list[Car
         BadCursor: When ``cursor`` was not handed out by this feed.
     """
     cards, next_cursor = await _page(resources, cursor, limit)
-    refused = await excluded(resources.pm, [c.id for c in cards], None)
+    refused = await excluded(resources, [c.id for c in cards], None)
     return [card for card in cards if card.id not in refused], next_cursor
 
 
-async def excluded(pm: Any, video_ids: list[int], viewer: Any) -> set[int]:
+async def excluded(resources: Any, video_ids: list[int], viewer: Any) -> set[int]:
     """The ids plugins keep out of For You for ``viewer`` (``for_you_exclude``)."""
     if not video_ids:
         return set()
-    found = await answers(pm, "for_you_exclude", video_ids=video_ids, viewer=viewer)
+    found = await answers(
+        resources.pm, "for_you_exclude", video_ids=video_ids, viewer=viewer, resources=resources
+    )
     return {int(video) for answer in found for video in answer}
 
 

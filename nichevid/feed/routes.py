@@ -145,7 +145,7 @@ async def _refused(request: Request[Any, Any, Any], video_ids: list[int]) -> set
     viewer = _viewer(request)
     if viewer is None:
         return set()
-    return await foryou.excluded(request.app.state.pm, video_ids, viewer)
+    return await foryou.excluded(request.app.state.resources, video_ids, viewer)
 
 
 async def _batch(

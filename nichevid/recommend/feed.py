@@ -219,7 +219,7 @@ async def _kept(
 
 async def excluded(request: Any, video_ids: list[int], viewer: Any) -> set[int]:
     """The ids plugins keep out of For You for ``viewer`` (``for_you_exclude``)."""
-    return await foryou.excluded(request.app.state.pm, video_ids, viewer)
+    return await foryou.excluded(request.app.state.resources, video_ids, viewer)
 
 
 async def take_signals(request: Any, viewer: str, signals: list[Any]) -> None:

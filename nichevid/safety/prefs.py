@@ -13,6 +13,9 @@ Comment controls, on the member's own videos:
 Well-being: ``break_minutes`` and ``daily_limit_minutes`` are ``None`` to follow the
 instance's default, ``0`` when the member turned the notice off, else their own
 number of minutes (1 to :data:`MINUTES_MAX`).
+
+Age: ``birth_date`` is what the member says; videos a moderator restricted to adults
+are shown only to members who are ``plugin.safety.adult_age`` or older by it.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from nichevid.i18n import gettext
@@ -49,6 +52,7 @@ class Prefs:
     hide_like_counts: bool = False
     break_minutes: int | None = None
     daily_limit_minutes: int | None = None
+    birth_date: date | None = None
 
 
 def _keywords(value: Any) -> list[str]:
@@ -68,7 +72,15 @@ async def prefs_of(member: Any) -> Prefs:
         hide_like_counts=bool(row["hide_like_counts"]),
         break_minutes=row["break_minutes"],
         daily_limit_minutes=row["daily_limit_minutes"],
+        birth_date=_date(row["birth_date"]),
     )
+
+
+def _date(value: Any) -> date | None:
+    # SQLite hands the column back as text.
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
 
 
 def parse_keywords(text: str) -> list[str]:
@@ -141,6 +153,52 @@ def parse_minutes(raw: str, *, what: str) -> int | None:
     return minutes
 
 
+def parse_birth_date(raw: str, *, today: date | None = None) -> date | None:
+    """A date of birth typed in a form (``YYYY-MM-DD``): ``None`` when empty.
+
+    Raises:
+        SafetyError: 400 for anything but a real date between 1900 and today.
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    today = today or datetime.now(UTC).date()
+    try:
+        born = date.fromisoformat(text)
+    except ValueError:
+        born = None
+    if born is None or not date(1900, 1, 1) <= born <= today:
+        raise SafetyError(
+            400,
+            gettext(
+                "Write your date of birth as year-month-day, e.g. 1990-04-25, "
+                "between 1900 and today."
+            ),
+        )
+    return born
+
+
+def age_on(born: date, today: date) -> int:
+    """Whole years from ``born`` to ``today``."""
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+async def adults_among(member_ids: Collection[int], adult_age: int) -> set[int]:
+    """The members of ``member_ids`` who are ``adult_age`` or older by their date of birth."""
+    ids = sorted({int(i) for i in member_ids})
+    if not ids:
+        return set()
+    today = datetime.now(UTC).date()
+    rows = await SafetyPrefs.select(SafetyPrefs.member, SafetyPrefs.birth_date).where(
+        SafetyPrefs.member.is_in(ids) & SafetyPrefs.birth_date.is_not_null()
+    )
+    return {
+        int(row["member"])
+        for row in rows
+        if (born := _date(row["birth_date"])) is not None and age_on(born, today) >= adult_age
+    }
+
+
 async def save_prefs(member: Any, prefs: Prefs) -> Prefs:
     """Store ``member``'s choices (already checked by the ``parse_*`` functions).
 
@@ -160,6 +218,7 @@ async def save_prefs(member: Any, prefs: Prefs) -> Prefs:
         SafetyPrefs.hide_like_counts: prefs.hide_like_counts,
         SafetyPrefs.break_minutes: prefs.break_minutes,
         SafetyPrefs.daily_limit_minutes: prefs.daily_limit_minutes,
+        SafetyPrefs.birth_date: prefs.birth_date,
         SafetyPrefs.updated_at: datetime.now(UTC),
     }
     member_id = _id(member)

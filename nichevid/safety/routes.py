@@ -112,6 +112,7 @@ class SafetySettingsPage(Controller):
                 hide_like_counts=text_field(form, "hide_like_counts") == "1",
                 break_minutes=_minutes(form, "break", gettext("The break reminder")),
                 daily_limit_minutes=_minutes(form, "limit", gettext("The daily limit")),
+                birth_date=prefs.parse_birth_date(text_field(form, "birth_date")),
             )
             await services.save_prefs(user, chosen)
         except SafetyError as exc:
@@ -134,6 +135,7 @@ _FIELDS = (
     "break_minutes",
     "limit_on",
     "limit_minutes",
+    "birth_date",
 )
 
 
@@ -162,6 +164,7 @@ async def _page(
         "break_minutes": str(chosen.break_minutes or ""),
         "limit_on": "" if chosen.daily_limit_minutes == 0 else "1",
         "limit_minutes": str(chosen.daily_limit_minutes or ""),
+        "birth_date": chosen.birth_date.isoformat() if chosen.birth_date else "",
     }
     site = safety_settings(request.app.state.settings)
     return Template(
@@ -178,6 +181,7 @@ async def _page(
             "keywords_max": prefs.KEYWORDS_MAX,
             "keyword_max_length": prefs.KEYWORD_MAX_LENGTH,
             "minutes_max": prefs.MINUTES_MAX,
+            "adult_age": site.adult_age,
         },
         status_code=status,
     )

@@ -120,6 +120,11 @@ async def delete_member(member: Any) -> None:
     await wellbeing.delete_member(member)
 
 
+def _plain(choices: dict[str, Any]) -> dict[str, Any]:
+    born = choices.get("birth_date")
+    return {**choices, "birth_date": born.isoformat() if born is not None else None}
+
+
 async def export_member(member: Any) -> dict[str, Any]:
     """What the safety tables hold of ``member``, for their data export.
 
@@ -138,6 +143,6 @@ async def export_member(member: Any) -> dict[str, Any]:
     return {
         "blocked": [asdict(listed) for listed in await blocks.blocked_list(member)],
         "muted": [asdict(listed) for listed in await blocks.muted_list(member)],
-        "choices": asdict(await prefs_of(member)),
+        "choices": _plain(asdict(await prefs_of(member))),
         "watch_time_per_day": [{"day": d["day"], "watched_ms": d["watched_ms"]} for d in days],
     }

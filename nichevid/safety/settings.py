@@ -16,12 +16,14 @@ SECTION = "safety"
 
 
 class SafetySettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Defaults of the feed's well-being notices."""
+    """Defaults of the feed's well-being notices, and the age of adults."""
 
     # Minutes of continuous feed before the "take a break" notice (0: off; 0.5 is 30 s).
     break_reminder_minutes: Annotated[float, msgspec.Meta(ge=0, le=1440)] = 0.0
     # Minutes of video per day before the daily limit notice (0: off).
     daily_limit_minutes: Annotated[int, msgspec.Meta(ge=0, le=1440)] = 0
+    # Age from which a member may watch videos a moderator restricted to adults.
+    adult_age: Annotated[int, msgspec.Meta(ge=13, le=21)] = 18
 
 
 def safety_settings(settings: Any) -> SafetySettings:

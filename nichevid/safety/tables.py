@@ -10,6 +10,7 @@ from piccolo.columns import (
     JSON,
     BigInt,
     Boolean,
+    Date,
     ForeignKey,
     Integer,
     OnDelete,
@@ -60,6 +61,8 @@ class SafetyPrefs(Table, tablename="nv_safety_prefs"):
     hide_like_counts = Boolean(default=False)
     break_minutes = Integer(null=True, default=None)
     daily_limit_minutes = Integer(null=True, default=None)
+    # What the member says is their date of birth: videos for adults need it.
+    birth_date = Date(null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
 
 

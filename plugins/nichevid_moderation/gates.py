@@ -112,8 +112,23 @@ async def _flag(video: Any, settings: Any) -> None:
     )
 
 
-async def kept_out(video_ids: list[int], viewer: Any) -> list[int]:
-    """Limited-reach videos for everybody; age-restricted ones for visitors too."""
-    kinds = ("limit_reach", "age_restrict") if viewer is None else ("limit_reach",)
+async def kept_out(video_ids: list[int], viewer: Any, settings: Any) -> list[int]:
+    """Limited-reach videos for everybody; age-restricted ones for all but adults."""
+    kinds = ("limit_reach",) if await is_adult(viewer, settings) else FOR_ADULTS
     found = await active_restrictions("video", list(video_ids), kinds)
     return [video_id for video_id in video_ids if video_id in found]
+
+
+FOR_ADULTS = ("limit_reach", "age_restrict")
+
+
+async def is_adult(viewer: Any, settings: Any) -> bool:
+    """Whether ``viewer`` (``None``: signed out) may watch age-restricted videos: a member
+    whose stated date of birth makes them ``plugin.safety.adult_age`` or older."""
+    if viewer is None:
+        return False
+    from nichevid.safety.prefs import adults_among
+    from nichevid.safety.settings import safety_settings
+
+    adult_age = safety_settings(settings).adult_age
+    return int(viewer.id) in await adults_among([int(viewer.id)], adult_age)

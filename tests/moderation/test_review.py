@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from nichevid.accounts.services import get_user_by_id
 from nichevid.comments.services import CommentError, post_comment
 from nichevid.media.tables import Video
 from nichevid.plugins import gate
+from nichevid.safety.prefs import Prefs, save_prefs
 from nichevid.social.tables import Notification
 from nichevid.testing.factories import ready_video
 from nichevid_moderation import actions, audit, gates, queue, reports, restrictions
@@ -88,11 +90,21 @@ async def test_limit_reach_and_age_restrict_keep_videos_out_of_for_you(
         nv_resources, people["mod"], kind="video", ref=other.slug, action="age_restrict"
     )
     ids = [video.id, other.id]
-    assert await gates.kept_out(ids, people["ann"]) == [video.id]
-    assert await gates.kept_out(ids, None) == [video.id, other.id]
+    settings = nv_resources.settings
+    # Age-restricted videos reach only members whose date of birth makes them adults.
+    ann = people["ann"]
+    assert await gates.kept_out(ids, ann, settings) == [video.id, other.id]
+    today = datetime.now(UTC).date()
+    await save_prefs(ann, Prefs(birth_date=date(today.year - 17, 1, 1)))
+    assert await gates.kept_out(ids, ann, settings) == [video.id, other.id]
+    await save_prefs(ann, Prefs(birth_date=date(today.year - 18, 1, 1)))
+    assert await gates.kept_out(ids, ann, settings) == [video.id]
+    assert await gates.kept_out(ids, None, settings) == [video.id, other.id]
     from nichevid.plugins import call_all
 
-    excluded = await call_all(nv_resources.pm.hook.for_you_exclude, video_ids=ids, viewer=None)
+    excluded = await call_all(
+        nv_resources.pm.hook.for_you_exclude, video_ids=ids, viewer=None, resources=nv_resources
+    )
     assert [video.id, other.id] in excluded
 
 

@@ -106,7 +106,10 @@ async def test_hook_for_you_exclude(nv_plugins: list[Any], nv_settings: Any, tag
 
     class Moderation:
         @hookimpl
-        async def for_you_exclude(self, video_ids: list[int], viewer: Any) -> list[int]:
+        async def for_you_exclude(
+            self, video_ids: list[int], viewer: Any, resources: Any
+        ) -> list[int]:
+            assert resources.settings is not None
             asked.append(viewer)
             return [v for v in video_ids if v in limited]
 
