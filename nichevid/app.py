@@ -285,6 +285,7 @@ class NichevidInit(InitPlugin):
             DefineMiddleware(
                 AnonymousPageCache,
                 ttl=settings.server.page_cache_seconds,
+                stale=settings.server.page_cache_stale_seconds,
                 session_cookie=SESSION_COOKIE,
                 csrf=BearerAwareCSRFMiddleware(app=_unreachable, config=csrf),
                 csrf_cookie=CSRF_COOKIE,

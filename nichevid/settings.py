@@ -18,7 +18,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import msgspec
@@ -101,6 +101,9 @@ class ServerSettings(_Section):
     trusted_proxies: list[str] = []
     # Pages that opt in are shared among visitors without a session for this long (0: off).
     page_cache_seconds: float = 2.0
+    # After it expires, such a page is still served for this long while one fresh render
+    # runs in the background (0: visitors wait for the render).
+    page_cache_stale_seconds: Annotated[float, msgspec.Meta(ge=0)] = 10.0
     # gzip level for pages, styles and scripts (1-9; 0: off, e.g. when nginx compresses).
     gzip_level: int = 6
 

@@ -41,7 +41,7 @@ def counter(nv_plugins: list[Any]) -> RenderCounter:
 
 @pytest.fixture
 def nv_settings(nv_settings_factory: Any) -> Any:
-    return nv_settings_factory(server={"page_cache_seconds": 0.3})
+    return nv_settings_factory(server={"page_cache_seconds": 0.3, "page_cache_stale_seconds": 0})
 
 
 async def test_anonymous_visitors_share_one_render_until_it_expires(
@@ -138,3 +138,54 @@ async def test_zero_seconds_turns_the_cache_off(
         await client.get("/")
         await client.get("/")
     assert counter.renders == 2
+
+
+async def test_an_expired_page_is_served_once_more_while_a_fresh_render_runs(
+    nv_settings_factory: Any, nv_plugins: list[Any], counter: RenderCounter
+) -> None:
+    from nichevid.app import create_app
+    from nichevid.core.pagecache import STALE_HITS
+    from nichevid.testing import client_for
+
+    settings = nv_settings_factory(
+        server={"page_cache_seconds": 0.2, "page_cache_stale_seconds": 5}
+    )
+    async with client_for(create_app(settings, plugins=nv_plugins)) as client:
+        assert rendered((await client.get("/")).text) == 1
+        await asyncio.sleep(0.3)
+        stale_before = STALE_HITS._value.get()
+        client.cookies.clear()
+        stale = await client.get("/")
+        # The visitor got the kept page at once; the fresh one was rendered behind it.
+        assert stale.status_code == 200
+        assert rendered(stale.text) == 1
+        assert STALE_HITS._value.get() == stale_before + 1
+        for _ in range(50):
+            if counter.renders == 2:
+                break
+            await asyncio.sleep(0.02)
+        assert counter.renders == 2
+        client.cookies.clear()
+        assert rendered((await client.get("/")).text) == 2
+        assert counter.renders == 2
+
+
+async def test_a_page_stale_for_longer_waits_for_its_render(
+    nv_settings_factory: Any, nv_plugins: list[Any], counter: RenderCounter
+) -> None:
+    from nichevid.app import create_app
+    from nichevid.testing import client_for
+
+    settings = nv_settings_factory(
+        server={"page_cache_seconds": 0.1, "page_cache_stale_seconds": 0.1}
+    )
+    async with client_for(create_app(settings, plugins=nv_plugins)) as client:
+        assert rendered((await client.get("/")).text) == 1
+        await asyncio.sleep(0.3)
+        client.cookies.clear()
+        assert rendered((await client.get("/")).text) == 2
+
+
+def test_a_negative_stale_time_stops_start_up(nv_settings_factory: Any) -> None:
+    with pytest.raises(Exception, match="page_cache_stale_seconds"):
+        nv_settings_factory(server={"page_cache_stale_seconds": -1})

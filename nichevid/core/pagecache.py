@@ -8,17 +8,24 @@ itself carries nothing personal (the CSRF token is read from its cookie by the p
 see ``base.html``), and every visitor without a CSRF cookie still gets one of their own.
 Signed-in visitors, visitors holding the route's ``personal_cookie``, htmx fragments
 with a different query and other routes are never served from here.
+
+Stale while revalidating: for ``server.page_cache_stale_seconds`` after a page
+expires, the next visitor still gets the kept bytes at once while one render of the
+fresh page runs in the background and replaces them; no visitor waits for a render
+of a page that was asked for in that time. After that, a visitor waits for it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
 from litestar.middleware.csrf import generate_csrf_token
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPRequestEvent, Message, Receive, Scope, Send
 from prometheus_client import Counter
 
 OPT_KEY = "anonymous_cache"
@@ -30,6 +37,10 @@ LANG_COOKIE = b"nv_lang="
 MAX_ENTRIES = 256
 MAX_BODY = 1024 * 1024
 HITS = Counter("nichevid_page_cache_hits", "Pages served from the anonymous page cache")
+STALE_HITS = Counter(
+    "nichevid_page_cache_stale_hits", "Expired pages served while a fresh render runs"
+)
+log = logging.getLogger("nichevid.pagecache")
 
 
 @dataclass
@@ -46,10 +57,20 @@ class AnonymousPageCache:
     """ASGI middleware serving opted-in pages to anonymous visitors from memory."""
 
     def __init__(
-        self, app: ASGIApp, ttl: float, session_cookie: str, csrf: Any, csrf_cookie: str
+        self,
+        app: ASGIApp,
+        ttl: float,
+        session_cookie: str,
+        csrf: Any,
+        csrf_cookie: str,
+        stale: float = 0.0,
     ) -> None:
         self.app = app
         self.ttl = ttl
+        self.stale = stale
+        # Keys being rendered in the background, and the tasks doing it (kept referenced).
+        self.refreshing: set[tuple[bytes, ...]] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
         self.session_cookie = session_cookie.encode() + b"="
         self.csrf = csrf  # the CSRF middleware: its secret and its cookie header
         self.csrf_cookie = csrf_cookie.encode() + b"="
@@ -87,11 +108,42 @@ class AnonymousPageCache:
             return
         key = (scope["path"].encode(), scope["query_string"], *sorted(vary))
         entry = self.entries.get(key)
-        if entry is not None and entry.expires > time.monotonic():
+        now = time.monotonic()
+        if entry is not None and entry.expires > now:
             HITS.inc()
             await self._replay(entry, self.csrf_cookie not in cookies, send)
             return
+        if entry is not None and entry.expires + self.stale > now:
+            STALE_HITS.inc()
+            self._refresh(key, scope)
+            await self._replay(entry, self.csrf_cookie not in cookies, send)
+            return
         await self._render_and_keep(key, scope, receive, send)
+
+    def _refresh(self, key: tuple[bytes, ...], scope: Scope) -> None:
+        """Render ``key`` afresh in the background (once at a time per key)."""
+        if key in self.refreshing:
+            return
+        self.refreshing.add(key)
+        task = asyncio.create_task(self._render_quietly(key, scope))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _render_quietly(self, key: tuple[bytes, ...], scope: Scope) -> None:
+        fresh: Any = {**scope, "state": dict(scope.get("state") or {})}
+
+        async def receive() -> HTTPRequestEvent:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def nowhere(message: Message) -> None:
+            return None
+
+        try:
+            await self._render_and_keep(key, fresh, receive, nowhere)
+        except Exception:  # a failed refresh keeps the old page until it goes stale
+            log.exception("background render of %s failed", scope.get("path"))
+        finally:
+            self.refreshing.discard(key)
 
     async def _replay(self, entry: Entry, needs_csrf_cookie: bool, send: Send) -> None:
         start: dict[str, Any] = {
