@@ -43,7 +43,7 @@ def stacked_bars(
     ]
     for i, (day, values) in enumerate(buckets):
         x = pad + i * slot
-        y = height - pad
+        y = float(height - pad)
         for j, (key, label) in enumerate(series):
             value = values.get(key, 0)
             h = (height - 2 * pad) * max(value, 0) / top

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -17,6 +18,10 @@ from nichevid.payments.charts import stacked_bars
 from nichevid.payments.checkout import CheckoutError, display, minor_units
 from nichevid.payments.ledger import balances, history
 from nichevid.payments.settings import payment_settings
+
+
+def _shown(unit: str, amount: int) -> str:
+    return display(amount, unit)
 
 
 def _user(request: Request[Any, Any, Any]) -> Any:
@@ -44,9 +49,7 @@ async def _page(request: Request[Any, Any, Any], error: str = "", status: int = 
         charts.append(
             {
                 "unit": unit,
-                "svg": stacked_bars(
-                    data.buckets, series, title, lambda amount, u=unit: display(amount, u)
-                ),
+                "svg": stacked_bars(data.buckets, series, title, partial(_shown, unit)),
                 "totals": [
                     (earnings.stream_label(k), display(v, unit)) for k, v in data.totals.items()
                 ],

@@ -90,7 +90,8 @@ async def test_revenue_by_stream_with_refunds_and_chargebacks(books: dict[str, A
     assert lines["donation"].platform == 400
     assert figures.paid_out == {"EUR": 1000}
     total = earnings.by_unit(figures.streams)["EUR"]
-    assert total.gross == 6600 and total.net == 3100
+    assert total.gross == 6600
+    assert total.net == 3100
 
 
 async def test_revenue_page_and_export(
@@ -118,7 +119,8 @@ async def test_revenue_page_and_export(
     assert ["gift", "EUR", "15.00", "12.00", "3.00", "5.00", "0.00", "10.00"] in rows
     assert ["paid_out", "EUR", "10.00", "", "", "", "", ""] in rows
     bad = await nv_client.get("/admin/revenue/export.csv?days=abc")
-    assert bad.status_code == 400 and "Choose a period" in bad.json()["error"]
+    assert bad.status_code == 400
+    assert "Choose a period" in bad.json()["error"]
     page = await nv_client.get("/admin/revenue?days=-3", headers={"accept": "text/html"})
     assert page.status_code == 400
 
@@ -145,7 +147,9 @@ def test_chart_escapes_labels_and_shows_exact_figures() -> None:
         "Earnings & more",
         lambda amount: f"{amount} EUR",
     )
-    assert "&lt;Gifts&gt;" in svg and "<Gifts>" not in svg
+    assert "&lt;Gifts&gt;" in svg
+    assert "<Gifts>" not in svg
     assert "Earnings &amp; more" in svg
     assert "2026-12-01 &lt;Gifts&gt;: 250 EUR" in svg
-    assert 'data-series="other"' in svg and "Other: -50 EUR" in svg
+    assert 'data-series="other"' in svg
+    assert "Other: -50 EUR" in svg

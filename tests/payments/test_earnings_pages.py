@@ -51,7 +51,8 @@ async def test_a_creator_asks_and_sees_the_decision(
     await login(nv_client, "cara")
     page = await nv_client.get("/earnings", headers=HTML)
     assert page.status_code == 200
-    assert "40.00 EUR" in page.text and "<svg" in page.text
+    assert "40.00 EUR" in page.text
+    assert "<svg" in page.text
     assert 'data-series="gift"' in page.text
     form = {
         "amount": "25.50",
@@ -81,11 +82,13 @@ async def test_a_creator_asks_and_sees_the_decision(
 
     await login(nv_client, "root")
     queue = await nv_client.get("/admin/payouts", headers=HTML)
-    assert "cara" in queue.text and "25.50 EUR" in queue.text
+    assert "cara" in queue.text
+    assert "25.50 EUR" in queue.text
     approved = await post_form(nv_client, f"/admin/payouts/{payout.id}/approve", {})
     assert approved.status_code == 303
     twice = await post_form(nv_client, f"/admin/payouts/{payout.id}/approve", {})
-    assert twice.status_code == 409 and "already approved" in twice.text
+    assert twice.status_code == 409
+    assert "already approved" in twice.text
     exported = await nv_client.get("/admin/payouts/unpaid.csv")
     assert exported.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.text)))
@@ -94,7 +97,8 @@ async def test_a_creator_asks_and_sees_the_decision(
     # A formula typed as payout details reaches the spreadsheet as text.
     assert rows[1][4] == '\'=HYPERLINK("http://evil")'
     nothing = await post_form(nv_client, "/admin/payouts/mark-paid", {})
-    assert nothing.status_code == 400 and "Tick the payouts" in nothing.text
+    assert nothing.status_code == 400
+    assert "Tick the payouts" in nothing.text
     paid = await post_form(nv_client, "/admin/payouts/mark-paid", {"payout": str(payout.id)})
     assert paid.status_code == 303
     rows = list(csv.reader(io.StringIO((await nv_client.get("/admin/payouts/unpaid.csv")).text)))
@@ -132,7 +136,8 @@ async def test_bad_payout_forms_show_what_to_do(
     assert await Payout.count() == 0
     assert await balance(acc.earnings(cara.id, "EUR")) == 4000
     bad = await nv_client.get("/earnings?days=11", headers=HTML)
-    assert bad.status_code == 400 and "Choose a period of 7, 30, 90, 365 days." in bad.text
+    assert bad.status_code == 400
+    assert "Choose a period of 7, 30, 90, 365 days." in bad.text
 
 
 async def test_the_operator_rejects_with_a_reason_the_creator_reads(
@@ -151,7 +156,8 @@ async def test_the_operator_rejects_with_a_reason_the_creator_reads(
     )
     await login(nv_client, "root")
     empty = await post_form(nv_client, f"/admin/payouts/{outcome.payout.id}/reject", {})
-    assert empty.status_code == 400 and "Say why" in empty.text
+    assert empty.status_code == 400
+    assert "Say why" in empty.text
     done = await post_form(
         nv_client,
         f"/admin/payouts/{outcome.payout.id}/reject",

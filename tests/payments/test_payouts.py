@@ -64,7 +64,8 @@ async def test_a_request_holds_the_amount_and_approval_pays_it_out(
     await earn(cara.id, 5000)  # cara earns 40.00 EUR
     assert await balance(acc.earnings(cara.id, "EUR")) == 4000
     outcome = await _ask(settings, cara.id, 3000)
-    assert not outcome.replayed and outcome.payout.status == "pending"
+    assert not outcome.replayed
+    assert outcome.payout.status == "pending"
     assert await balance(acc.earnings(cara.id, "EUR")) == 1000
     assert await balance(acc.payouts(cara.id, "EUR")) == 3000
     # What is held cannot be spent twice: only the rest is there for a second ask.
@@ -75,7 +76,9 @@ async def test_a_request_holds_the_amount_and_approval_pays_it_out(
     assert await payouts.mark_paid([decided.id]) == 1
     assert await payouts.mark_paid([decided.id]) == 0  # paid stays paid
     stored = await Payout.objects().where(Payout.id == decided.id).first()
-    assert stored is not None and stored.status == "paid" and stored.paid_at is not None
+    assert stored is not None
+    assert stored.status == "paid"
+    assert stored.paid_at is not None
     assert (await check()).ok
 
 
@@ -183,7 +186,8 @@ async def test_double_submit_asks_once_and_one_request_waits_at_a_time(
     await earn(cara.id, 5000)
     first = await _ask(settings, cara.id, 1500, key="the-same-form")
     again = await _ask(settings, cara.id, 1500, key="the-same-form")
-    assert again.replayed and again.payout.id == first.payout.id
+    assert again.replayed
+    assert again.payout.id == first.payout.id
     with pytest.raises(payouts.PayoutError, match="already have a payout request") as second:
         await _ask(settings, cara.id, 1000, key="another-form")
     assert second.value.status == 409
@@ -209,7 +213,8 @@ async def test_two_simultaneous_requests_for_the_whole_balance_one_succeeds(
     outcomes = await asyncio.gather(*(asyncio.create_task(ask(n)) for n in range(2)))
     stored = [o for o in outcomes if isinstance(o, payouts.Outcome)]
     refused = [o for o in outcomes if isinstance(o, payouts.PayoutError)]
-    assert len(stored) == 1 and len(refused) == 1
+    assert len(stored) == 1
+    assert len(refused) == 1
     assert refused[0].status == 409
     assert await balance(acc.earnings(cara.id, "EUR")) == 0
     assert await balance(acc.payouts(cara.id, "EUR")) == 4000

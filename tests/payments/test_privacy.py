@@ -97,6 +97,7 @@ async def test_payouts_are_exported_and_erasure_returns_a_pending_hold(
     assert await balance(acc.Account("payouts", alias, "EUR")) == 0
     await payouts.mark_paid([rows["approved"].id])
     paid = await Payout.objects().where(Payout.id == rows["approved"].id).first()
-    assert paid is not None and (paid.status, paid.details) == ("paid", "")
+    assert paid is not None
+    assert (paid.status, paid.details) == ("paid", "")
     assert str(cara.id) not in {row.owner for row in await LedgerAccount.objects()}
     assert (await check()).ok
