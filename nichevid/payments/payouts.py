@@ -15,43 +15,35 @@ carries its own request key, so a double submit asks once.
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from nichevid.i18n import gettext
 from nichevid.payments import accounts as acc
-from nichevid.payments.accounts import COINS
 from nichevid.payments.checkout import display
 from nichevid.payments.ledger import (
     Entry,
     IdempotencyConflict,
-    LedgerError,
     Overdraft,
     Transaction,
     balance,
-    check_amount,
     post,
 )
-from nichevid.payments.settings import payment_settings
+from nichevid.payments.payout_rules import (
+    MAX_REASON,
+    REQUEST_KEY,
+    PayoutError,
+    check_request,
+    status_label,
+)
 from nichevid.payments.tables import Payout
+
+__all__ = ["PayoutError", "status_label"]
 
 # Ledger transaction kinds of payouts; they are not earnings, so charts leave them out.
 HOLD, SETTLE_PAID, SETTLE_BACK = "payout_hold", "payout", "payout_rejected"
 PAYOUT_KINDS = (HOLD, SETTLE_PAID, SETTLE_BACK)
-MAX_DETAILS = 300
-MAX_REASON = 500
-_REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-class PayoutError(ValueError):
-    """A payout request or decision is refused; ``message`` says what to do."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -65,50 +57,6 @@ class Outcome:
 def _is_unique_violation(exc: Exception) -> bool:
     text = str(exc).lower()
     return "unique" in text or "duplicate key" in text
-
-
-def _check_request(settings: Any, amount: Any, unit: str, details: str) -> str:
-    """Refuse what no payout can be; returns the details trimmed."""
-    config = payment_settings(settings)
-    if unit == COINS:
-        raise PayoutError(
-            gettext(
-                "Coins are not paid out; ask for earnings in one of: %(currencies)s.",
-                currencies=", ".join(config.currencies),
-            )
-        )
-    if unit not in config.currencies:
-        raise PayoutError(
-            gettext(
-                "%(unit)s is not a currency of this site; choose one of: %(currencies)s.",
-                unit=unit,
-                currencies=", ".join(config.currencies),
-            )
-        )
-    try:
-        check_amount(amount, positive=True)
-    except LedgerError:
-        raise PayoutError(
-            gettext("The amount must be a whole number of minor units above zero.")
-        ) from None
-    minimum = config.minimum_payout(unit)
-    if amount < minimum:
-        raise PayoutError(
-            gettext(
-                "The smallest payout is %(minimum)s; ask for more or wait until you earn it.",
-                minimum=display(minimum, unit),
-            )
-        )
-    details = details.strip()
-    if not details:
-        raise PayoutError(
-            gettext("Say where the money goes (for example an IBAN or a PayPal address).")
-        )
-    if len(details) > MAX_DETAILS:
-        raise PayoutError(
-            gettext("Payout details are at most %(count)s characters.", count=MAX_DETAILS)
-        )
-    return details
 
 
 async def _hold(settings: Any, payout: Payout) -> None:
@@ -145,7 +93,7 @@ async def request(
         PayoutError: Bad amount, currency, details or key (400); below the minimum
             (400); more than the earnings hold or a request already pending (409).
     """
-    if not _REQUEST_KEY.match(request_key or ""):
+    if not REQUEST_KEY.match(request_key or ""):
         raise PayoutError(gettext("The form has expired; reload the page and send it again."))
     owner = str(int(user_id))
     found = (
@@ -154,8 +102,8 @@ async def request(
         .first()
     )
     if found is not None:
-        return Outcome(found, replayed=True)
-    details = _check_request(settings, amount, unit, details)
+        return _replay(found, amount, unit, details)
+    details = check_request(settings, amount, unit, details)
     earned = await balance(acc.earnings(user_id, unit))
     if amount > earned:
         raise PayoutError(_too_much(earned, unit), status=409)
@@ -173,7 +121,7 @@ async def request(
             .first()
         )
         if again is not None:  # the same form, sent twice at once
-            return Outcome(again, replayed=True)
+            return _replay(again, amount, unit, details)
         raise PayoutError(
             gettext("You already have a payout request waiting; wait for the decision on it."),
             status=409,
@@ -187,6 +135,16 @@ async def request(
             _too_much(await balance(acc.earnings(user_id, unit)), unit), status=409
         ) from None
     return Outcome(payout, replayed=False)
+
+
+def _replay(found: Payout, amount: Any, unit: str, details: str) -> Outcome:
+    """The request stored under the same key, if it asked for the same thing."""
+    if (found.amount, found.unit, found.details) != (amount, unit, details.strip()):
+        raise PayoutError(
+            gettext("This form was already sent with other values; reload the page."),
+            status=409,
+        )
+    return Outcome(found, replayed=True)
 
 
 def _too_much(earned: int, unit: str) -> str:
@@ -313,13 +271,3 @@ async def listing(status: str | None = None, limit: int = 200) -> list[Payout]:
     if status:
         query = query.where(Payout.status == status)
     return await query
-
-
-def status_label(status: str) -> str:
-    """A payout status in the reader's language."""
-    return {
-        "pending": gettext("waiting for approval"),
-        "approved": gettext("approved, being sent"),
-        "paid": gettext("paid"),
-        "rejected": gettext("rejected"),
-    }.get(status, status)

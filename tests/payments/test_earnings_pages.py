@@ -70,11 +70,18 @@ async def test_a_creator_asks_and_sees_the_decision(
     page = await nv_client.get("/earnings?requested=1", headers=HTML)
     assert "waiting for approval" in page.text
     # The creator cannot reach the operator's pages.
-    for url in ("/admin/payouts", "/admin/payouts/unpaid.csv", "/admin/revenue"):
+    for url in (
+        "/admin/payouts",
+        "/admin/payouts/unpaid.csv",
+        "/admin/revenue",
+        "/admin/revenue/export.csv",
+    ):
         assert (await nv_client.get(url, headers=HTML)).status_code == 403
     (payout,) = await Payout.objects()
     forbidden = await post_form(nv_client, f"/admin/payouts/{payout.id}/approve", {})
     assert forbidden.status_code == 403
+    refused = await post_form(nv_client, f"/admin/payouts/{payout.id}/reject", {"reason": "x"})
+    assert refused.status_code == 403
     assert (
         await post_form(nv_client, "/admin/payouts/mark-paid", {"payout": str(payout.id)})
     ).status_code == 403

@@ -188,6 +188,10 @@ async def test_double_submit_asks_once_and_one_request_waits_at_a_time(
     again = await _ask(settings, cara.id, 1500, key="the-same-form")
     assert again.replayed
     assert again.payout.id == first.payout.id
+    # The same key with another amount is not a double submit: it is refused.
+    with pytest.raises(payouts.PayoutError, match="already sent with other values") as forged:
+        await _ask(settings, cara.id, 1600, key="the-same-form")
+    assert forged.value.status == 409
     with pytest.raises(payouts.PayoutError, match="already have a payout request") as second:
         await _ask(settings, cara.id, 1000, key="another-form")
     assert second.value.status == 409
