@@ -38,7 +38,7 @@ def stacked_bars(
     slot = (width - 2 * pad) / max(len(buckets), 1)
     bar = max(slot * 0.8, 1)
     parts = [
-        f'<svg class="nv-chart" fill="currentColor" viewBox="0 0 {width} {height + 30}" '
+        f'<svg class="nv-chart" fill="currentColor" viewBox="0 0 {width} {height + 36}" '
         f'role="img" aria-label="{escape(title)}"><title>{escape(title)}</title>'
     ]
     for i, (day, values) in enumerate(buckets):

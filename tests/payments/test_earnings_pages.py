@@ -93,6 +93,10 @@ async def test_a_creator_asks_and_sees_the_decision(
     assert "25.50 EUR" in queue.text
     approved = await post_form(nv_client, f"/admin/payouts/{payout.id}/approve", {})
     assert approved.status_code == 303
+    assert (
+        "in the CSV until you mark it paid"
+        in (await nv_client.get(approved.headers["location"], headers=HTML)).text
+    )
     twice = await post_form(nv_client, f"/admin/payouts/{payout.id}/approve", {})
     assert twice.status_code == 409
     assert "already approved" in twice.text
