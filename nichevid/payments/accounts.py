@@ -20,6 +20,11 @@ KINDS: dict[str, bool] = {
     "clearing": True,  # money a provider collected and owes the platform, per provider and currency
     "issuance": True,  # where coins come from when members buy them
     "refunds": True,  # refunds and chargebacks paid back, per unit
+    # Earnings a creator asked to be paid out, held until the operator decides: held
+    # money cannot be spent or asked for twice, and a rejection returns it.
+    "payouts": False,
+    # What approved payouts took out of the books, per unit; it only ever grows.
+    "paid_out": False,
 }
 
 _OWNER = re.compile(r"^[A-Za-z0-9_.-]{0,64}$")
@@ -44,7 +49,7 @@ class Account:
             )
         if not _OWNER.match(self.owner):
             raise AccountError(f"account owner {self.owner!r} must be letters, digits, . _ -")
-        if self.kind in ("wallet", "earnings", "clearing") and not self.owner:
+        if self.kind in ("wallet", "earnings", "clearing", "payouts") and not self.owner:
             raise AccountError(f"a {self.kind} account needs an owner")
 
     @property
@@ -86,3 +91,13 @@ def issuance(unit: str = COINS) -> Account:
 def refunds(unit: str) -> Account:
     """Refunds and chargebacks paid back in ``unit``."""
     return Account("refunds", "", unit)
+
+
+def payouts(user_id: int, unit: str) -> Account:
+    """A creator's earnings held for a payout request in ``unit``."""
+    return Account("payouts", str(int(user_id)), unit)
+
+
+def paid_out(unit: str) -> Account:
+    """Money approved payouts sent to creators in ``unit``."""
+    return Account("paid_out", "", unit)

@@ -10,12 +10,13 @@ from nichevid.payments.tables import (
     LedgerEntry,
     LedgerTransaction,
     PaymentEvent,
+    Payout,
 )
 
 APP_CONFIG = AppConfig(
     app_name="payments",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[LedgerAccount, LedgerTransaction, LedgerEntry, Checkout, PaymentEvent],
+    table_classes=[LedgerAccount, LedgerTransaction, LedgerEntry, Checkout, PaymentEvent, Payout],
     migration_dependencies=["nichevid.accounts.piccolo_app"],
     commands=[],
 )

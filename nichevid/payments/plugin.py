@@ -24,9 +24,11 @@ def register_settings() -> dict[str, Any]:
 
 @hookimpl
 def register_routes(settings: Any) -> list[Any]:
+    from nichevid.payments.earnings_routes import Earnings
+    from nichevid.payments.revenue_routes import PayoutAdmin, RevenueAdmin
     from nichevid.payments.routes import LedgerAdmin, TestCheckout, Wallet, Webhooks
 
-    return [Wallet, TestCheckout, Webhooks, LedgerAdmin]
+    return [Wallet, TestCheckout, Webhooks, LedgerAdmin, Earnings, PayoutAdmin, RevenueAdmin]
 
 
 @hookimpl
@@ -69,9 +71,11 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     request, user = context.get("request"), context.get("user")
     if request is None or user is None:
         return None
-    links = [("/wallet", gettext("Wallet"))]
+    links = [("/wallet", gettext("Wallet")), ("/earnings", gettext("Earnings"))]
     if has_role(user, "admin"):
         links.append(("/admin/ledger", gettext("Ledger")))
+        links.append(("/admin/payouts", gettext("Payouts")))
+        links.append(("/admin/revenue", gettext("Revenue")))
     path = request.scope["path"].rstrip("/")
     current = ' aria-current="page"'
     return "\n".join(

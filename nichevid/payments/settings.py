@@ -37,6 +37,9 @@ class PaymentSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Stripe is offered once both are set (``{ env = "NAME" }`` keeps them out of files).
     stripe_api_key: Secret = msgspec.field(default_factory=lambda: Secret(""))
     stripe_webhook_secret: Secret = msgspec.field(default_factory=lambda: Secret(""))
+    # Smallest payout a creator may ask for, in minor units: one number for every
+    # currency, or a table naming each currency (``{ EUR = 2000, USD = 2500 }``).
+    payout_minimum: int | dict[str, int] = 1000
 
     def __post_init__(self) -> None:
         known = list_currencies()
@@ -52,6 +55,35 @@ class PaymentSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         if len(set(codes)) != len(codes):
             raise ValueError("plugin.payments.currencies lists a currency twice")
         self.currencies = codes
+        self._check_payout_minimum()
+
+    def _check_payout_minimum(self) -> None:
+        minimum = self.payout_minimum
+        if isinstance(minimum, int):
+            if minimum < 1:
+                raise ValueError(
+                    "plugin.payments.payout_minimum must be 1 or more (minor units, e.g. 1000)"
+                )
+            return
+        table = {code.strip().upper(): value for code, value in minimum.items()}
+        missing = [code for code in self.currencies if code not in table]
+        extra = [code for code in table if code not in self.currencies]
+        if missing or extra:
+            raise ValueError(
+                "plugin.payments.payout_minimum must name exactly the currencies in "
+                f"plugin.payments.currencies ({', '.join(self.currencies)})"
+            )
+        low = [code for code, value in table.items() if value < 1]
+        if low:
+            raise ValueError(
+                f"plugin.payments.payout_minimum for {', '.join(low)} must be 1 or more"
+            )
+        self.payout_minimum = table
+
+    def minimum_payout(self, currency: str) -> int:
+        """The smallest payout in ``currency``, in its minor unit."""
+        minimum = self.payout_minimum
+        return minimum if isinstance(minimum, int) else minimum[currency]
 
 
 def payment_settings(settings: Any) -> PaymentSettings:

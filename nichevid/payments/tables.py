@@ -100,3 +100,29 @@ class PaymentEvent(Table, tablename="nv_payment_event"):
     note = Text(default="")
     received_at = Timestamptz(default=TimestamptzNow())
     applied_at = Timestamptz(null=True, default=None)
+
+
+class Payout(Table, tablename="nv_payout"):
+    """A creator's request to be paid out part of their earnings, and the decision on it.
+
+    The amount is held in the ledger (``payouts:<owner>:<unit>``) from the moment the
+    request is stored until the operator approves (it moves to ``paid_out``) or
+    rejects it (it returns to the earnings).
+    """
+
+    id = Serial(primary_key=True)
+    # The member's id as text, like ledger account owners: erasure renames it to the
+    # member's pseudonym together with their accounts.
+    owner = Varchar(length=64)
+    # The creator's own key for the request (from the form), so a double submit asks once.
+    request_key = Varchar(length=64)
+    amount = BigInt()
+    unit = Varchar(length=8)
+    # Where to send the money (an IBAN, a PayPal address): free text, shown to operators.
+    details = Text(default="")
+    # pending (held, waiting for the operator), approved (to be sent), paid, rejected
+    status = Varchar(length=16, default="pending")
+    reason = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)
+    paid_at = Timestamptz(null=True, default=None)
