@@ -94,9 +94,7 @@ async def test_levels_members_and_the_tier_limit(
         await tiers.retire_tier(people["ann"], two_tiers["fan"].id)
 
 
-async def test_tiers_page_creates_and_shows_errors(
-    nv_client: Any, people: dict[str, Any]
-) -> None:
+async def test_tiers_page_creates_and_shows_errors(nv_client: Any, people: dict[str, Any]) -> None:
     await login(nv_client, "cara")
     page = await nv_client.get("/subscriptions/tiers", headers={"accept": "text/html"})
     assert page.status_code == 200
