@@ -8,6 +8,7 @@ from typing import Any
 from nichevid.plugins import hookimpl
 
 TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
 
 
 @hookimpl
@@ -25,6 +26,11 @@ def register_piccolo_apps() -> list[str]:
 @hookimpl
 def register_template_dirs() -> list[Any]:
     return [TEMPLATES]
+
+
+@hookimpl
+def register_static_dirs() -> dict[str, Any]:
+    return {"subscriptions": STATIC}
 
 
 @hookimpl

@@ -17,6 +17,7 @@ from nichevid_subscriptions.tiers import tiers_of
 
 BADGES = "nichevid_subscriptions.badges"
 PROFILE_TIERS = "nichevid_subscriptions.profile_tiers"
+STYLESHEET = "/static/plugins/subscriptions/subscriptions.css"
 
 
 async def prepare_comments(request: Any, video: Any, author_ids: list[int]) -> None:
@@ -33,7 +34,7 @@ async def prepare_profile(request: Any, member: Any) -> None:
 def badge(label: str) -> str:
     """The HTML of a subscriber badge."""
     title = escape(i18n.gettext("Subscriber"))
-    return f'<span class="nv-badge nv-sub-badge" title="{title}">{escape(label)}</span>'
+    return f'<span class="nv-sub-badge" title="{title}">{escape(label)}</span>'
 
 
 def _link(href: str, text: str, css: str = "nv-button") -> str:
@@ -46,6 +47,8 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
     if request is None:
         return None
     user = context.get("user")
+    if slot == "head":
+        return f'<link rel="stylesheet" href="{STYLESHEET}">'
     if slot == "comment_meta" and context.get("comment") is not None:
         label = request.scope.get(BADGES, {}).get(context["comment"].author_id)
         return badge(label) if label else None

@@ -27,7 +27,7 @@ async def test_subscribers_carry_their_tier_badge_on_comments(
     await post_comment(nv_resources, people["bob"], video, "Nice.")
     panel = await nv_client.get(f"/v/{video.slug}/comments", headers={"HX-Request": "true"})
     assert panel.status_code == 200
-    badges = panel.text.count('class="nv-badge nv-sub-badge"')
+    badges = panel.text.count('class="nv-sub-badge"')
     assert badges == 1
     ann_part = panel.text.split("@ann", 1)[1].split("</header>", 1)[0]
     assert ">Patron</span>" in ann_part
@@ -160,5 +160,10 @@ async def test_profile_offers_subscribing_and_settings_link(
     assert 'href="/subscriptions/tiers"' in own.text
     settings = await nv_client.get("/settings/profile", headers={"accept": "text/html"})
     assert 'href="/subscriptions/mine"' in settings.text
+    # Every page links the plugin's stylesheet, which is served.
+    assert 'href="/static/plugins/subscriptions/subscriptions.css"' in settings.text
+    css = await nv_client.get("/static/plugins/subscriptions/subscriptions.css")
+    assert css.status_code == 200
+    assert ".nv-sub-badge" in css.text
     missing = await nv_client.get("/subscriptions/c/nobody", headers={"accept": "text/html"})
     assert missing.status_code == 404
