@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
 from nichevid.payments import accounts as acc
 from nichevid.payments.ledger import Entry, LedgerError, Transaction, post
 from nichevid.payments.moves import platform_cut
@@ -151,7 +153,31 @@ async def _save(
     grace_until: int = 0,
     paid: bool = False,
 ) -> Subscription:
-    """Move the subscription to ``status`` where allowed, never moving its period back."""
+    """Move the subscription to ``status`` where allowed, never moving its period back.
+
+    Read and written in one write transaction (the row locked on PostgreSQL), so two
+    events of one subscription applied at once by two processes both count.
+    """
+    async with _writing():
+        if not isinstance(Subscription._meta.db, SQLiteEngine):
+            table = Subscription._meta.tablename
+            await Subscription.raw(f"SELECT id FROM {table} WHERE id = {{}} FOR UPDATE", sub_id)  # noqa: S608
+        return await _change(
+            resources, sub_id, status, period_end=period_end, grace_until=grace_until, paid=paid
+        )
+
+
+def _writing() -> Any:
+    """A write transaction; SQLite takes its write lock at the start."""
+    db = Subscription._meta.db
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+async def _change(
+    resources: Any, sub_id: int, status: str, *, period_end: int, grace_until: int, paid: bool
+) -> Subscription:
     sub = await _get(sub_id)
     old_end = int(sub.period_end)
     sub.period_end = max(old_end, period_end)

@@ -298,3 +298,24 @@ async def test_creator_sees_subscribers(
     assert "@bob" not in page.text
     tiers_page = await nv_client.get("/subscriptions/tiers", headers={"accept": "text/html"})
     assert "1 subscriber now" in tiers_page.text
+
+
+async def test_events_applied_at_once_all_count(
+    nv_resources: Any, people: dict[str, Any], two_tiers: dict[str, Any]
+) -> None:
+    import asyncio
+
+    sub = await started(nv_resources, people["ann"], two_tiers["fan"])
+    base = int(time.time()) + MONTH
+    ends = [base + i * MONTH for i in range(5)]
+    bodies = [
+        event_body(sub, "subscription.renewed", event_id=f"evt_{i}", period_end=end)
+        for i, end in enumerate(ends)
+    ]
+    # Each twice, all at once: five periods paid, once each; the latest end wins.
+    outcomes = await asyncio.gather(*(deliver(nv_resources, b) for b in bodies + bodies))
+    assert sorted(o for [o] in outcomes).count("applied") >= 5
+    assert await balance(acc.earnings(people["cara"].id, "EUR")) == 5 * 400
+    row = await fresh(sub)
+    assert (row.status, row.period_end) == ("active", max(ends))
+    assert (await check()).ok
