@@ -154,6 +154,27 @@ def may_view_video(video: Any, viewer: Any) -> bool | None:
 
 
 @hookspec(firstresult=True)
+def payment_event(resources: Any, event: Any, checkout: Any) -> Any:
+    """Apply a stored subscription event of a provider, or return ``None`` if it is not yours.
+
+    Asked by :func:`nichevid.payments.events.apply` for every event whose type is one
+    of :data:`nichevid.payments.providers.SUBSCRIPTION_EVENT_TYPES` (trial started,
+    activated, renewed, payment failed, cancelled, ended). ``event`` is the stored
+    ``payments.tables.PaymentEvent`` row (``type``, ``amount``, ``currency``,
+    ``provider_ref``: the provider's id of the subscription, ``period_start`` and
+    ``period_end`` in Unix seconds, ``received_at``); ``checkout`` is the
+    ``payments.tables.Checkout`` row the member started the subscription with.
+    Answer ``"applied"``, ``"ignored"``, ``"refused"`` or ``"waiting"`` (applied again by
+    the next delivery or by reconciliation), or a pair ``(status, note)``. The core
+    stores each event once and asks again only for events not ``applied`` or
+    ``ignored``, so applying must be idempotent: post each paid period under a key
+    of its own (``subscription:<provider>:<checkout>:<period_end>``). Events may come
+    in any order (a renewal before the activation). Without an answer the event is
+    ignored. May be async.
+    """
+
+
+@hookspec(firstresult=True)
 def for_you_page(request: Any, cursor: str | None, size: int) -> Any:
     """Choose the next ``size`` For You videos for the viewer of ``request``, or ``None``.
 
@@ -228,11 +249,14 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     ``video_actions``, ``video_overlay``, ``video_head`` (in the ``<head>`` of a video's
     own page; ``context`` also holds ``base_url``), ``video_page`` (below the video on
     its own page), ``comment_actions`` (beside a comment's actions; ``context`` holds
-    ``comment``, with ``id`` and ``username``), ``admin_menu``, ``upload_form``,
-    ``settings_menu``, ``body_end`` (last in the ``<body>`` of every page: banners,
-    dialogs). The
-    fragment is inserted as is, so escape any user text in it. Slots render inside
-    templates, so the answer must be a value, not an awaitable.
+    ``comment``, with ``id`` and ``username``), ``comment_meta`` (after a comment's
+    author; ``context`` holds ``comment``, with ``author_id``, and ``video``),
+    ``video_locked`` (on the page of a video the viewer may not watch; ``context``
+    holds ``video``, the video row, and ``creator``, its owner's username),
+    ``admin_menu``, ``upload_form``, ``settings_menu``, ``body_end`` (last in the
+    ``<body>`` of every page: banners, dialogs). The fragment is inserted as is, so
+    escape any user text in it. Slots render inside templates, so the answer must be a
+    value, not an awaitable.
     ``context`` holds ``request`` and ``user`` (or ``None``), plus what the page shows.
     """
 
@@ -339,6 +363,17 @@ def personal_choices(request: Any, video_ids: list[int]) -> dict[str, str] | Non
     each member gets the batch, this hook answers ``{key: version}`` for the cards
     ``video_ids`` (one query for all of them), and those versions replace the
     defaults. May be async. Without an answer the defaults stay.
+    """
+
+
+@hookspec
+def prepare_comments(request: Any, video: Any, author_ids: list[int]) -> None:
+    """Comments of ``video`` are about to render: fetch what your comment slots show.
+
+    As :func:`prepare_cards`, for the ``comment_meta`` and ``comment_actions`` slots:
+    ``author_ids`` are the authors of the comments shown (one query for all of them);
+    keep the data in ``request.scope`` under a key of your own. ``video`` is the
+    ``media.tables.Video`` row. May be async.
     """
 
 

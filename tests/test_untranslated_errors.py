@@ -70,6 +70,10 @@ INTERNAL = {
     ("media/services.py", "give slug or video_id"),
     ("media/services.py", "the video was deleted meanwhile"),
     ("media/services.py", "this video is not visible to you"),
+    # A plugin passing an interval the core does not know: a bug, never a member's input.
+    ("payments/checkout.py", "interval is {interval!r}; use one of {INTERVALS}"),
+    # Only reached by a plugin cancelling at a provider that takes no subscriptions.
+    ("payments/providers.py", "{self.label} does not take subscriptions"),
     (
         "social/notifications.py",
         "notification kinds are lower-case words of 1-16 letters, not {kind!r}",

@@ -55,7 +55,7 @@ class CommentItems(Controller):
         found, video = await _open(comment_id)
         if not is_htmx(request):
             return see_other(_anchor(video, comment_id))
-        return render(request, "comments/_comment.html", video=video, comment=found)
+        return await render(request, "comments/_comment.html", video=video, comment=found)
 
     @get("/{comment_id:int}/replies")
     async def more_replies(
@@ -69,7 +69,7 @@ class CommentItems(Controller):
         replies = await queries.replies_of([comment_id], after=after, limit=queries.REPLIES_PAGE)
         more = len(replies) == queries.REPLIES_PAGE
         hide = await hidden_for(request, video)
-        return render(
+        return await render(
             request,
             "comments/_more_replies.html",
             video=video,
@@ -90,7 +90,7 @@ class CommentItems(Controller):
         if closed:
             raise http_error(CommentError(403, closed))
         name = "comments/_reply_form.html" if is_htmx(request) else "comments/reply_page.html"
-        return render(request, name, video=video, target=found, error="", form_text="")
+        return await render(request, name, video=video, target=found, error="", form_text="")
 
     @get("/{comment_id:int}/edit", guards=[requires_login])
     async def edit_form(
@@ -101,7 +101,9 @@ class CommentItems(Controller):
         if not found.can_edit(request.scope["user"]):
             raise PermissionDeniedException(gettext("You can only edit your own comments."))
         name = "comments/_edit_form.html" if is_htmx(request) else "comments/edit_page.html"
-        return render(request, name, video=video, comment=found, error="", form_text=found.text)
+        return await render(
+            request, name, video=video, comment=found, error="", form_text=found.text
+        )
 
     @post("/{comment_id:int}/edit", guards=[requires_login])
     async def edit(
@@ -118,7 +120,7 @@ class CommentItems(Controller):
                 raise http_error(exc) from exc
             found, video = await _open(comment_id)
             name = "comments/_edit_form.html" if is_htmx(request) else "comments/edit_page.html"
-            return render(
+            return await render(
                 request,
                 name,
                 status=400,
@@ -130,7 +132,7 @@ class CommentItems(Controller):
         found, video = await _open(comment_id)
         if not is_htmx(request):
             return see_other(_anchor(video, comment_id))
-        return render(request, "comments/_comment.html", video=video, comment=found)
+        return await render(request, "comments/_comment.html", video=video, comment=found)
 
     @post("/{comment_id:int}/delete", guards=[requires_login])
     async def delete(
@@ -146,7 +148,7 @@ class CommentItems(Controller):
             return see_other(f"/v/{video.slug}/comments")
         item = await queries.thread(int(gone.parent or gone.id))
         count = (await queries.comment_counts([video.id]))[video.id]
-        return render(
+        return await render(
             request,
             "comments/_thread.html",
             headers=count_trigger(video.slug, count),

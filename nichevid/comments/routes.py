@@ -30,6 +30,7 @@ from nichevid.core.errors import no_video
 from nichevid.feed.signals import member_signal
 from nichevid.i18n import gettext
 from nichevid.media.tables import Video
+from nichevid.plugins import notify
 from nichevid.recommend.ratings import Signals
 from nichevid.safety import services as safety
 
@@ -41,7 +42,23 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def render(
+def _authors(value: Any, found: set[int]) -> None:
+    """Collect the author ids of every comment in a template context value."""
+    if isinstance(value, queries.Entry):
+        found.add(value.author_id)
+        for reply in value.replies:
+            _authors(reply, found)
+    elif isinstance(value, queries.ThreadPage):
+        _authors(value.threads, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _authors(item, found)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _authors(item, found)
+
+
+async def render(
     request: Request[Any, Any, Any],
     template: str,
     *,
@@ -49,7 +66,21 @@ def render(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Template:
-    """A comments template with the viewer and the length limit in its context."""
+    """A comments template with the viewer and the length limit in its context.
+
+    Plugins read what their comment slots show first (``prepare_comments``).
+    """
+    video = context.get("video")
+    if video is not None:
+        found: set[int] = set()
+        _authors(list(context.values()), found)
+        await notify(
+            request.app.state.pm,
+            "prepare_comments",
+            request=request,
+            video=video,
+            author_ids=sorted(found),
+        )
     return Template(
         template_name=template,
         context={"user": request.scope.get("user"), "max_length": texts.MAX_LENGTH, **context},
@@ -158,8 +189,8 @@ class CommentPanel(Controller):
         }
         if is_htmx(request):
             name = "comments/_more_threads.html" if cursor else "comments/_panel.html"
-            return render(request, name, **context)
-        return render(request, "comments/page.html", **context)
+            return await render(request, name, **context)
+        return await render(request, "comments/page.html", **context)
 
     @post("/{slug:str}/comments", guards=[requires_login])
     async def create(
@@ -192,9 +223,11 @@ class CommentPanel(Controller):
         headers = count_trigger(video.slug, count)
         if comment.parent is not None:
             item = await queries.thread(int(comment.parent), hide=await hidden_for(request, video))
-            return render(request, "comments/_thread.html", headers=headers, video=video, item=item)
+            return await render(
+                request, "comments/_thread.html", headers=headers, video=video, item=item
+            )
         page = await queries.threads(video.id, hide=await hidden_for(request, video))
-        return render(
+        return await render(
             request,
             "comments/_panel.html",
             headers=headers,
@@ -230,12 +263,12 @@ class CommentPanel(Controller):
             else:
                 form_id, template = f"#nv-comment-form-{video.slug}", "comments/_form.html"
             headers |= {"HX-Retarget": form_id, "HX-Reswap": "outerHTML"}
-            return render(request, template, status=exc.status, headers=headers, **context)
+            return await render(request, template, status=exc.status, headers=headers, **context)
         if reply_to is not None:
             template = "comments/reply_page.html"
-            return render(request, template, status=exc.status, headers=headers, **context)
+            return await render(request, template, status=exc.status, headers=headers, **context)
         page = await queries.threads(video.id, hide=await hidden_for(request, video))
-        return render(
+        return await render(
             request, "comments/page.html", status=exc.status, headers=headers, page=page, **context
         )
 

@@ -11,11 +11,13 @@ from litestar.response import Template
 
 from nichevid import i18n
 from nichevid.accounts.services import get_user_by_username
+from nichevid.accounts.tables import User
 from nichevid.core.shared import SharedRenders, audience, personal_choices
 from nichevid.feed import foryou, personal
 from nichevid.feed.events_api import VIEWER_COOKIE
 from nichevid.i18n import gettext
-from nichevid.media.listing import cards_by_ids, public_card
+from nichevid.media.listing import cards_by_ids, public_card, viewable_card
+from nichevid.media.services import get_video
 from nichevid.plugins import call_first, notify
 from nichevid.safety import services as safety
 
@@ -26,6 +28,10 @@ _SHARED = "feed.shared_renders"
 def _viewer(request: Request[Any, Any, Any]) -> Any:
     # Set by the accounts middleware when it runs; anonymous otherwise.
     return request.scope.get("user")
+
+
+# Videos whose page says "locked" to viewers who may not watch them, instead of 404.
+LOCKABLE = ("followers", "subscribers")
 
 
 class FeedController(Controller):
@@ -89,16 +95,48 @@ class FeedController(Controller):
 
     @get("/v/{slug:str}")
     async def video(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
-        """One video on its own page, with link-preview tags."""
-        card = await public_card(request.app.state.resources, slug)
+        """One video on its own page, with link-preview tags.
+
+        A video that is not public plays for viewers who may watch it (its media URLs
+        signed for them, no link-preview media); others get the locked page of a
+        followers or subscribers video, where plugins offer a way in (``video_locked``).
+        """
+        resources = request.app.state.resources
+        card = await public_card(resources, slug)
+        private = False
+        row = None
+        if card is None and 0 < len(slug) <= 16:
+            row = await get_video(slug=slug)
+            if row is not None:
+                card = await viewable_card(resources, row, _viewer(request))
+                private = card is not None
         if card is not None and await _blocked(request, card):
-            card = None
+            card = row = None
         if card is None:
+            if row is not None and row.status == "ready" and row.visibility in LOCKABLE:
+                owner = await User.select(User.username).where(User.id == row.owner).first()
+                return Template(
+                    "feed/locked.html",
+                    context={
+                        "video": row,
+                        "user": _viewer(request),
+                        "creator": owner["username"] if owner else "",
+                    },
+                    status_code=403,
+                    headers={"Cache-Control": "private, no-store"},
+                )
             raise NotFoundException(gettext("This video does not exist or is not public."))
         await notify(request.app.state.pm, "prepare_cards", request=request, cards=[card])
         return Template(
             "feed/video.html",
-            context={"card": card, "user": _viewer(request), "base_url": _base(request)},
+            context={
+                "card": card,
+                "user": _viewer(request),
+                "base_url": _base(request),
+                "private": private,
+            },
+            # Signed URLs are for this viewer: never kept by a shared cache.
+            headers={"Cache-Control": "private, no-store"} if private else None,
         )
 
 

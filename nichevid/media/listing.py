@@ -8,6 +8,7 @@ never one query per card.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +59,7 @@ class Card:
         return self.display_name or self.username
 
 
-def _sql(where: str) -> str:
+def _sql(where: str, visible: str = "AND v.visibility = 'public'") -> str:
     video, rendition, user = (t._meta.tablename for t in (Video, Rendition, User))
     return f"""
         SELECT v.id, v.slug, v.caption, v.hashtags, v.width, v.height, v.duration_ms,
@@ -69,7 +70,7 @@ def _sql(where: str) -> str:
                           r.width * r.height DESC
                  LIMIT 1) AS stream_key
           FROM {video} v JOIN {user} u ON u.id = v.owner
-         WHERE v.status = 'ready' AND v.visibility = 'public' {where}
+         WHERE v.status = 'ready' {visible} {where}
          ORDER BY v.id DESC
          LIMIT {{}}
     """  # noqa: S608 - only table names are interpolated; values are bound parameters
@@ -78,9 +79,13 @@ def _sql(where: str) -> str:
 _FIRST_PAGE = _sql("")
 _NEXT_PAGE = _sql("AND v.id < {}")
 _BY_SLUG = _sql("AND v.slug = {}")
+_ANY_BY_SLUG = _sql("AND v.slug = {}", visible="")
 
 
-async def _cards(storage: Any, rows: list[dict[str, Any]]) -> list[Card]:
+async def _cards(
+    storage: Any, rows: list[dict[str, Any]], url: Callable[[str], Awaitable[str]] | None = None
+) -> list[Card]:
+    url = url or storage.url
     cards = []
     for row in rows:
         if not row["stream_key"]:
@@ -97,9 +102,9 @@ async def _cards(storage: Any, rows: list[dict[str, Any]]) -> list[Card]:
                 caption=row["caption"] or "",
                 username=row["username"],
                 display_name=row["display_name"] or "",
-                stream_url=await storage.url(row["stream_key"]),
-                poster_url=await storage.url(card_webp) if poster else "",
-                poster_jpeg_url=await storage.url(poster) if poster else "",
+                stream_url=await url(row["stream_key"]),
+                poster_url=await url(card_webp) if poster else "",
+                poster_jpeg_url=await url(poster) if poster else "",
                 width=int(row["width"] or 0),
                 height=int(row["height"] or 0),
                 duration_ms=int(row["duration_ms"] or 0),
@@ -141,4 +146,20 @@ async def public_card(resources: Any, slug: str) -> Card | None:
     """The card of one ready public video, or ``None``."""
     rows = await Video.raw(_BY_SLUG, FEED_MAX_PIXELS, slug, 1)
     cards = await _cards(resources.storage, rows)
+    return cards[0] if cards else None
+
+
+async def viewable_card(resources: Any, video: Video, viewer: Any) -> Card | None:
+    """The card of a ready ``video`` that is not public, with media URLs signed for
+    ``viewer``, or ``None`` when ``viewer`` may not watch it (``may_view``)."""
+    from nichevid.media import services
+
+    if video.status != "ready" or not await services.may_view(resources, video, viewer):
+        return None
+
+    async def signed(key: str) -> str:
+        return await services.media_url(resources, video, key, viewer)
+
+    rows = await Video.raw(_ANY_BY_SLUG, FEED_MAX_PIXELS, video.slug, 1)
+    cards = await _cards(resources.storage, rows, signed)
     return cards[0] if cards else None

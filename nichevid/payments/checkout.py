@@ -11,7 +11,7 @@ from babel.numbers import get_currency_precision
 from nichevid.i18n import gettext
 from nichevid.payments.accounts import COINS
 from nichevid.payments.ledger import InvalidTransaction, check_amount, check_unit
-from nichevid.payments.providers import CheckoutRequest, provider
+from nichevid.payments.providers import INTERVALS, CheckoutRequest, provider
 from nichevid.payments.settings import payment_settings
 from nichevid.payments.tables import Checkout
 
@@ -76,6 +76,8 @@ async def start(
     credit_unit: str | None = None,
     product: str = "wallet_top_up",
     base_url: str = "",
+    interval: str = "",
+    return_path: str = "",
 ) -> tuple[Checkout, str]:
     """Store a checkout and ask the provider to start it.
 
@@ -89,17 +91,31 @@ async def start(
         credit_unit: In what (default: ``currency``; ``coins`` for coin packs).
         product: What is bought, for the records (``wallet_top_up``, a pack name).
         base_url: Prefix of the success and cancel URLs.
+        interval: ``"month"`` for a subscription the provider renews monthly: nothing is
+            credited to the wallet, the plugin that sold it acts on the subscription
+            events (``payment_event`` hook). ``""`` (default) for one payment.
+        return_path: The path of this site the member returns to (default: the wallet).
 
     Returns:
         The stored checkout and the URL to send the member to.
 
     Raises:
-        CheckoutError: Unknown provider, currency or bad amount.
+        CheckoutError: Unknown provider, currency or bad amount; a subscription with a
+            provider that takes none.
     """
     settings = resources.settings
     chosen = provider(resources, provider_name)
     if chosen is None:
         raise CheckoutError(gettext("Choose one of the payment methods offered."))
+    if interval not in INTERVALS:
+        raise ValueError(f"interval is {interval!r}; use one of {INTERVALS}")
+    if not return_path.startswith("/") or return_path.startswith("//"):
+        # Only paths of this site: a member is never sent elsewhere after paying.
+        return_path = ""
+    if interval and not chosen.recurring:
+        raise CheckoutError(
+            gettext("%(provider)s does not take subscriptions.", provider=chosen.label)
+        )
     try:
         check_amount(amount, positive=True)
         if check_unit(settings, currency) == COINS:
@@ -131,8 +147,11 @@ async def start(
         currency=currency,
         credit_amount=credit or amount,
         credit_unit=credit_unit or currency,
+        billing_interval=interval,
+        return_path=return_path[:200],
     )
     await row.save()
+    back = f"{base_url}{row.return_path}" if row.return_path else f"{base_url}/wallet"
     url, ref = await chosen.start_checkout(
         CheckoutRequest(
             token=row.token,
@@ -141,8 +160,11 @@ async def start(
             amount=amount,
             currency=currency,
             description=f"{row.product} ({display(row.credit_amount, row.credit_unit)})",
-            success_url=f"{base_url}/wallet?paid={row.token}",
-            cancel_url=f"{base_url}/wallet",
+            success_url=f"{base_url}{row.return_path}"
+            if row.return_path
+            else f"{base_url}/wallet?paid={row.token}",
+            cancel_url=back,
+            interval=interval,
         )
     )
     if ref:

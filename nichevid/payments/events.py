@@ -7,6 +7,10 @@ under ``reversal:<id>``. So a retry, a duplicate, a crash between storing and
 applying (the next delivery or :func:`reconcile` applies it) and a second "paid"
 event for one checkout all credit once. A refund that arrives before its payment
 waits and is applied right after the payment.
+
+Subscription events (``subscription.*``) are stored the same way and then handed to
+the plugins through the ``payment_event`` hook: the plugin that sold the subscription
+applies them (each period under its own idempotency key) and answers the status.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from nichevid.payments.providers import (
     EVENT_TYPES,
     PAID,
     REFUNDED,
+    SUBSCRIPTION_EVENT_TYPES,
     ProviderEvent,
     WebhookError,
     provider,
 )
 from nichevid.payments.settings import payment_settings
 from nichevid.payments.tables import Checkout, PaymentEvent
+from nichevid.plugins import call_first
 
 log = logging.getLogger("nichevid.payments")
 
@@ -62,7 +68,8 @@ async def _store_and_apply(resources: Any, provider_name: str, event: ProviderEv
     table = PaymentEvent._meta.tablename
     rows = await PaymentEvent.raw(
         f"INSERT INTO {table} (provider, event_id, type, checkout_token, amount, currency, "  # noqa: S608
-        "status, note) VALUES ({}, {}, {}, {}, {}, {}, 'received', '') "
+        "status, note, provider_ref, period_start, period_end) "
+        "VALUES ({}, {}, {}, {}, {}, {}, 'received', '', {}, {}, {}) "
         "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id",
         provider_name,
         event.id[:200],
@@ -70,6 +77,9 @@ async def _store_and_apply(resources: Any, provider_name: str, event: ProviderEv
         event.checkout[:64],
         event.amount,
         event.currency[:8],
+        event.provider_ref[:200],
+        event.period_start,
+        event.period_end,
     )
     stored = (
         await PaymentEvent.objects()
@@ -100,7 +110,7 @@ async def apply(resources: Any, event: PaymentEvent) -> str:
     Returns:
         The event's new status.
     """
-    if event.type not in EVENT_TYPES:
+    if event.type not in EVENT_TYPES + SUBSCRIPTION_EVENT_TYPES:
         return await _mark(event, IGNORED, f"nichevid does not act on {event.type!r} events")
     checkout = (
         await Checkout.objects()
@@ -109,9 +119,31 @@ async def apply(resources: Any, event: PaymentEvent) -> str:
     )
     if checkout is None:
         return await _mark(event, IGNORED, "no checkout of this instance has this token")
+    if event.type in SUBSCRIPTION_EVENT_TYPES:
+        return await _subscription(resources, event, checkout)
+    if checkout.billing_interval:
+        # A subscription's periods are paid through subscription events, never a top-up.
+        return await _mark(event, IGNORED, "the checkout is a subscription")
     if event.type == PAID:
         return await _paid(resources, event, checkout)
     return await _reversed(resources, event, checkout)
+
+
+async def _subscription(resources: Any, event: PaymentEvent, checkout: Checkout) -> str:
+    answer = await call_first(
+        resources.pm.hook.payment_event, resources=resources, event=event, checkout=checkout
+    )
+    if answer is None:
+        return await _mark(event, IGNORED, "no plugin acts on this subscription")
+    status, note = (answer, "") if isinstance(answer, str) else answer
+    if status not in (APPLIED, WAITING, IGNORED, REFUSED):
+        return await _mark(event, REFUSED, f"a plugin answered the unknown status {status!r}")
+    if status == APPLIED:
+        # The subscription is running: its checkout page is closed.
+        await Checkout.update({Checkout.status: "paid"}).where(
+            (Checkout.id == checkout.id) & (Checkout.status == "open")
+        )
+    return await _mark(event, status, note)
 
 
 async def _paid(resources: Any, event: PaymentEvent, checkout: Checkout) -> str:
@@ -204,4 +236,15 @@ async def reconcile_job(ctx: dict[str, Any]) -> int:
     return await reconcile(ctx["resources"])
 
 
-__all__ = ["CHARGED_BACK", "PAID", "REFUNDED", "apply", "receive", "reconcile"]
+__all__ = [
+    "APPLIED",
+    "CHARGED_BACK",
+    "IGNORED",
+    "PAID",
+    "REFUNDED",
+    "REFUSED",
+    "WAITING",
+    "apply",
+    "receive",
+    "reconcile",
+]

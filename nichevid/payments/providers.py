@@ -22,6 +22,25 @@ REFUNDED = "payment.refunded"
 CHARGED_BACK = "payment.charged_back"
 EVENT_TYPES = (PAID, REFUNDED, CHARGED_BACK)
 
+# Events of recurring payments. The core stores them once like any event and hands
+# them to the plugin that sold the subscription (the ``payment_event`` hook).
+SUBSCRIPTION_TRIAL = "subscription.trial_started"
+SUBSCRIPTION_ACTIVATED = "subscription.activated"
+SUBSCRIPTION_RENEWED = "subscription.renewed"
+SUBSCRIPTION_PAYMENT_FAILED = "subscription.payment_failed"
+SUBSCRIPTION_CANCELLED = "subscription.cancelled"
+SUBSCRIPTION_ENDED = "subscription.ended"
+SUBSCRIPTION_EVENT_TYPES = (
+    SUBSCRIPTION_TRIAL,
+    SUBSCRIPTION_ACTIVATED,
+    SUBSCRIPTION_RENEWED,
+    SUBSCRIPTION_PAYMENT_FAILED,
+    SUBSCRIPTION_CANCELLED,
+    SUBSCRIPTION_ENDED,
+)
+# Checkout intervals: "" pays once, "month" renews every month until cancelled.
+INTERVALS = ("", "month")
+
 
 class WebhookError(ValueError):
     """A webhook request is refused: bad signature (``status`` 400), or a body that cannot
@@ -45,6 +64,8 @@ class CheckoutRequest:
     description: str
     success_url: str
     cancel_url: str
+    # "month" for a subscription the provider renews every month; "" for one payment.
+    interval: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,8 +73,11 @@ class ProviderEvent:
     """One verified notification from a provider.
 
     ``id`` is the provider's unique event id (replays carry the same one); ``type`` is
-    one of :data:`EVENT_TYPES` (others are stored and ignored); ``checkout`` is the
-    token of the :class:`CheckoutRequest` it is about.
+    one of :data:`EVENT_TYPES` or :data:`SUBSCRIPTION_EVENT_TYPES` (others are stored
+    and ignored); ``checkout`` is the token of the :class:`CheckoutRequest` it is about.
+    Subscription events name the period they are about (``period_start`` and
+    ``period_end``, Unix seconds; the end of a trial or of the paid period) and carry
+    the provider's id of the subscription in ``provider_ref``.
     """
 
     id: str
@@ -62,6 +86,8 @@ class ProviderEvent:
     amount: int
     currency: str
     provider_ref: str = ""
+    period_start: int = 0
+    period_end: int = 0
 
 
 class PaymentProvider(abc.ABC):
@@ -73,12 +99,15 @@ class PaymentProvider(abc.ABC):
         label: What members see on the button, e.g. "Card (Stripe)".
         test_mode: True for providers that move no money; pages then say so.
         currencies: The ISO 4217 codes it takes (the instance's own list also applies).
+        recurring: True for providers that take monthly subscriptions (checkouts with
+            ``interval="month"``) and implement :meth:`cancel_subscription`.
     """
 
     name: str = ""
     label: str = ""
     test_mode: bool = False
     currencies: tuple[str, ...] = ()
+    recurring: bool = False
 
     @abc.abstractmethod
     async def start_checkout(self, request: CheckoutRequest) -> tuple[str, str]:
@@ -86,6 +115,17 @@ class PaymentProvider(abc.ABC):
 
         ``provider_ref`` is the provider's own id for the checkout (``""`` if none).
         """
+
+    async def cancel_subscription(self, provider_ref: str) -> None:
+        """Stop renewing subscription ``provider_ref`` at the end of the paid period.
+
+        Only called on providers whose ``recurring`` is true. The provider confirms
+        with a ``subscription.cancelled`` event later.
+
+        Raises:
+            WebhookError: The provider refused or could not be reached (``status`` 502).
+        """
+        raise WebhookError(f"{self.label} does not take subscriptions", 400)
 
     @abc.abstractmethod
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:

@@ -3,6 +3,7 @@ operator's ledger page."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -17,10 +18,16 @@ from nichevid.payments import accounts as acc
 from nichevid.payments import checkout, events
 from nichevid.payments.check import check
 from nichevid.payments.ledger import balances, history
-from nichevid.payments.providers import WebhookError, all_providers, provider
+from nichevid.payments.providers import (
+    PAID,
+    SUBSCRIPTION_ACTIVATED,
+    WebhookError,
+    all_providers,
+    provider,
+)
 from nichevid.payments.settings import payment_settings
 from nichevid.payments.tables import PaymentEvent
-from nichevid.payments.test_provider import SIGNATURE_HEADER, TestProvider
+from nichevid.payments.test_provider import PERIOD_SECONDS, SIGNATURE_HEADER, TestProvider
 
 
 def _user(request: Request[Any, Any, Any]) -> Any:
@@ -116,15 +123,31 @@ class TestCheckout(Controller):
         chosen = provider(resources, "test")
         if not isinstance(chosen, TestProvider):
             raise NotFoundException(gettext("Test payments are turned off on this site."))
-        body = chosen.notification("payment.succeeded", found.token, found.amount, found.currency)
+        back = found.return_path or f"/wallet?paid={found.token}"
+        if found.status != "open":
+            # Paid or given up already: a second click must not start another period.
+            return Redirect(back, status_code=HTTP_303_SEE_OTHER)
+        if found.billing_interval:
+            # A subscription starts with its first month paid, as a provider reports it.
+            start = int(time.time())
+            body = chosen.notification(
+                SUBSCRIPTION_ACTIVATED,
+                found.token,
+                found.amount,
+                found.currency,
+                period=(start, start + PERIOD_SECONDS),
+            )
+        else:
+            body = chosen.notification(PAID, found.token, found.amount, found.currency)
         await events.receive(resources, "test", body, {SIGNATURE_HEADER: chosen.sign(body)})
-        return Redirect(f"/wallet?paid={found.token}", status_code=HTTP_303_SEE_OTHER)
+        return Redirect(back, status_code=HTTP_303_SEE_OTHER)
 
     @post("/{token:str}/cancel")
     async def cancel(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[Any]:
         """Give up: nothing is charged."""
-        await checkout.cancel(await _own_checkout(request, token))
-        return Redirect("/wallet", status_code=HTTP_303_SEE_OTHER)
+        found = await _own_checkout(request, token)
+        await checkout.cancel(found)
+        return Redirect(found.return_path or "/wallet", status_code=HTTP_303_SEE_OTHER)
 
 
 class Webhooks(Controller):

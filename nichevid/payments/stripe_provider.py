@@ -7,6 +7,13 @@ and ``stripe_webhook_secret`` are set. Point a Stripe webhook endpoint at
 ``charge.refunded``. Each session carries the checkout token as
 ``client_reference_id`` and, on its payment, as ``metadata.checkout``, which is how
 later events find their checkout. Other events are stored and ignored.
+
+Subscriptions (checkouts with ``interval="month"``) use Checkout in subscription mode;
+the subscription carries the token in its ``metadata.checkout``. Add the events
+``invoice.paid``, ``invoice.payment_failed``, ``customer.subscription.created``,
+``customer.subscription.updated`` and ``customer.subscription.deleted``: they become
+the core's ``subscription.*`` events (activation, renewal, trial, failed payment,
+cancellation at the period's end, end).
 """
 
 from __future__ import annotations
@@ -21,6 +28,12 @@ import stripe
 from nichevid.payments.providers import (
     PAID,
     REFUNDED,
+    SUBSCRIPTION_ACTIVATED,
+    SUBSCRIPTION_CANCELLED,
+    SUBSCRIPTION_ENDED,
+    SUBSCRIPTION_PAYMENT_FAILED,
+    SUBSCRIPTION_RENEWED,
+    SUBSCRIPTION_TRIAL,
     CheckoutRequest,
     PaymentProvider,
     ProviderEvent,
@@ -36,6 +49,7 @@ class StripeProvider(PaymentProvider):
 
     name = "stripe"
     label = "Stripe"
+    recurring = True
 
     def __init__(self, api_key: str, webhook_secret: str, currencies: tuple[str, ...]) -> None:
         self._api_key = api_key
@@ -70,11 +84,28 @@ class StripeProvider(PaymentProvider):
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
         }
+        if request.interval:
+            params["mode"] = "subscription"
+            params["line_items"][0]["price_data"]["recurring"] = {"interval": request.interval}
+            del params["payment_intent_data"]
+            params["subscription_data"] = {"metadata": {"checkout": request.token}}
         # The stripe client is synchronous: keep the event loop free while it calls out.
         session = await asyncio.to_thread(
             stripe.checkout.Session.create, api_key=self._api_key, **params
         )
         return str(session.url), str(session.id)
+
+    async def cancel_subscription(self, provider_ref: str) -> None:
+        try:
+            await asyncio.to_thread(
+                stripe.Subscription.modify,
+                provider_ref,
+                api_key=self._api_key,
+                cancel_at_period_end=True,
+            )
+        except stripe.StripeError as exc:
+            reason = exc.user_message or exc
+            raise WebhookError(f"Stripe did not cancel the subscription: {reason}", 502) from None
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
         try:
@@ -97,6 +128,15 @@ class StripeProvider(PaymentProvider):
 def _event(data: dict[str, Any]) -> ProviderEvent:
     kind, obj = data["type"], data["data"]["object"]
     event_id = str(data["id"])
+    if kind.startswith("invoice."):
+        return _invoice(event_id, kind, obj)
+    if kind.startswith("customer.subscription."):
+        return _subscription(event_id, kind, obj)
+    if obj.get("mode") == "subscription":
+        # The session only opens the subscription; its invoices carry the money.
+        return ProviderEvent(
+            id=event_id, type=f"stripe.{kind}.subscription", checkout="", amount=0, currency=""
+        )
     if kind in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         # A delayed method (a bank debit) completes unpaid first and succeeds later.
         paid = obj.get("payment_status") in ("paid", "no_payment_required")
@@ -121,4 +161,60 @@ def _event(data: dict[str, Any]) -> ProviderEvent:
         )
     return ProviderEvent(
         id=event_id, type=f"stripe.{kind}", checkout=checkout, amount=0, currency=""
+    )
+
+
+def _invoice(event_id: str, kind: str, obj: dict[str, Any]) -> ProviderEvent:
+    # Newer API versions move the subscription under ``parent``.
+    details = obj.get("subscription_details") or (obj.get("parent") or {}).get(
+        "subscription_details"
+    )
+    if not details:
+        return ProviderEvent(id=event_id, type=f"stripe.{kind}", checkout="", amount=0, currency="")
+    lines = obj["lines"]["data"]
+    whole = {"start": obj.get("period_start", 0), "end": obj.get("period_end", 0)}
+    period = lines[0]["period"] if lines else whole
+    amount = int(obj.get("amount_paid") or 0) if kind == "invoice.paid" else int(obj["amount_due"])
+    first = obj.get("billing_reason") == "subscription_create"
+    if kind == "invoice.paid":
+        type_ = SUBSCRIPTION_ACTIVATED if first else SUBSCRIPTION_RENEWED
+        if amount == 0:
+            # A trial opens with an invoice of nothing.
+            type_ = SUBSCRIPTION_TRIAL
+    elif kind == "invoice.payment_failed":
+        type_ = SUBSCRIPTION_PAYMENT_FAILED
+    else:
+        type_ = f"stripe.{kind}"
+    return ProviderEvent(
+        id=event_id,
+        type=type_,
+        checkout=str((details.get("metadata") or {}).get("checkout", "")),
+        amount=amount,
+        currency=str(obj["currency"]).upper(),
+        provider_ref=str(obj.get("subscription") or details.get("subscription") or ""),
+        period_start=int(period["start"]),
+        period_end=int(period["end"]),
+    )
+
+
+def _subscription(event_id: str, kind: str, obj: dict[str, Any]) -> ProviderEvent:
+    items = (obj.get("items") or {}).get("data") or [{}]
+    end = int(obj.get("current_period_end") or items[0].get("current_period_end") or 0)
+    start = int(obj.get("current_period_start") or items[0].get("current_period_start") or 0)
+    type_ = f"stripe.{kind}"
+    if kind == "customer.subscription.deleted":
+        type_ = SUBSCRIPTION_ENDED
+    elif kind == "customer.subscription.created" and obj.get("status") == "trialing":
+        type_, end = SUBSCRIPTION_TRIAL, int(obj.get("trial_end") or end)
+    elif kind == "customer.subscription.updated" and obj.get("cancel_at_period_end"):
+        type_ = SUBSCRIPTION_CANCELLED
+    return ProviderEvent(
+        id=event_id,
+        type=type_,
+        checkout=str((obj.get("metadata") or {}).get("checkout", "")),
+        amount=0,
+        currency=str(obj.get("currency", "")).upper(),
+        provider_ref=str(obj["id"]),
+        period_start=start,
+        period_end=end,
     )

@@ -83,6 +83,10 @@ class Checkout(Table, tablename="nv_payment_checkout"):
     status = Varchar(length=16, default="open")
     transaction_id = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+    # "month" for a subscription (its periods are paid through subscription events).
+    billing_interval = Varchar(length=16, default="")
+    # Where the member returns after paying (a path of this site; "" for the wallet).
+    return_path = Varchar(length=200, default="")
 
 
 class PaymentEvent(Table, tablename="nv_payment_event"):
@@ -100,6 +104,10 @@ class PaymentEvent(Table, tablename="nv_payment_event"):
     note = Text(default="")
     received_at = Timestamptz(default=TimestamptzNow())
     applied_at = Timestamptz(null=True, default=None)
+    # For subscription events: the provider's subscription id and the period (Unix seconds).
+    provider_ref = Varchar(length=200, default="")
+    period_start = BigInt(default=0)
+    period_end = BigInt(default=0)
 
 
 class Payout(Table, tablename="nv_payout"):

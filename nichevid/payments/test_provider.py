@@ -27,6 +27,8 @@ from nichevid.payments.providers import (
 from nichevid.payments.settings import payment_settings
 
 SIGNATURE_HEADER = "x-nichevid-signature"
+# A test subscription's period: a month of 30 days.
+PERIOD_SECONDS = 30 * 86400
 # Notifications older than this are refused, so a captured one cannot be replayed later.
 TOLERANCE_SECONDS = 300
 
@@ -38,6 +40,7 @@ class TestProvider(PaymentProvider):
     name = "test"
     label = "Test payments: no money moves"
     test_mode = True
+    recurring = True
 
     def __init__(self, settings: Any) -> None:
         secret = settings.secret_key.reveal() if settings.secret_key else ""
@@ -48,21 +51,36 @@ class TestProvider(PaymentProvider):
     async def start_checkout(self, request: CheckoutRequest) -> tuple[str, str]:
         return f"/payments/test/{request.token}", f"test_{request.token}"
 
+    async def cancel_subscription(self, provider_ref: str) -> None:
+        """Nothing to stop: test subscriptions renew only when a notification says so."""
+
     def sign(self, body: bytes, at: int | None = None) -> str:
         """The signature header for ``body`` sent at ``at`` (now by default)."""
         stamp = int(time.time()) if at is None else at
         mac = hmac.new(self._key, f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
         return f"t={stamp},v1={mac}"
 
-    def notification(self, type_: str, checkout: str, amount: int, currency: str) -> bytes:
-        """The body of a notification about ``checkout``, with a fresh event id."""
-        event = {
+    def notification(
+        self,
+        type_: str,
+        checkout: str,
+        amount: int,
+        currency: str,
+        period: tuple[int, int] | None = None,
+    ) -> bytes:
+        """The body of a notification about ``checkout``, with a fresh event id.
+
+        ``period`` (start and end, Unix seconds) goes into subscription events.
+        """
+        event: dict[str, Any] = {
             "id": f"evt_{secrets.token_hex(12)}",
             "type": type_,
             "checkout": checkout,
             "amount": amount,
             "currency": currency,
         }
+        if period is not None:
+            event["period_start"], event["period_end"] = period
         return json.dumps(event).encode()
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
@@ -81,6 +99,8 @@ class TestProvider(PaymentProvider):
                 amount=_whole(data, "amount"),
                 currency=_text(data, "currency"),
                 provider_ref=f"test_{data['checkout']}",
+                period_start=_whole(data, "period_start", 0),
+                period_end=_whole(data, "period_end", 0),
             )
         except (KeyError, TypeError) as exc:
             raise WebhookError(f"the event lacks a valid {exc.args[0]!s}") from None
@@ -105,8 +125,8 @@ def _text(data: dict[str, Any], key: str) -> str:
     return value
 
 
-def _whole(data: dict[str, Any], key: str) -> int:
-    value = data[key]
+def _whole(data: dict[str, Any], key: str, default: int | None = None) -> int:
+    value = data[key] if default is None else data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(key)
     return value

@@ -1,0 +1,199 @@
+"""A subscription's life: started by a checkout, then moved by the provider's events.
+
+Every event is applied so that order does not matter: a paid period only ever moves
+the end of the paid period later (``max``), each paid period is posted to the ledger
+once under its own key (``subscription:<provider>:<checkout>:<period end>``), a
+failed payment for a period already paid changes nothing, and an ended subscription
+stays ended. So a renewal before the activation, a retry, a duplicate and a
+reconciliation after a crash all leave the same state and the same books.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from nichevid.payments import accounts as acc
+from nichevid.payments.ledger import Entry, LedgerError, Transaction, post
+from nichevid.payments.moves import platform_cut
+from nichevid.payments.providers import (
+    SUBSCRIPTION_ACTIVATED,
+    SUBSCRIPTION_CANCELLED,
+    SUBSCRIPTION_ENDED,
+    SUBSCRIPTION_PAYMENT_FAILED,
+    SUBSCRIPTION_RENEWED,
+    SUBSCRIPTION_TRIAL,
+)
+from nichevid_subscriptions.access import access_until
+from nichevid_subscriptions.settings import subscription_settings
+from nichevid_subscriptions.tables import Subscription
+
+log = logging.getLogger("nichevid.subscriptions")
+
+PRODUCT_PREFIX = "subscription:"
+APPLIED, IGNORED, REFUSED = "applied", "ignored", "refused"
+PAID_TYPES = (SUBSCRIPTION_ACTIVATED, SUBSCRIPTION_RENEWED)
+
+
+def period_key(sub: Subscription, period_end: int) -> str:
+    """The ledger's idempotency key of one paid period."""
+    return f"subscription:{sub.provider}:{sub.checkout_token}:{period_end}"
+
+
+async def apply(resources: Any, event: Any, checkout: Any) -> Any:
+    """Apply one stored provider event (the ``payment_event`` hook).
+
+    Returns:
+        ``None`` for a checkout that is not a subscription of this plugin, else
+        ``(status, note)``.
+    """
+    if not str(checkout.product).startswith(PRODUCT_PREFIX):
+        return None
+    sub = (
+        await Subscription.objects()
+        .where(
+            (Subscription.provider == checkout.provider)
+            & (Subscription.checkout_token == checkout.token)
+        )
+        .first()
+    )
+    if sub is None:
+        # The subscription was erased with its member or creator: nothing to keep.
+        return IGNORED, "the subscription no longer exists"
+    if sub.provider_ref != event.provider_ref and event.provider_ref:
+        await Subscription.update({Subscription.provider_ref: event.provider_ref[:200]}).where(
+            Subscription.id == sub.id
+        )
+    kind = event.type
+    if kind in PAID_TYPES:
+        return await _paid(resources, sub, event)
+    if kind == SUBSCRIPTION_TRIAL:
+        return await _trial(resources, sub, event)
+    if kind == SUBSCRIPTION_PAYMENT_FAILED:
+        return await _failed(resources, sub, event)
+    if kind == SUBSCRIPTION_CANCELLED:
+        await _save(resources, sub.id, status="cancelled", period_end=int(event.period_end))
+        return APPLIED, ""
+    if kind == SUBSCRIPTION_ENDED:
+        await _save(resources, sub.id, status="ended")
+        return APPLIED, ""
+    return IGNORED, f"subscriptions do not act on {kind!r}"
+
+
+async def _paid(resources: Any, sub: Subscription, event: Any) -> tuple[str, str]:
+    if int(event.period_end) <= 0:
+        return REFUSED, "the event names no period"
+    if (int(event.amount), str(event.currency)) != (int(sub.price), str(sub.currency)):
+        return REFUSED, (
+            f"paid {event.amount} {event.currency}, but the subscription costs "
+            f"{sub.price} {sub.currency}"
+        )
+    settings = resources.settings
+    cut = platform_cut(settings, int(sub.price))
+    entries = [Entry(acc.clearing(sub.provider, sub.currency), -int(sub.price))]
+    if sub.price - cut:
+        entries.append(Entry(acc.earnings(int(sub.creator), sub.currency), int(sub.price) - cut))
+    if cut:
+        entries.append(Entry(acc.platform(sub.currency), cut))
+    key = period_key(sub, int(event.period_end))
+    try:
+        await post(
+            settings,
+            Transaction("subscription", key, entries, f"subscription:{sub.id}"),
+        )
+    except LedgerError as exc:
+        return REFUSED, exc.message
+    await _save(resources, sub.id, status="active", period_end=int(event.period_end), paid=True)
+    return APPLIED, ""
+
+
+async def _trial(resources: Any, sub: Subscription, event: Any) -> tuple[str, str]:
+    if int(event.period_end) <= 0:
+        return REFUSED, "the event names no trial end"
+    await _save(resources, sub.id, status="trialing", period_end=int(event.period_end))
+    return APPLIED, ""
+
+
+async def _failed(resources: Any, sub: Subscription, event: Any) -> tuple[str, str]:
+    fresh = await _get(sub.id)
+    if event.period_end and int(event.period_end) <= int(fresh.period_end):
+        # The period this payment was for is paid already (the retry succeeded first).
+        return APPLIED, "the period is paid already"
+    days = subscription_settings(resources.settings).grace_days
+    received = int(event.received_at.timestamp())
+    await _save(resources, sub.id, status="past_due", grace_until=received + days * 86400)
+    return APPLIED, ""
+
+
+async def _get(sub_id: int) -> Subscription:
+    found = await Subscription.objects().where(Subscription.id == sub_id).first()
+    assert found is not None, "a subscription is only deleted with its member or creator"
+    return found
+
+
+# Which status may follow which: events of any order converge on the latest state.
+_NEXT = {
+    "pending": {"trialing", "active", "past_due", "cancelled", "ended"},
+    "trialing": {"active", "past_due", "cancelled", "ended"},
+    "active": {"active", "past_due", "cancelled", "ended"},
+    "past_due": {"active", "past_due", "cancelled", "ended"},
+    "cancelled": {"ended"},
+    "ended": set(),
+}
+
+
+async def _save(
+    resources: Any,
+    sub_id: int,
+    *,
+    status: str,
+    period_end: int = 0,
+    grace_until: int = 0,
+    paid: bool = False,
+) -> Subscription:
+    """Move the subscription to ``status`` where allowed, never moving its period back.
+
+    Read and written in one write transaction (the row locked on PostgreSQL), so two
+    events of one subscription applied at once by two processes both count.
+    """
+    async with _writing():
+        if not isinstance(Subscription._meta.db, SQLiteEngine):
+            table = Subscription._meta.tablename
+            await Subscription.raw(f"SELECT id FROM {table} WHERE id = {{}} FOR UPDATE", sub_id)  # noqa: S608
+        return await _change(
+            resources, sub_id, status, period_end=period_end, grace_until=grace_until, paid=paid
+        )
+
+
+def _writing() -> Any:
+    """A write transaction; SQLite takes its write lock at the start."""
+    db = Subscription._meta.db
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+async def _change(
+    resources: Any, sub_id: int, status: str, *, period_end: int, grace_until: int, paid: bool
+) -> Subscription:
+    sub = await _get(sub_id)
+    old_end = int(sub.period_end)
+    sub.period_end = max(old_end, period_end)
+    if grace_until:
+        sub.grace_until = max(int(sub.grace_until), grace_until)
+    # A payment for an older period does not clear a failure of a newer one.
+    stale = paid and sub.status == "past_due" and period_end <= old_end
+    if status in _NEXT[str(sub.status)] and not stale:
+        sub.status = status
+    sub.access_until = access_until(sub, resources.settings)
+    await sub.save(
+        [
+            Subscription.status,
+            Subscription.period_end,
+            Subscription.grace_until,
+            Subscription.access_until,
+        ]
+    )
+    return sub
