@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from nichevid.i18n import gettext
 from nichevid_gifts.errors import GiftError
@@ -122,7 +123,7 @@ async def save(
     if animation not in ANIMATIONS:
         raise GiftError(gettext("Choose one of the animations offered."))
     order = int(position) if re.fullmatch(r"-?\d{1,6}", (position or "0").strip()) else 0
-    values = {
+    values: dict[Any, Any] = {
         GiftItem.name: name,
         GiftItem.coins: price,
         GiftItem.icon: icon,
@@ -132,7 +133,9 @@ async def save(
     }
     found = await GiftItem.objects().where(GiftItem.key == key).first()
     if found is None:
-        row = GiftItem(key=key, **{column._meta.name: value for column, value in values.items()})
+        row = GiftItem(key=key)
+        for column, value in values.items():
+            setattr(row, column._meta.name, value)
         await row.save()
         return row
     await GiftItem.update(values).where(GiftItem.id == found.id)

@@ -6,15 +6,15 @@ import asyncio
 from typing import Any
 
 import pytest
-from nichevid_gifts import catalogue, sending
-from nichevid_gifts.errors import GiftError
-from nichevid_gifts.tables import Gift
 
 from nichevid.payments import accounts as acc
 from nichevid.payments.check import check
 from nichevid.payments.ledger import balance
 from nichevid.safety import blocks
 from nichevid.testing.factories import ready_video
+from nichevid_gifts import catalogue, sending
+from nichevid_gifts.errors import GiftError
+from nichevid_gifts.tables import Gift
 
 
 def target(video: Any) -> sending.Target:
