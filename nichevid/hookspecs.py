@@ -216,8 +216,8 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     own page; ``context`` also holds ``base_url``), ``video_page`` (below the video on
     its own page), ``comment_actions`` (beside a comment's actions; ``context`` holds
     ``comment``, with ``id`` and ``username``), ``admin_menu``, ``upload_form``,
-    ``settings_menu``, ``body_end`` (last in the ``<body>`` of every page: banners,
-    dialogs). The
+    ``settings_menu``, ``wallet`` (on the member's wallet page, below the balances),
+    ``body_end`` (last in the ``<body>`` of every page: banners, dialogs). The
     fragment is inserted as is, so escape any user text in it. Slots render inside
     templates, so the answer must be a value, not an awaitable.
     ``context`` holds ``request`` and ``user`` (or ``None``), plus what the page shows.
