@@ -47,6 +47,7 @@ async def admin_page(
         "recent": recent,
         "to_settle": await refunds.to_settle(),
         "display": display,
+        "label": catalogue.label,
         "error": error,
         "done": done or request.query_params.get("done", ""),
     }

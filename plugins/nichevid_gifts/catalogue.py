@@ -44,6 +44,20 @@ DEFAULTS = (
 )
 
 
+def label(name: str) -> str:
+    """A gift's name in the reader's language: the default gifts' names are translated,
+    names the operator gave are shown as given."""
+    translated = {
+        "Rose": gettext("Rose"),
+        "Heart": gettext("Heart"),
+        "Coffee": gettext("Coffee"),
+        "Star": gettext("Star"),
+        "Rocket": gettext("Rocket"),
+        "Crown": gettext("Crown"),
+    }
+    return translated.get(name, name)
+
+
 async def seed_defaults() -> int:
     """Put the default gifts in an empty catalogue.
 

@@ -80,6 +80,7 @@ async def coins_page(
         "received": await _recent(Gift.recipient, user.id, Gift.sender),
         "receipts": await receipts.of_donor(user.id),
         "show_top": await fans.shows_top_gifters(user.id),
+        "label": catalogue.label,
         "error": error,
     }
     return Template("gifts/coins.html", context=context, status_code=status)
@@ -89,7 +90,8 @@ def _picker(
     request: Request[Any, Any, Any], template: str, status: int = 200, **context: Any
 ) -> Template:
     name = f"gifts/_{template}.html" if is_fragment(request) else f"gifts/{template}.html"
-    return Template(name, context={"user": _user(request), **context}, status_code=status)
+    context = {"user": _user(request), "label": catalogue.label, **context}
+    return Template(name, context=context, status_code=status)
 
 
 class GiftPages(Controller):

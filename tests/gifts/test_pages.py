@@ -181,3 +181,21 @@ async def test_donations_get_a_printable_receipt(
     await login(nv_client, "cara")
     assert (await nv_client.get(f"/gifts/receipts/{number[1]}")).status_code == 404
     assert (await check()).ok
+
+
+async def test_the_picker_and_its_refusals_speak_the_readers_language(
+    nv_client: Any, people: dict[str, Any], video: Any
+) -> None:
+    await login(nv_client, "ann")
+    spanish = {**HX, "accept-language": "es"}
+    picker = await nv_client.get(f"/gifts/to/v/{video.slug}", headers=spanish)
+    assert "Enviar un regalo" in picker.text
+    assert "<span>Rosa</span>" in picker.text
+    poor = await form(
+        nv_client,
+        "/gifts/send",
+        {"send_id": "es-send-01", "gift": "rose", "video": video.slug},
+        headers=spanish,
+    )
+    assert poor.status_code == 409
+    assert "No tienes suficientes monedas" in poor.text
