@@ -236,6 +236,35 @@ async def reconcile_job(ctx: dict[str, Any]) -> int:
     return await reconcile(ctx["resources"])
 
 
+async def refused_reversals() -> list[tuple[PaymentEvent, Checkout]]:
+    """Refunds and chargebacks the ledger refused (the money was spent), with their
+    checkouts, oldest first: what an operator still has to settle."""
+    refused = (
+        await PaymentEvent.objects()
+        .where((PaymentEvent.status == REFUSED) & PaymentEvent.type.is_in([REFUNDED, CHARGED_BACK]))
+        .order_by(PaymentEvent.id)
+        .limit(500)
+    )
+    out = []
+    for event in refused:
+        checkout = (
+            await Checkout.objects()
+            .where((Checkout.token == event.checkout_token) & (Checkout.provider == event.provider))
+            .first()
+        )
+        if checkout is not None:
+            out.append((event, checkout))
+    return out
+
+
+async def settled(event: PaymentEvent, checkout: Checkout, note: str) -> None:
+    """An operator settled a refused refund or chargeback with their own transaction:
+    the event is applied (``note`` says how) and the checkout marked like a reversal."""
+    status = "charged_back" if event.type == CHARGED_BACK else "refunded"
+    await Checkout.update({Checkout.status: status}).where(Checkout.id == checkout.id)
+    await _mark(event, APPLIED, note)
+
+
 __all__ = [
     "APPLIED",
     "CHARGED_BACK",
@@ -247,4 +276,6 @@ __all__ = [
     "apply",
     "receive",
     "reconcile",
+    "refused_reversals",
+    "settled",
 ]
