@@ -70,6 +70,13 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
             return None
         text = i18n.gettext("Subscribe to watch")
         return f'<p class="nv-sub-teaser">{_link(f"/subscriptions/c/{creator}", text)}</p>'
+    if slot == "upload_ready" and context.get("video") is not None:
+        video = context["video"]
+        if video.visibility != "subscribers" or user is None:
+            return None
+        hint = escape(i18n.gettext("Every tier may watch it until you pick a minimum tier."))
+        link = _link("/subscriptions/tiers#videos", i18n.gettext("Pick its minimum tier"))
+        return f'<p class="nv-sub-teaser">{hint}</p><p>{link}</p>'
     if slot == "settings_menu" and user is not None:
         links = [("/subscriptions/mine", i18n.gettext("Subscriptions"))]
         if has_role(user, "creator"):

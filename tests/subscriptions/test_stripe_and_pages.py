@@ -167,3 +167,18 @@ async def test_creator_picks_the_minimum_tier_of_a_video(
     assert await access.required_level(video.id) == 1
     theirs = await form(nv_client, f"/subscriptions/videos/{other.slug}", {"tier": ""})
     assert theirs.status_code == 404
+
+
+async def test_a_new_subscribers_video_offers_its_minimum_tier(
+    nv_client: Any, people: dict[str, Any], two_tiers: dict[str, Any]
+) -> None:
+    locked = await ready_video(people["cara"], caption="locked", visibility="subscribers")
+    open_video = await ready_video(people["cara"], caption="open")
+    await login(nv_client, "cara")
+    htmx = {"HX-Request": "true"}
+    status = await nv_client.get(f"/upload/status/{locked.slug}", headers=htmx)
+    assert status.status_code == 200
+    assert "Pick its minimum tier" in status.text
+    assert 'href="/subscriptions/tiers#videos"' in status.text
+    other = await nv_client.get(f"/upload/status/{open_video.slug}", headers=htmx)
+    assert "Pick its minimum tier" not in other.text
