@@ -21,8 +21,8 @@ from nichevid.payments.moves import REVERSAL_KINDS
 from nichevid.payments.payouts import PAYOUT_KINDS, SETTLE_PAID
 from nichevid.payments.tables import LedgerEntry, LedgerTransaction
 
-CREATOR_STREAMS = ("gift", "donation", "subscription", "other")
-REVENUE_STREAMS = ("gift", "donation", "subscription", "top_up", "other")
+CREATOR_STREAMS = ("gift", "donation", "subscription", "coin_conversion", "other")
+REVENUE_STREAMS = ("gift", "donation", "subscription", "top_up", "coin_conversion", "other")
 # Periods offered, in days, and the default; steps of the charts.
 PERIODS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
@@ -71,6 +71,7 @@ def stream_label(name: str) -> str:
         "donation": gettext("Donations"),
         "subscription": gettext("Subscriptions"),
         "top_up": gettext("Coins sold"),
+        "coin_conversion": gettext("Coins converted to money"),
         "other": gettext("Other"),
     }.get(name, name)
 

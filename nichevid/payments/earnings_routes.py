@@ -13,10 +13,10 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from nichevid.accounts.guards import requires_login
 from nichevid.i18n import gettext
 from nichevid.payments import accounts as acc
-from nichevid.payments import earnings, payouts
+from nichevid.payments import earnings, moves, payouts
 from nichevid.payments.charts import stacked_bars
 from nichevid.payments.checkout import CheckoutError, display, minor_units
-from nichevid.payments.ledger import balances, history
+from nichevid.payments.ledger import IdempotencyConflict, Overdraft, balances, history
 from nichevid.payments.settings import payment_settings
 
 
@@ -70,6 +70,11 @@ async def _page(request: Request[Any, Any, Any], error: str = "", status: int = 
         "days": days,
         "step": step,
         "request_key": secrets.token_urlsafe(16),
+        "coin_rates": {
+            code: display(value, code) for code, value in config.coin_value_per_hundred.items()
+        },
+        "earned_coins": earned.get(acc.COINS, 0),
+        "converted": request.query_params.get("converted", ""),
         "error": error,
         "requested": request.query_params.get("requested", ""),
     }
@@ -87,6 +92,54 @@ class Earnings(Controller):
     async def page(self, request: Request[Any, Any, Any]) -> Template:
         """Balances, charts for the period chosen (``?days=``, ``?step=``), requests."""
         return await _page(request)
+
+    @post("/convert")
+    async def convert(self, request: Request[Any, Any, Any]) -> Response[Any]:
+        """Turn earned coins into money at the site's value of coins. Errors re-show the page."""
+        form = await request.form()
+        settings = request.app.state.settings
+        currency = str(form.get("currency") or "")
+        raw = str(form.get("coins") or "").strip()
+        rates = payment_settings(settings).coin_value_per_hundred
+        try:
+            if not raw.isdigit() or int(raw) < 1 or len(raw) > 12:
+                raise CheckoutError(
+                    gettext("Write the coins to convert as a whole number, e.g. 500.")
+                )
+            coins = int(raw)
+            if currency not in rates:
+                raise CheckoutError(
+                    gettext(
+                        "Earned coins cannot be converted to %(unit)s on this site.", unit=currency
+                    )
+                )
+            if moves.coin_value(settings, coins, currency) < 1:
+                raise CheckoutError(
+                    gettext(
+                        "%(num)s coins are worth less than the smallest amount of %(unit)s; "
+                        "convert more.",
+                        num=coins,
+                        unit=currency,
+                    )
+                )
+            await moves.convert_coins(
+                settings,
+                user_id=_user(request).id,
+                coins=coins,
+                currency=currency,
+                idempotency_key=f"coin-conversion:{_user(request).id}:"
+                + str(form.get("request_key") or secrets.token_urlsafe(16))[:64],
+            )
+        except CheckoutError as exc:
+            return await _page(request, exc.message, exc.status)
+        except Overdraft:
+            have = (await balances("earnings", str(_user(request).id))).get(acc.COINS, 0)
+            message = gettext("You have %(num)s earned coins; convert at most that many.", num=have)
+            return await _page(request, message, 409)
+        except IdempotencyConflict:
+            message = gettext("This form was sent already with other values; reload the page.")
+            return await _page(request, message, 409)
+        return Redirect("/earnings?converted=1", status_code=HTTP_303_SEE_OTHER)
 
     @post("/payout")
     async def request_payout(self, request: Request[Any, Any, Any]) -> Response[Any]:

@@ -4,7 +4,9 @@
   currency, or as coins bought with it);
 * :func:`spend`: a member pays a creator from their wallet; the platform keeps its cut
   (``plugin.payments.platform_cut_percent``), the creator earns the rest;
-* :func:`reverse`: a refund or chargeback undoes a transaction, once.
+* :func:`reverse`: a refund or chargeback undoes a transaction, once;
+* :func:`convert_coins`: a creator turns coins they earned into money they can be
+  paid out, at ``plugin.payments.coin_value_per_hundred``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from nichevid.payments.ledger import (
 from nichevid.payments.settings import payment_settings
 
 REVERSAL_KINDS = ("refund", "chargeback")
+CONVERSION = "coin_conversion"
 
 
 async def top_up(
@@ -140,6 +143,49 @@ async def reverse(
             reverses=transaction_id,
         ),
     )
+
+
+def coin_value(settings: Any, coins: int, currency: str) -> int:
+    """What ``coins`` earned coins are worth in minor units of ``currency`` (rounded down).
+
+    Raises:
+        InvalidTransaction: The site sets no value of coins in ``currency``.
+    """
+    rates = payment_settings(settings).coin_value_per_hundred
+    if currency not in rates:
+        raise InvalidTransaction(
+            f"earned coins cannot be converted to {currency} on this site"
+            + (f"; choose one of: {', '.join(sorted(rates))}" if rates else "")
+        )
+    return coins * rates[currency] // 100
+
+
+async def convert_coins(
+    settings: Any, *, user_id: int, coins: int, currency: str, idempotency_key: str
+) -> Posted:
+    """Turn ``coins`` of the member's earned coins into earnings in ``currency``.
+
+    The coins go back where coins come from; the money comes out of platform revenue,
+    which received it when the coins were sold.
+
+    Raises:
+        InvalidTransaction: Bad amount, a currency without a coin value, or too few coins
+            to be worth one minor unit.
+        Overdraft: The member earned fewer coins than ``coins``; nothing is posted.
+    """
+    check_amount(coins, positive=True, what="the coins to convert")
+    if check_unit(settings, currency) == COINS:
+        raise InvalidTransaction("coins are converted to a currency, not to coins")
+    value = coin_value(settings, coins, currency)
+    if value < 1:
+        raise InvalidTransaction(f"{coins} coins are worth less than one minor unit of {currency}")
+    entries = [
+        Entry(acc.earnings(user_id, COINS), -coins),
+        Entry(acc.issuance(COINS), coins),
+        Entry(acc.platform(currency), -value),
+        Entry(acc.earnings(user_id, currency), value),
+    ]
+    return await post(settings, Transaction(CONVERSION, idempotency_key, entries))
 
 
 def _account(key: str) -> acc.Account:

@@ -40,6 +40,9 @@ class PaymentSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Smallest payout a creator may ask for, in minor units: one number for every
     # currency, or a table naming each currency (``{ EUR = 2000, USD = 2500 }``).
     payout_minimum: int | dict[str, int] = 1000
+    # What 100 coins a creator earned are worth, in minor units of each currency, when
+    # they convert them to money they can be paid out (empty: coins stay coins).
+    coin_value_per_hundred: dict[str, int] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         known = list_currencies()
@@ -56,6 +59,23 @@ class PaymentSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
             raise ValueError("plugin.payments.currencies lists a currency twice")
         self.currencies = codes
         self._check_payout_minimum()
+        self._check_coin_value()
+
+    def _check_coin_value(self) -> None:
+        table = {code.strip().upper(): value for code, value in self.coin_value_per_hundred.items()}
+        extra = [code for code in table if code not in self.currencies]
+        if extra:
+            raise ValueError(
+                f"plugin.payments.coin_value_per_hundred names {', '.join(extra)}, which is not "
+                f"in plugin.payments.currencies ({', '.join(self.currencies)})"
+            )
+        low = [code for code, value in table.items() if value < 1]
+        if low:
+            raise ValueError(
+                f"plugin.payments.coin_value_per_hundred for {', '.join(low)} must be 1 or more "
+                "(minor units, e.g. 50 for 0.50 per 100 coins)"
+            )
+        self.coin_value_per_hundred = table
 
     def _check_payout_minimum(self) -> None:
         minimum = self.payout_minimum

@@ -53,7 +53,13 @@ async def test_creator_series_by_stream_leaves_payouts_out(books: dict[str, Any]
     assert len(series.buckets) == 7
     assert series.buckets[-1][0] == datetime.now(UTC).date()
     # 80 % of each payment; the refund and chargeback count against their stream.
-    assert series.totals == {"gift": 800, "donation": 1600, "subscription": 0, "other": 80}
+    assert series.totals == {
+        "gift": 800,
+        "donation": 1600,
+        "subscription": 0,
+        "coin_conversion": 0,
+        "other": 80,
+    }
     assert series.buckets[-1][1] == series.totals
     weekly = await earnings.creator_series(books["cara"].id, "EUR", 30, "week")
     assert all(start.weekday() == 0 for start, _ in weekly.buckets)
