@@ -51,3 +51,11 @@ def user_maker(resources: Any, default_role: str = "member") -> Any:
         )
 
     return make
+
+
+def mark_plugin_tests(items: list[pytest.Item], folder: str, plugin: str) -> None:
+    """Run every test under ``tests/<folder>/`` with ``plugin`` loaded (for a folder's
+    ``pytest_collection_modifyitems``)."""
+    for item in items:
+        if f"tests/{folder}/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.nichevid_plugins(plugin))

@@ -15,14 +15,16 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from nichevid.media.settings import MediaSettings
+from nichevid.media.tools import ffmpeg_exe
 from nichevid.testing.servers import free_port, instance_env, stop_process
 
 CHROMIUM = "/usr/bin/chromium"
@@ -37,6 +39,8 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# The password of the people an instance of its own is made with.
+PASSWORD = "correct horse battery staple"
 
 
 @dataclass
@@ -242,3 +246,69 @@ async def upload_clip(page: Any, url: str, csrf: str, clip: Path, caption: str) 
         assert document["status"] != "failed", document
         await asyncio.sleep(0.5)
     raise AssertionError(f"video {slug} was not ready in time")
+
+
+@contextmanager
+def instance_with_people(
+    services: dict[str, str],
+    data_dir: Path,
+    name: str,
+    redis_db: int,
+    people: dict[str, str],
+    **settings: str,
+) -> Iterator[LiveServer]:
+    """:func:`run_instance`, with ``people`` (``{username: role}``) made on it, each with
+    :data:`PASSWORD`."""
+    with run_instance(services, data_dir, name, redis_db, **settings) as server:
+        for username, role in people.items():
+            made = server.cli(
+                "user", "create", username, "--role", role, "--password-stdin",
+                stdin=PASSWORD + "\n",
+            )  # fmt: skip
+            assert made.returncode == 0, made.stdout + made.stderr
+        yield server
+
+
+def make_clip(directory: Path, *, sound: bool = False) -> Path:
+    """A 2-second 360x640 H.264 clip (with a tone when ``sound``) in ``directory``."""
+    path = directory / "clip.mp4"
+    audio = ["-f", "lavfi", "-i", "sine=frequency=262:duration=2", "-c:a", "aac", "-shortest"]
+    command = [
+        ffmpeg_exe(MediaSettings()), "-nostdin", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", "testsrc2=size=360x640:rate=25:duration=2",
+        *(audio if sound else []),
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path.as_posix(),
+    ]  # fmt: skip
+    subprocess.run(command, check=True, timeout=120)
+    return path
+
+
+@asynccontextmanager
+async def people_pages(browser: Any, url: str) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
+    """``await make("fan", PHONE, reduced=True, then="/gifts")``: a page of that person's own
+    (a browser context each), signed in with :data:`PASSWORD` and on ``then``; the
+    contexts close on leaving."""
+    contexts: list[Any] = []
+
+    async def make(
+        name: str, viewport: dict[str, int] = DESKTOP, reduced: bool = False, then: str = "/"
+    ) -> Any:
+        context = await browser.new_context(
+            viewport=viewport,
+            locale="en-US",
+            reduced_motion="reduce" if reduced else "no-preference",
+        )
+        contexts.append(context)
+        page = await context.new_page()
+        await page.goto(f"{url}/login?next={then}")
+        await page.fill("#username", name)
+        await page.fill("#password", PASSWORD)
+        await page.click("main form button[type=submit]")
+        await page.wait_for_url(url + then)
+        return page
+
+    try:
+        yield make
+    finally:
+        for context in contexts:
+            await context.close()

@@ -5,7 +5,6 @@ earning on their coins page."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,14 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from nichevid.media.settings import MediaSettings
-from nichevid.media.tools import ffmpeg_exe
-
-from .conftest import DESKTOP, PHONE, run_instance, shot
+from .conftest import DESKTOP, PHONE, instance_with_people, make_clip, people_pages, shot
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 PEOPLE = {"gift_maker": "creator", "gift_fan": "member"}
 
 
@@ -30,63 +25,30 @@ def gifts_server(
 ) -> Iterator[Any]:
     """An instance of its own with the gifts plugin, its two people, and a For You rebuilt
     every half second, so a new upload reaches the feed while the test waits."""
-    with run_instance(
+    with instance_with_people(
         nv_services,
         tmp_path_factory.mktemp("e2e-gifts-data"),
         "e2e_gifts",
         7,
+        PEOPLE,
         NICHEVID_LOAD_PLUGINS="gifts",
         NICHEVID_PLUGIN__FEED__FORYOU_REFRESH_SECONDS="0.5",
     ) as server:
-        for name, role in PEOPLE.items():
-            made = server.cli(
-                "user", "create", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n"
-            )
-            assert made.returncode == 0, made.stdout + made.stderr
         yield server
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-second 360x640 clip with sound."""
-    path = tmp_path_factory.mktemp("gifts-media") / "clip.mp4"
-    command = [
-        ffmpeg_exe(MediaSettings()), "-nostdin", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", "testsrc2=size=360x640:rate=25:duration=2",
-        "-f", "lavfi", "-i", "sine=frequency=262:duration=2",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
-        "-shortest", path.as_posix(),
-    ]  # fmt: skip
-    subprocess.run(command, check=True, timeout=120)
-    return path
+    return make_clip(tmp_path_factory.mktemp("gifts-media"), sound=True)
 
 
 @pytest.fixture
 async def person(browser: Any, gifts_server: Any) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
     """``await person("gift_fan", PHONE, reduced=True, then="/gifts")``: a signed-in page of
     their own, on ``then``."""
-    contexts: list[Any] = []
-
-    async def make(
-        name: str, viewport: dict[str, int] = DESKTOP, reduced: bool = False, then: str = "/"
-    ) -> Any:
-        context = await browser.new_context(
-            viewport=viewport,
-            locale="en-US",
-            reduced_motion="reduce" if reduced else "no-preference",
-        )
-        contexts.append(context)
-        page = await context.new_page()
-        await page.goto(f"{gifts_server.url}/login?next={then}")
-        await page.fill("#username", name)
-        await page.fill("#password", PASSWORD)
-        await page.click("main form button[type=submit]")
-        await page.wait_for_url(gifts_server.url + then)
-        return page
-
-    yield make
-    for context in contexts:
-        await context.close()
+    async with people_pages(browser, gifts_server.url) as make:
+        yield make
 
 
 ANIMATION = "el => getComputedStyle(el).animationName"

@@ -4,21 +4,22 @@ each step."""
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from nichevid.media.settings import MediaSettings
-from nichevid.media.tools import ffmpeg_exe
-
-from .conftest import DESKTOP, db_rows, run_instance, shot
+from .conftest import (
+    db_rows,
+    instance_with_people,
+    make_clip,
+    people_pages,
+    shot,
+)
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 PEOPLE = {"maker": "creator", "watcher": "member", "mod_one": "moderator", "mod_two": "moderator"}
 
 
@@ -27,53 +28,28 @@ def mod_server(
     nv_services: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
     """An instance of its own with the moderation plugin, and its four people."""
-    with run_instance(
+    with instance_with_people(
         nv_services,
         tmp_path_factory.mktemp("e2e-moderation-data"),
         "e2e_moderation",
         6,
+        PEOPLE,
         NICHEVID_LOAD_PLUGINS="moderation",
     ) as server:
-        for name, role in PEOPLE.items():
-            made = server.cli(
-                "user", "create", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n"
-            )
-            assert made.returncode == 0, made.stdout + made.stderr
         yield server
 
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 2-second 360x640 clip."""
-    path = tmp_path_factory.mktemp("moderation-media") / "clip.mp4"
-    command = [
-        ffmpeg_exe(MediaSettings()), "-nostdin", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", "testsrc2=size=360x640:rate=25:duration=2",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", path.as_posix(),
-    ]  # fmt: skip
-    subprocess.run(command, check=True, timeout=120)
-    return path
+    return make_clip(tmp_path_factory.mktemp("moderation-media"))
 
 
 @pytest.fixture
-async def person(browser: Any, mod_server: Any) -> AsyncIterator[Callable[[str], Awaitable[Any]]]:
+async def person(browser: Any, mod_server: Any) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
     """``await person("maker")``: a page of that person's own, signed in."""
-    contexts: list[Any] = []
-
-    async def make(name: str) -> Any:
-        context = await browser.new_context(viewport=DESKTOP, locale="en-US")
-        contexts.append(context)
-        page = await context.new_page()
-        await page.goto(mod_server.url + "/login")
-        await page.fill("#username", name)
-        await page.fill("#password", PASSWORD)
-        await page.click("main form button[type=submit]")
-        await page.wait_for_url(mod_server.url + "/")
-        return page
-
-    yield make
-    for context in contexts:
-        await context.close()
+    async with people_pages(browser, mod_server.url) as make:
+        yield make
 
 
 async def test_report_remove_appeal_restore(

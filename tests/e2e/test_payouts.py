@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 
-from .conftest import DESKTOP, run_instance, shot
+from .conftest import instance_with_people, people_pages, shot
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery staple"
 PEOPLE = {"maker": "creator", "fan": "member", "boss": "admin"}
 
 # Posted with the ledger API against the instance's own database: the fan is credited
@@ -56,14 +55,9 @@ def pay_server(
     nv_services: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
     """An instance of its own, its three people, and the maker's earnings."""
-    with run_instance(
-        nv_services, tmp_path_factory.mktemp("e2e-payouts-data"), "e2e_payouts", 11
+    with instance_with_people(
+        nv_services, tmp_path_factory.mktemp("e2e-payouts-data"), "e2e_payouts", 11, PEOPLE
     ) as server:
-        for name, role in PEOPLE.items():
-            made = server.cli(
-                "user", "create", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n"
-            )
-            assert made.returncode == 0, made.stdout + made.stderr
         earned = subprocess.run(
             [sys.executable, "-c", EARN],
             env=server.env,
@@ -75,22 +69,20 @@ def pay_server(
         yield server
 
 
-async def _sign_in(browser: Any, url: str, username: str) -> Any:
-    context = await browser.new_context(viewport=DESKTOP, locale="en-US")
-    page = await context.new_page()
-    await page.goto(url + "/login")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    await page.click("form button[type=submit]")
-    await page.wait_for_url(url + "/")
-    return page
-
-
 async def test_a_payout_from_request_to_paid(
     browser: Any, pay_server: Any, request: pytest.FixtureRequest
 ) -> None:
     url = pay_server.url
-    maker = await _sign_in(browser, url, "maker")
+    async with people_pages(browser, url) as person:
+        await _request_approve_and_pay(
+            await person("maker"), await person("boss"), pay_server, request
+        )
+
+
+async def _request_approve_and_pay(
+    maker: Any, boss: Any, pay_server: Any, request: pytest.FixtureRequest
+) -> None:
+    url = pay_server.url
     await maker.goto(url + "/earnings")
     await maker.wait_for_selector('#nv-earnings li[data-unit="EUR"]:has-text("40.00 EUR")')
     assert await maker.locator("svg.nv-chart rect[data-series=gift]").count() >= 1
@@ -102,7 +94,6 @@ async def test_a_payout_from_request_to_paid(
     await maker.wait_for_selector('#nv-earnings li[data-unit="EUR"]:has-text("15.00 EUR")')
     await shot(maker, request, "requested")
 
-    boss = await _sign_in(browser, url, "boss")
     await boss.goto(url + "/admin/payouts")
     row = boss.locator("#nv-pending tr", has_text="maker")
     await row.locator("button", has_text="Approve").click()
@@ -121,5 +112,3 @@ async def test_a_payout_from_request_to_paid(
     assert "paid" in await maker.locator("#nv-payouts tr[data-status=paid]").inner_text()
     checked = pay_server.cli("ledger", "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    await maker.context.close()
-    await boss.context.close()

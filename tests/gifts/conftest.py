@@ -11,15 +11,13 @@ from nichevid.payments import accounts as acc
 from nichevid.payments.ledger import Entry, Posted, Transaction, post
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
-from tests.conftest import user_maker
+from tests.conftest import mark_plugin_tests, user_maker
 from tests.moderation.conftest import browser, form  # noqa: F401
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test here runs with the gifts plugin loaded."""
-    for item in items:
-        if "tests/gifts/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.nichevid_plugins("gifts"))
+    mark_plugin_tests(items, "gifts", "gifts")
 
 
 @pytest.fixture

@@ -11,14 +11,12 @@ import pytest
 
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
-from tests.conftest import user_maker
+from tests.conftest import mark_plugin_tests, user_maker
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test here runs with the moderation plugin loaded."""
-    for item in items:
-        if "tests/moderation/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.nichevid_plugins("moderation"))
+    mark_plugin_tests(items, "moderation", "moderation")
 
 
 @pytest.fixture

@@ -16,16 +16,14 @@ from nichevid.payments.test_provider import SIGNATURE_HEADER, TestProvider
 from nichevid_subscriptions import services, tiers
 from nichevid_subscriptions.tables import Subscription
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
-from tests.conftest import user_maker
+from tests.conftest import mark_plugin_tests, user_maker
 
 MONTH = 30 * 86400
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test here runs with the subscriptions plugin loaded."""
-    for item in items:
-        if "tests/subscriptions/" in str(item.fspath).replace("\\", "/"):
-            item.add_marker(pytest.mark.nichevid_plugins("subscriptions"))
+    mark_plugin_tests(items, "subscriptions", "subscriptions")
 
 
 @pytest.fixture
