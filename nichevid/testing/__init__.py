@@ -107,9 +107,10 @@ def nv_database_url(nv_services: dict[str, str], nv_session_dir: Path) -> str:
 
 @pytest.fixture
 def nv_settings_factory(
-    tmp_path: Path, nv_services: dict[str, str], nv_database_url: str
+    tmp_path: Path, nv_services: dict[str, str], nv_database_url: str, _nv_migrated: bool
 ) -> Callable[..., Any]:
-    """Build settings for this test: fresh data dir, the session's database and Redis."""
+    """Build settings for this test: fresh data dir, the session's database (migrated, so
+    an app built on them starts whatever ran before) and Redis."""
     from nichevid.settings import load_settings
 
     def make(**overrides: Any) -> Any:
