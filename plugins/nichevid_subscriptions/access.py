@@ -10,8 +10,10 @@ subscription lapses by itself when no renewal comes.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from nichevid.media.tables import Video
 from nichevid_subscriptions.settings import subscription_settings
 from nichevid_subscriptions.tables import Subscription, Tier, VideoTier
 
@@ -73,6 +75,49 @@ async def may_watch(video: Any, viewer: Any, now: float | None = None) -> bool |
     if level and level >= await required_level(int(video.id)):
         return True
     return None
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A subscribers-only video as a profile lists it; ``open``: the viewer may watch it."""
+
+    slug: str
+    caption: str
+    open: bool
+
+
+async def profile_videos(creator_id: int, viewer: Any, limit: int) -> list[Listed]:
+    """The creator's newest ready subscribers-only videos, and which ``viewer`` may watch
+    (the creator all of them, a live subscriber those of their tier or lower)."""
+    rows = (
+        await Video.select(Video.id, Video.slug, Video.caption)
+        .where(
+            (Video.owner == creator_id)
+            & (Video.status == "ready")
+            & (Video.visibility == "subscribers")
+        )
+        .order_by(Video.id, ascending=False)
+        .limit(limit)
+    )
+    if not rows:
+        return []
+    if viewer is not None and int(viewer.id) == creator_id:
+        return [Listed(r["slug"], r["caption"] or "", True) for r in rows]
+    level = await live_level(int(viewer.id), creator_id) if viewer is not None else 0
+    needed = await _required_levels([int(r["id"]) for r in rows])
+    return [
+        Listed(r["slug"], r["caption"] or "", bool(level) and level >= needed[int(r["id"])])
+        for r in rows
+    ]
+
+
+async def _required_levels(video_ids: list[int]) -> dict[int, int]:
+    """``required_level`` of each video, in one query."""
+    rows = await VideoTier.select(VideoTier.video, VideoTier.tier.level).where(
+        VideoTier.video.is_in(video_ids)
+    )
+    found = {int(r["video"]): int(r["tier.level"]) for r in rows}
+    return {video_id: found.get(video_id, 1) for video_id in video_ids}
 
 
 async def set_video_tier(video: Any, tier: Tier | None) -> None:

@@ -12,11 +12,14 @@ from markupsafe import escape
 
 from nichevid import i18n
 from nichevid.accounts.services import has_role
-from nichevid_subscriptions import services
+from nichevid_subscriptions import access, services
 from nichevid_subscriptions.tiers import tiers_of
 
 BADGES = "nichevid_subscriptions.badges"
 PROFILE_TIERS = "nichevid_subscriptions.profile_tiers"
+PROFILE_VIDEOS = "nichevid_subscriptions.profile_videos"
+# Subscribers-only videos listed on a creator's profile, newest first.
+PROFILE_VIDEOS_SHOWN = 24
 STYLESHEET = "/static/plugins/subscriptions/subscriptions.css"
 
 
@@ -27,8 +30,12 @@ async def prepare_comments(request: Any, video: Any, author_ids: list[int]) -> N
 
 
 async def prepare_profile(request: Any, member: Any) -> None:
-    """Whether the profile's member offers tiers (for the subscribe link)."""
+    """Whether the profile's member offers tiers (for the subscribe link), and their
+    subscribers-only videos with whether the viewer may watch each."""
     request.scope.setdefault(PROFILE_TIERS, {})[int(member.id)] = len(await tiers_of(member.id))
+    request.scope.setdefault(PROFILE_VIDEOS, {})[int(member.id)] = await access.profile_videos(
+        int(member.id), request.scope.get("user"), PROFILE_VIDEOS_SHOWN
+    )
 
 
 def badge(label: str) -> str:
@@ -39,6 +46,30 @@ def badge(label: str) -> str:
 
 def _link(href: str, text: str, css: str = "nv-button") -> str:
     return f'<a class="{css}" href="{escape(href)}">{escape(text)}</a>'
+
+
+def _profile_videos(request: Any, member: Any) -> str | None:
+    """The creator's subscribers-only videos: a link to each the viewer may watch, a lock
+    and the way to subscribe on the others. No media: covers are for subscribers only."""
+    member_id = int(member["id"] if isinstance(member, dict) else member.id)
+    name = member["username"] if isinstance(member, dict) else member.username
+    listed = request.scope.get(PROFILE_VIDEOS, {}).get(member_id)
+    if not listed:
+        return None
+    title = escape(i18n.gettext("Subscribers-only videos"))
+    locked = escape(i18n.gettext("Subscribers only"))
+    items = []
+    for item in listed:
+        caption = escape(item.caption or i18n.gettext("Untitled video"))
+        mark = "" if item.open else f' <span class="nv-sub-lock">{locked}</span>'
+        items.append(f'<li><a href="/v/{escape(item.slug)}">{caption}</a>{mark}</li>')
+    more = ""
+    if not all(item.open for item in listed):
+        more = _link(f"/subscriptions/c/{name}", i18n.gettext("Subscribe to watch"))
+    return (
+        f'<section class="nv-sub-videos" aria-labelledby="nv-sub-videos-title">'
+        f'<h2 id="nv-sub-videos-title">{title}</h2><ul>{"".join(items)}</ul>{more}</section>'
+    )
 
 
 def render(slot: str, context: dict[str, Any]) -> str | None:
@@ -63,6 +94,8 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
         if request.scope.get(PROFILE_TIERS, {}).get(member_id):
             return _link(f"/subscriptions/c/{name}", i18n.gettext("Subscribe"))
         return None
+    if slot == "profile_content" and context.get("member") is not None:
+        return _profile_videos(request, context["member"])
     if slot == "video_locked" and context.get("video") is not None:
         video = context["video"]
         creator = context.get("creator")

@@ -167,3 +167,42 @@ async def test_profile_offers_subscribing_and_settings_link(
     assert ".nv-sub-badge" in css.text
     missing = await nv_client.get("/subscriptions/c/nobody", headers={"accept": "text/html"})
     assert missing.status_code == 404
+
+
+async def test_the_profile_lists_subscribers_only_videos_and_who_may_watch_them(
+    nv_client: Any, nv_resources: Any, people: dict[str, Any], two_tiers: dict[str, Any]
+) -> None:
+    from nichevid_subscriptions import access
+
+    cara = people["cara"]
+    fans = await ready_video(cara, caption="for every fan", visibility="subscribers")
+    patrons = await ready_video(cara, caption="for patrons", visibility="subscribers")
+    await access.set_video_tier(patrons, two_tiers["patron"])
+    await ready_video(cara, caption="open to all")
+    html = {"accept": "text/html"}
+
+    def section(page: str) -> str:
+        start = page.index('class="nv-sub-videos"')
+        return page[start : page.index("</section>", start)]
+
+    # A visitor sees both listed, locked, and the way to subscribe; no cover is served.
+    shown = section((await nv_client.get("/u/cara", headers=html)).text)
+    assert shown.count("Subscribers only") == 2
+    assert f'href="/v/{fans.slug}"' in shown
+    assert 'href="/subscriptions/c/cara"' in shown
+    assert "open to all" not in shown
+    assert "<img" not in shown
+    # A fan may watch the first; the patrons' one stays locked.
+    await subscribed(nv_resources, people["ann"], two_tiers["fan"])
+    await login(nv_client, "ann")
+    shown = section((await nv_client.get("/u/cara", headers=html)).text)
+    assert shown.count("Subscribers only") == 1
+    assert shown.index("for every fan") < shown.index("</a>", shown.index("for every fan"))
+    locked_at = shown.index("for patrons")
+    assert "Subscribers only" in shown[locked_at:]
+    # The creator sees all of hers open; a creator without such videos shows nothing.
+    nv_client.cookies.clear()
+    await login(nv_client, "cara")
+    shown = section((await nv_client.get("/u/cara", headers=html)).text)
+    assert "Subscribers only" not in shown
+    assert "nv-sub-videos" not in (await nv_client.get("/u/bob", headers=html)).text
