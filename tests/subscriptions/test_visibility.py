@@ -170,7 +170,6 @@ async def test_no_feed_search_embed_or_notification_shows_it(
     await social.set_follow(people["ann"], people["cara"], True)
     surfaces = [
         "/",
-        "/u/cara",
         "/tag/yarn",
         "/search?q=knitting",
         "/following",
@@ -182,6 +181,12 @@ async def test_no_feed_search_embed_or_notification_shows_it(
         for path in surfaces:
             answer = await nv_client.get(path, headers={"accept": "text/html"})
             assert slug not in answer.text, (who, path)
+    # The profile lists it by caption, locked, without any of its media.
+    profile = (await nv_client.get("/u/cara", headers={"accept": "text/html"})).text
+    grid = profile[profile.index('class="nv-grid-section"') :]
+    assert slug not in grid
+    assert "Subscribers only" in profile
+    assert not [key for key in secret["files"] if key in profile]
     # The public video of the same creator does show: the surfaces work.
     assert "open knitting" in (await nv_client.get("/u/cara")).text
     assert "open knitting" in (await nv_client.get("/search?q=knitting")).text
