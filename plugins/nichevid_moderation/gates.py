@@ -113,13 +113,17 @@ async def _flag(video: Any, settings: Any) -> None:
 
 
 async def kept_out(video_ids: list[int], viewer: Any, settings: Any) -> list[int]:
-    """Limited-reach videos for everybody; age-restricted ones for all but adults."""
-    kinds = ("limit_reach",) if await is_adult(viewer, settings) else FOR_ADULTS
-    found = await active_restrictions("video", list(video_ids), kinds)
+    """Limited-reach videos for everybody; age-restricted ones for all but adults.
+
+    One query for the measures; the viewer's age is read only when an age-restricted
+    video is among ``video_ids`` (rarely), so a member's batch pays nothing for it.
+    """
+    found = await active_restrictions("video", list(video_ids), ("limit_reach", "age_restrict"))
+    if any(kinds == {"age_restrict"} for kinds in found.values()) and await is_adult(
+        viewer, settings
+    ):
+        found = {video: kinds for video, kinds in found.items() if "limit_reach" in kinds}
     return [video_id for video_id in video_ids if video_id in found]
-
-
-FOR_ADULTS = ("limit_reach", "age_restrict")
 
 
 async def is_adult(viewer: Any, settings: Any) -> bool:

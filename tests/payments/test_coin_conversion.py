@@ -163,3 +163,22 @@ async def test_a_creator_converts_on_the_earnings_page_and_asks_for_a_payout(
     )
     assert asked.status_code == 303, re.findall(r"nv-error[^<]*<", asked.text)
     assert await balance(acc.payouts(cara.id, "EUR")) == 500
+
+
+async def test_a_conversion_form_sent_again_converts_once(
+    nv_client: Any, nv_resources: Any, make_user: Any, fund: Any
+) -> None:
+    cara = await make_user("cara")
+    await _coins_earned(nv_resources, make_user, fund, cara)
+    await login(nv_client, "cara")
+    form = {"coins": "400", "currency": "EUR", "request_key": "convert-key-0123456789"}
+    assert (await post_form(nv_client, "/earnings/convert", form)).status_code == 303
+    assert (await post_form(nv_client, "/earnings/convert", form)).status_code == 303
+    assert await balance(acc.earnings(cara.id, "coins")) == 600
+    changed = await post_form(
+        nv_client, "/earnings/convert", {**form, "coins": "500"}, headers=HTML
+    )
+    assert changed.status_code == 409
+    assert "sent already with other values" in changed.text
+    assert await balance(acc.earnings(cara.id, "coins")) == 600
+    assert await balance(acc.earnings(cara.id, "EUR")) == 200
