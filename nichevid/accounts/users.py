@@ -136,10 +136,15 @@ async def change_password(settings: Settings, user: User, current: str, new: str
     await set_password(user, new)
 
 
+# Every signed-in request reads its user: one fixed statement spares building the query.
+_COLUMNS = ", ".join(f'"{column._meta.db_column_name}"' for column in User._meta.columns)
+_BY_ID = f"SELECT {_COLUMNS} FROM {User._meta.tablename} WHERE id = {{}} LIMIT 1"  # noqa: S608
+
+
 async def get_user_by_id(user_id: int) -> User | None:
     """The user with ``user_id``, or ``None``."""
-    user: User | None = await User.objects().where(User.id == user_id).first().run()
-    return user
+    rows = await User.raw(_BY_ID, user_id).run()
+    return User(**rows[0], _exists_in_db=True) if rows else None
 
 
 async def get_user_by_username(username: str) -> User | None:

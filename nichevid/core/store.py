@@ -21,6 +21,10 @@ def _seconds(value: int | timedelta | None) -> int | None:
     return int(value.total_seconds()) if isinstance(value, timedelta) else int(value)
 
 
+# Read for every request with a session: one fixed statement spares building the query.
+_GET = f"SELECT value, expires_at FROM {KeyValue._meta.tablename} WHERE key = {{}} LIMIT 1"  # noqa: S608
+
+
 class DatabaseStore(NamespacedStore):
     """Key-value store on the ``nv_kv`` table; expired rows are ignored and purged lazily."""
 
@@ -52,14 +56,10 @@ class DatabaseStore(NamespacedStore):
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
         full = self._key(key)
-        row = (
-            await KeyValue.select(KeyValue.value, KeyValue.expires_at)
-            .where(KeyValue.key == full)
-            .first()
-            .run()
-        )
-        if row is None:
+        rows = await KeyValue.raw(_GET, full).run()
+        if not rows:
             return None
+        row = rows[0]
         expires = row["expires_at"]
         if expires is not None and _aware(expires) <= _now():
             await KeyValue.delete().where(KeyValue.key == full).run()
