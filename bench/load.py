@@ -270,6 +270,11 @@ def measure(
                 file=sys.stderr,
                 flush=True,
             )
+            if result.requests == 0:
+                raise LoadError(
+                    f"{target.name}: no request was answered in {seconds} s, which measures "
+                    "nothing; see the server log and the machine's load"
+                )
             if result.non_2xx_3xx or result.socket_errors:
                 raise LoadError(
                     f"{target.name}: {result.non_2xx_3xx} error responses and "

@@ -125,6 +125,16 @@ def test_parse_wrk_refuses_output_without_latency() -> None:
         parse_wrk("Requests/sec:   10.00\n")
 
 
+def test_a_round_that_answered_nothing_fails_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bench.load
+
+    answers = iter([parse_wrk(WRK_SAMPLE), WrkResult(0.0, 0.0, 0.0, 0)])
+    monkeypatch.setattr(bench.load, "run_wrk", lambda *args: next(answers))
+    target = Target("GET /", "http://127.0.0.1:2/")
+    with pytest.raises(LoadError, match="no request was answered in 10 s"):
+        bench.load.measure([target], rounds=1, threads=1, connections=1, seconds=10, warmup=1)
+
+
 def test_markdown_reports_the_ratio_to_hello_world() -> None:
     hello = Target("hello-world", "http://127.0.0.1:1/")
     page = Target("GET /", "http://127.0.0.1:2/")
