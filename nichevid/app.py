@@ -37,6 +37,7 @@ from markupsafe import Markup
 
 from nichevid import __version__, i18n
 from nichevid.core.errors import error_handlers
+from nichevid.core.memory import freeze_startup
 from nichevid.core.pagecache import AnonymousPageCache
 from nichevid.core.secrets import instance_secret
 from nichevid.core.sessions import LazySessionConfig
@@ -393,7 +394,10 @@ def create_app(
 
 def app_from_env() -> Litestar:
     """Factory for ``uvicorn --factory``: settings from ``NICHEVID_*`` and ``nichevid.toml``."""
-    return create_app()
+    app = create_app()
+    # The served process only: see nichevid.core.memory for why and why not elsewhere.
+    app.on_startup.append(freeze_startup)
+    return app
 
 
 def request_resources(request: Request[Any, Any, Any]) -> Any:
