@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from piccolo.engine.postgres import PostgresEngine
 
+from nichevid.media.listing import OPEN_VIDEO
 from nichevid.media.tables import Video
 from nichevid.search.terms import Terms
 
@@ -26,7 +27,7 @@ USER_VECTOR = (
     "setweight(to_tsvector('simple'::regconfig, u.display_name), 'B') || "
     "setweight(to_tsvector('simple'::regconfig, u.bio), 'C'))"
 )
-_OPEN = "v.status = 'ready' AND v.visibility = 'public' AND u.is_active"
+_OPEN = f"{OPEN_VIDEO} AND u.is_active"
 _VIDEO_FIELDS = """v.id, v.slug, v.caption, v.hashtags, v.poster_key, v.images,
     u.username, u.display_name"""
 _USER_FIELDS = "u.id, u.username, u.display_name, u.bio, u.avatar_key"

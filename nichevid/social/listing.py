@@ -2,8 +2,9 @@
 
 Each page is one SQL statement, like :mod:`nichevid.media.listing` (whose ``Card``
 the Following feed reuses, so it renders with the home feed's card partial). Media URLs
-come from :func:`nichevid.media.services.media_url`: followers-only videos in the
-Following feed get signed URLs.
+of open videos are the storage's plain URLs; gated videos (followers-only,
+subscribers-only, age-restricted) are listed only for viewers who may watch them, with
+URLs signed for them (:mod:`nichevid.media.gates`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 from piccolo.engine.sqlite import SQLiteEngine
 
 from nichevid.accounts.tables import User
-from nichevid.media import keys
+from nichevid.media import gates, keys
 from nichevid.media import services as media
-from nichevid.media.listing import FEED_MAX_PIXELS, Card
+from nichevid.media.listing import FEED_MAX_PIXELS, OPEN_VIDEO, Card
 from nichevid.media.tables import Rendition, Video
 from nichevid.safety.tables import SafetyPrefs
 from nichevid.social.services import short_count
@@ -110,7 +111,7 @@ def _grid_sql(where: str) -> str:
         "SELECT v.id, v.slug, v.caption, v.poster_key, v.images, v.width, v.height, "  # noqa: S608
         f"COALESCE(s.likes, 0) AS likes, {LIKES_HIDDEN} AS likes_hidden "
         f"FROM {video} v LEFT JOIN {stats} s ON s.video = v.id "
-        f"WHERE v.status = 'ready' AND v.visibility = 'public' AND {where} /*before*/"
+        f"WHERE {OPEN_VIDEO} AND {where} /*before*/"
     )
 
 
@@ -172,38 +173,58 @@ async def following_cards(
     limit: int = FEED_PAGE,
     hide: Collection[int] = (),
 ) -> tuple[list[Card], int | None]:
-    """Ready videos of the members ``viewer`` follows (public and followers-only), newest
-    first, as feed cards, less those of ``hide`` (members the viewer mutes)."""
+    """Ready videos of the members ``viewer`` follows, newest first, as feed cards, less
+    those of ``hide`` (members the viewer mutes).
+
+    Open videos and the gated ones ``viewer`` may watch (followers-only, subscribers-only,
+    age-restricted: :func:`nichevid.media.gates.viewable_ids`, for the page at once);
+    gated cards carry media URLs signed for ``viewer``.
+    """
     video, rendition, user, follow = (t._meta.tablename for t in (Video, Rendition, User, Follow))
     sql = (
         "SELECT v.id, v.slug, v.owner, v.caption, v.hashtags, v.width, v.height, "  # noqa: S608
-        "v.duration_ms, v.poster_key, v.images, v.visibility, u.username, u.display_name, "
+        "v.duration_ms, v.poster_key, v.images, v.visibility, v.age_restricted, "
+        "u.username, u.display_name, "
         f"(SELECT r.storage_key FROM {rendition} r WHERE r.video = v.id AND r.kind = 'mp4' "
         "ORDER BY CASE WHEN r.width * r.height <= {} THEN 0 ELSE 1 END, "
         "r.width * r.height DESC LIMIT 1) AS stream_key "
         f"FROM {follow} f JOIN {video} v ON v.owner = f.followee "
         f"JOIN {user} u ON u.id = v.owner WHERE f.follower = {{}} AND v.status = 'ready' "
-        "AND v.visibility IN ('public', 'followers') /*before*/"
+        "AND v.visibility <> 'private' /*before*/"
     )
     rows, cursor = await _page(sql, [FEED_MAX_PIXELS, viewer.id], before, limit, hide)
+    videos = [video_of(row) for row in rows]
     with followees_known({int(row["owner"]) for row in rows}):
-        cards = [card for row in rows if (card := await _card(resources, row, viewer))]
+        allowed = await gates.viewable_ids(resources, videos, viewer)
+    cards = []
+    for row, item in zip(rows, videos, strict=True):
+        if item.id in allowed and (card := await _card(resources, row, item)):
+            cards.append(card)
     return cards, cursor
 
 
-async def _card(resources: Any, row: dict[str, Any], viewer: Any) -> Card | None:
-    if not row["stream_key"]:
-        return None
-    video = Video(
-        id=row["id"],
+def video_of(row: dict[str, Any]) -> Video:
+    """The ``Video`` a listing row stands for, with what ``may_view`` reads of it."""
+    return Video(
+        id=int(row["id"]),
         slug=row["slug"],
-        owner=row["owner"],
+        owner=int(row["owner"]),
         status="ready",
         visibility=row["visibility"],
+        age_restricted=bool(row["age_restricted"]),
     )
 
+
+async def _card(resources: Any, row: dict[str, Any], video: Video) -> Card | None:
+    """The card of an admitted ``video``: plain URLs when it is open, else signed ones."""
+    if not row["stream_key"]:
+        return None
+    gated = not media.is_open(video)
+
     async def url(key: str) -> str:
-        return await media.media_url(resources, video, key, viewer) if key else ""
+        if not key:
+            return ""
+        return await media.signed_url(resources, key) if gated else await resources.storage.url(key)
 
     poster = row["poster_key"] or ""
     card_size = _json(row["images"], {}).get("card")
