@@ -99,3 +99,31 @@ async def viewable_ids(resources: Any, videos: list[Video], viewer: Any) -> set[
         if verdict:
             allowed.add(int(video.id))
     return allowed
+
+
+def video_of(row: dict[str, Any]) -> Video:
+    """The ``Video`` a listing row (``id``, ``slug``, ``owner``, ``visibility``,
+    ``age_restricted`` of a ready video) stands for, with what ``may_view`` reads."""
+    return Video(
+        id=int(row["id"]),
+        slug=row["slug"],
+        owner=int(row["owner"]),
+        status="ready",
+        visibility=row["visibility"],
+        age_restricted=bool(row["age_restricted"]),
+    )
+
+
+async def admitted(
+    resources: Any, rows: list[dict[str, Any]], viewer: Any
+) -> tuple[list[dict[str, Any]], set[int]]:
+    """The listing rows ``viewer`` may watch, and the ids among them to sign media for.
+
+    Rows as :func:`video_of` reads them; one :func:`viewable_ids` call for the page.
+    """
+    from nichevid.media.services import is_open
+
+    videos = {int(row["id"]): video_of(row) for row in rows}
+    allowed = await viewable_ids(resources, list(videos.values()), viewer)
+    kept = [row for row in rows if int(row["id"]) in allowed]
+    return kept, {i for i in allowed if not is_open(videos[i])}

@@ -105,27 +105,41 @@ LIKES_HIDDEN = (
 )
 
 
-def _grid_sql(where: str) -> str:
+# Rows of ready videos that someone other than their owner may see: open ones, and the
+# gated ones a viewer's listing keeps only after ``gates.viewable_ids`` admits them.
+LISTABLE = "v.status = 'ready' AND v.visibility <> 'private'"
+
+
+def _grid_sql(where: str, listed: str = OPEN_VIDEO) -> str:
     video, stats = Video._meta.tablename, VideoStats._meta.tablename
     return (
-        "SELECT v.id, v.slug, v.caption, v.poster_key, v.images, v.width, v.height, "  # noqa: S608
+        "SELECT v.id, v.slug, v.owner, v.visibility, v.age_restricted, v.caption, "  # noqa: S608
+        "v.poster_key, v.images, v.width, v.height, "
         f"COALESCE(s.likes, 0) AS likes, {LIKES_HIDDEN} AS likes_hidden "
         f"FROM {video} v LEFT JOIN {stats} s ON s.video = v.id "
-        f"WHERE {OPEN_VIDEO} AND {where} /*before*/"
+        f"WHERE {listed} AND {where} /*before*/"
     )
 
 
-async def _grid(resources: Any, rows: list[dict[str, Any]]) -> list[GridItem]:
+async def _grid(
+    resources: Any, rows: list[dict[str, Any]], signed: Collection[int] = ()
+) -> list[GridItem]:
     storage = resources.storage
     items = []
     for row in rows:
         grid = _json(row["images"], {}).get("grid")
         key = (grid.get("webp") or grid.get("jpg")) if grid else row["poster_key"]
+        if not key:
+            url = ""
+        elif int(row["id"]) in signed:
+            url = await media.signed_url(resources, key)
+        else:
+            url = await storage.url(key)
         items.append(
             GridItem(
                 slug=row["slug"],
                 caption=row["caption"] or "",
-                image_url=await storage.url(key) if key else "",
+                image_url=url,
                 width=int(grid["width"]) if grid else int(row["width"] or 0),
                 height=int(grid["height"]) if grid else int(row["height"] or 0),
                 likes=int(row["likes"]),
@@ -159,10 +173,21 @@ async def hashtag_grid(
     before: int | None = None,
     limit: int = GRID_PAGE,
     hide: Collection[int] = (),
+    viewer: Any = None,
 ) -> tuple[list[GridItem], int | None]:
-    """The ready public videos carrying ``#tag``, newest first, less those of ``hide``."""
-    rows, cursor = await _page(_grid_sql(_has_tag()), [tag], before, limit, hide)
-    return await _grid(resources, rows), cursor
+    """The open videos carrying ``#tag``, newest first, less those of ``hide``.
+
+    With a signed-in ``viewer``, also the gated ones they may watch (one query for the
+    page, then :func:`nichevid.media.gates.admitted`), their images signed for them:
+    such a page is theirs alone, never to be shared or cached for others.
+    """
+    if viewer is None:
+        rows, cursor = await _page(_grid_sql(_has_tag()), [tag], before, limit, hide)
+        return await _grid(resources, rows), cursor
+    sql = _grid_sql(_has_tag(), listed=LISTABLE)
+    rows, cursor = await _page(sql, [tag], before, limit, hide)
+    kept, signed = await gates.admitted(resources, rows, viewer)
+    return await _grid(resources, kept, signed), cursor
 
 
 async def following_cards(
@@ -193,7 +218,7 @@ async def following_cards(
         "AND v.visibility <> 'private' /*before*/"
     )
     rows, cursor = await _page(sql, [FEED_MAX_PIXELS, viewer.id], before, limit, hide)
-    videos = [video_of(row) for row in rows]
+    videos = [gates.video_of(row) for row in rows]
     with followees_known({int(row["owner"]) for row in rows}):
         allowed = await gates.viewable_ids(resources, videos, viewer)
     cards = []
@@ -201,18 +226,6 @@ async def following_cards(
         if item.id in allowed and (card := await _card(resources, row, item)):
             cards.append(card)
     return cards, cursor
-
-
-def video_of(row: dict[str, Any]) -> Video:
-    """The ``Video`` a listing row stands for, with what ``may_view`` reads of it."""
-    return Video(
-        id=int(row["id"]),
-        slug=row["slug"],
-        owner=int(row["owner"]),
-        status="ready",
-        visibility=row["visibility"],
-        age_restricted=bool(row["age_restricted"]),
-    )
 
 
 async def _card(resources: Any, row: dict[str, Any], video: Video) -> Card | None:

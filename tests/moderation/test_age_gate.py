@@ -170,3 +170,28 @@ async def test_videos_restricted_before_the_flag_existed_carry_it_after_migratin
     manager = await m.forwards()
     await manager.run()
     assert (await media.get_video(video_id=video.id)).age_restricted is True
+
+
+async def test_adults_find_it_in_their_own_listings_with_signed_media(
+    nv_client: Any, nv_resources: Any, people: dict[str, Any], spicy: dict[str, Any]
+) -> None:
+    slug = spicy["video"].slug
+    await social.set_follow(spicy["dan"], people["cara"], True)
+    await login(nv_client, "dan")
+    for path in ("/tag/yarn", "/search?q=knitting", "/search?q=spicy&type=videos", "/following"):
+        answer = await nv_client.get(path, headers={"accept": "text/html"})
+        assert answer.status_code == 200, path
+        assert f'href="/v/{slug}"' in answer.text, path
+        assert answer.headers["cache-control"] == "private, no-store", path
+        urls = re.findall(rf'(/media/videos/{re.escape(slug)}/[^"\s]+)', answer.text)
+        assert urls, path
+        for url in urls:
+            url = url.replace("&amp;", "&")
+            assert "sig=" in url, (path, url)
+            assert (await nv_client.get(url)).status_code in (200, 404), (path, url)
+    # The next page of the hashtag grid is his too.
+    more = await nv_client.get("/tag/yarn/videos?cursor=999999999")
+    assert more.headers["cache-control"] == "private, no-store"
+    # The shared orders stay without it, for him as for everybody.
+    assert slug not in (await nv_client.get("/")).text
+    assert slug not in (await nv_client.get("/u/cara")).text

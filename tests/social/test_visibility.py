@@ -151,8 +151,8 @@ async def test_hook_may_view_videos(
     everything = [*paid, fans, own]
     allowed = await gates.viewable_ids(nv_resources, everything, cast["follower"])
     assert allowed == {paid[0].id, paid[1].id, fans.id, own.id}
-    # One call for the page, without the viewer's own video; followers-only videos the
-    # plugin leaves out are answered one by one by ``may_view_video`` (the social package).
+    # One call for the page, without the viewer's own video; the followers-only video the
+    # plugin leaves out is answered by the social package (its own ``may_view_videos``).
     assert asked == [sorted([paid[0].id, paid[1].id, fans.id])]
     assert await gates.viewable_ids(nv_resources, everything, cast["stranger"]) == set()
     # The Following feed lists what the plugin admits, with media signed for the viewer.
