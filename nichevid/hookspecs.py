@@ -147,9 +147,27 @@ def may_view_video(video: Any, viewer: Any) -> bool | None:
     visibility is ``followers`` or ``subscribers``, when ``viewer`` (a user row, or
     ``None`` when signed out) is not its owner. Public ready videos are open to all,
     private ones and videos that are not ready only to their owner: plugins are not
-    asked. When no plugin answers, the viewer is refused. The social package answers
-    ``True`` for followers of the owner; ``subscribers`` videos stay the owner's until
-    a subscriptions plugin answers for them.
+    asked. An age-restricted video (``video.age_restricted``) reaches plugins only
+    when ``viewer`` is an adult: the core refuses everybody else first. When no plugin
+    answers, the viewer is refused. The social package answers ``True`` for followers
+    of the owner; ``subscribers`` videos stay the owner's until a subscriptions plugin
+    answers for them.
+    """
+
+
+@hookspec
+def may_view_videos(videos: list[Any], viewer: Any) -> dict[int, bool] | None:
+    """Answer ``may_view_video`` for a whole page of videos at once: ``{video_id: verdict}``.
+
+    Asked by :func:`nichevid.media.gates.viewable_ids` when a listing (the Following
+    feed, a hashtag page, search results) holds gated videos, with the same videos
+    ``may_view_video`` would be asked about (ready, ``followers`` or ``subscribers``,
+    not the viewer's own, age limit already passed) and the same ``viewer``. Answer
+    ``True`` or ``False`` for the videos you decide, in as few queries as you can (one),
+    and leave the others out: each video left unanswered by every plugin is asked of
+    ``may_view_video`` on its own. When several plugins answer for one video, the first
+    in call order decides, as with ``may_view_video``; so answer exactly as your
+    ``may_view_video`` would. May be async.
     """
 
 

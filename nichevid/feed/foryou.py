@@ -25,7 +25,7 @@ from typing import Any
 from nichevid.feed.settings import feed_settings
 from nichevid.feed.tables import WatchEvent
 from nichevid.i18n import gettext
-from nichevid.media.listing import Card, cards_by_ids, public_cards
+from nichevid.media.listing import OPEN_VIDEO, Card, cards_by_ids, public_cards
 from nichevid.media.tables import Video
 from nichevid.plugins import answers
 
@@ -76,7 +76,7 @@ def _engagement_sql(limit: int) -> str:
                  WHERE e.created_at >= {{}}
                  GROUP BY e.video + 0) a
           JOIN {video} v ON v.id = a.video
-         WHERE v.status = 'ready' AND v.visibility = 'public'
+         WHERE {OPEN_VIDEO}
          ORDER BY a.engagement DESC
          LIMIT {limit}
     """  # noqa: S608 - table names and an integer only; the time is a bound parameter
@@ -86,7 +86,7 @@ def _fresh_sql(limit: int) -> str:
     video = Video._meta.tablename
     return f"""
         SELECT id FROM {video}
-         WHERE status = 'ready' AND visibility = 'public'
+         WHERE status = 'ready' AND visibility = 'public' AND NOT age_restricted
          ORDER BY id DESC LIMIT {limit}
     """  # noqa: S608 - a table name and an integer only
 

@@ -16,10 +16,12 @@ from nichevid.core.shared import SharedRenders, audience, personal_choices
 from nichevid.feed import foryou, personal
 from nichevid.feed.events_api import VIEWER_COOKIE
 from nichevid.i18n import gettext
+from nichevid.media.gates import is_adult
 from nichevid.media.listing import cards_by_ids, public_card, viewable_card
 from nichevid.media.services import get_video
 from nichevid.plugins import call_first, notify
 from nichevid.safety import services as safety
+from nichevid.safety.settings import safety_settings
 
 PAGE_SIZE = 5
 _SHARED = "feed.shared_renders"
@@ -97,9 +99,10 @@ class FeedController(Controller):
     async def video(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
         """One video on its own page, with link-preview tags.
 
-        A video that is not public plays for viewers who may watch it (its media URLs
+        A video that is not open plays for viewers who may watch it (its media URLs
         signed for them, no link-preview media); others get the locked page of a
-        followers or subscribers video, where plugins offer a way in (``video_locked``).
+        followers or subscribers video, where plugins offer a way in (``video_locked``),
+        or of an age-restricted one, which says how to show one is an adult.
         """
         resources = request.app.state.resources
         card = await public_card(resources, slug)
@@ -113,18 +116,8 @@ class FeedController(Controller):
         if card is not None and await _blocked(request, card):
             card = row = None
         if card is None:
-            if row is not None and row.status == "ready" and row.visibility in LOCKABLE:
-                owner = await User.select(User.username).where(User.id == row.owner).first()
-                return Template(
-                    "feed/locked.html",
-                    context={
-                        "video": row,
-                        "user": _viewer(request),
-                        "creator": owner["username"] if owner else "",
-                    },
-                    status_code=403,
-                    headers={"Cache-Control": "private, no-store"},
-                )
+            if row is not None and _lockable(row):
+                return await _locked(request, row)
             raise NotFoundException(gettext("This video does not exist or is not public."))
         await notify(request.app.state.pm, "prepare_cards", request=request, cards=[card])
         return Template(
@@ -138,6 +131,33 @@ class FeedController(Controller):
             # Signed URLs are for this viewer: never kept by a shared cache.
             headers={"Cache-Control": "private, no-store"} if private else None,
         )
+
+
+def _lockable(row: Any) -> bool:
+    """Whether the page of ``row`` says "locked" (403) rather than "not found" to the refused."""
+    if row.status != "ready" or row.visibility == "private":
+        return False
+    return row.visibility in LOCKABLE or bool(row.age_restricted)
+
+
+async def _locked(request: Request[Any, Any, Any], row: Any) -> Template:
+    """The 403 page of a video the viewer may not watch: why, and what they can do."""
+    viewer = _viewer(request)
+    resources = request.app.state.resources
+    owner = await User.select(User.username).where(User.id == row.owner).first()
+    return Template(
+        "feed/locked.html",
+        context={
+            "video": row,
+            "user": viewer,
+            "creator": owner["username"] if owner else "",
+            # The age limit is the reason only for viewers it refuses.
+            "age_locked": bool(row.age_restricted) and not await is_adult(resources, viewer),
+            "adult_age": safety_settings(resources.settings).adult_age,
+        },
+        status_code=403,
+        headers={"Cache-Control": "private, no-store"},
+    )
 
 
 async def _blocked(request: Request[Any, Any, Any], card: Any) -> bool:

@@ -16,6 +16,9 @@ from nichevid.accounts.tables import User
 from nichevid.media import keys
 from nichevid.media.tables import Rendition, Video
 
+# Rows (aliased ``v``) of open videos: anybody may see them, in any shared page or render.
+OPEN_VIDEO = "v.status = 'ready' AND v.visibility = 'public' AND NOT v.age_restricted"
+
 # Renditions up to this many pixels are preferred for feed playback (720x1280).
 FEED_MAX_PIXELS = 720 * 1280
 
@@ -59,7 +62,7 @@ class Card:
         return self.display_name or self.username
 
 
-def _sql(where: str, visible: str = "AND v.visibility = 'public'") -> str:
+def _sql(where: str, visible: str = f"AND {OPEN_VIDEO}") -> str:
     video, rendition, user = (t._meta.tablename for t in (Video, Rendition, User))
     return f"""
         SELECT v.id, v.slug, v.caption, v.hashtags, v.width, v.height, v.duration_ms,
@@ -117,7 +120,7 @@ async def _cards(
 async def public_cards(
     resources: Any, *, before: int | None = None, limit: int = 5
 ) -> tuple[list[Card], int | None]:
-    """Ready public videos, newest first, after the ``before`` cursor.
+    """Open videos (ready, public, not age-restricted), newest first, after ``before``.
 
     Returns:
         The cards and the cursor of the next page (``None`` at the end).
@@ -143,14 +146,14 @@ async def cards_by_ids(resources: Any, ids: list[int]) -> list[Card]:
 
 
 async def public_card(resources: Any, slug: str) -> Card | None:
-    """The card of one ready public video, or ``None``."""
+    """The card of one open video (ready, public, not age-restricted), or ``None``."""
     rows = await Video.raw(_BY_SLUG, FEED_MAX_PIXELS, slug, 1)
     cards = await _cards(resources.storage, rows)
     return cards[0] if cards else None
 
 
 async def viewable_card(resources: Any, video: Video, viewer: Any) -> Card | None:
-    """The card of a ready ``video`` that is not public, with media URLs signed for
+    """The card of a ready ``video`` that is not open, with media URLs signed for
     ``viewer``, or ``None`` when ``viewer`` may not watch it (``may_view``)."""
     from nichevid.media import services
 

@@ -107,7 +107,8 @@ async def cache_control(request: Request[Any, Any, Any], key: str) -> str:
 
     Raises:
         NotFoundException: When ``key`` belongs to no video.
-        HTTPException: 403 when the video is not public and ready and the request
+        HTTPException: 403 when the video is not open (public, ready and not
+            age-restricted) and the request
             carries no valid, unexpired signature.
     """
     settings = request.app.state.settings
@@ -115,10 +116,15 @@ async def cache_control(request: Request[Any, Any, Any], key: str) -> str:
     if not key.startswith("videos/"):
         return public
     slug = key.split("/", 2)[1]
-    video = await Video.select(Video.visibility, Video.status).where(Video.slug == slug).first()
+    video = (
+        await Video.select(Video.visibility, Video.status, Video.age_restricted)
+        .where(Video.slug == slug)
+        .first()
+    )
     if video is None:
         raise NotFoundException()
-    if video["visibility"] == "public" and video["status"] == "ready":
+    opened = video["visibility"] == "public" and video["status"] == "ready"
+    if opened and not video["age_restricted"]:
         return public
     params = request.query_params
     left = remaining(instance_secret(settings), key, params.get("exp"), params.get("sig"))

@@ -18,7 +18,7 @@ from nichevid.accounts.tables import User
 from nichevid.core.secrets import instance_secret
 from nichevid.default_storage import LocalStorage
 from nichevid.i18n import gettext
-from nichevid.media import keys
+from nichevid.media import gates, keys
 from nichevid.media.settings import media_settings
 from nichevid.media.signing import signed_query
 from nichevid.media.tables import VISIBILITIES, Rendition, Video
@@ -258,14 +258,15 @@ async def delete_video(resources: Any, video: Video | int) -> bool:
 
 def is_open(video: Video) -> bool:
     """Whether anyone may fetch the video's media with a plain, cacheable URL."""
-    return video.visibility == "public" and video.status == "ready"
+    return video.visibility == "public" and video.status == "ready" and not video.age_restricted
 
 
 async def may_view(resources: Any, video: Video, viewer: Any) -> bool:
     """Whether ``viewer`` (a user row, or ``None`` when signed out) may watch ``video``.
 
-    Public ready videos are open to all and every video to its owner. Private videos,
-    and videos that are not ready, are the owner's alone. For ``followers`` and
+    Open videos (:func:`is_open`) are open to all and every video to its owner. Private
+    videos, and videos that are not ready, are the owner's alone. Age-restricted videos
+    are for adults only (:mod:`nichevid.media.gates`). For ``followers`` and
     ``subscribers`` videos the plugins decide through the ``may_view_video`` hook (the
     social package lets followers in); without an answer the viewer is refused, so
     ``subscribers`` videos stay the owner's until a subscriptions plugin answers.
@@ -274,8 +275,12 @@ async def may_view(resources: Any, video: Video, viewer: Any) -> bool:
         return True
     if viewer is not None and _owner_id(viewer) == _owner_id(video.owner):
         return True
-    if video.status != "ready" or video.visibility not in ("followers", "subscribers"):
+    if video.status != "ready" or video.visibility == "private":
         return False
+    if video.age_restricted and not await gates.is_adult(resources, viewer):
+        return False
+    if video.visibility == "public":
+        return True
     answer = await call_first(resources.pm.hook.may_view_video, video=video, viewer=viewer)
     return answer is True
 
@@ -283,8 +288,8 @@ async def may_view(resources: Any, video: Video, viewer: Any) -> bool:
 async def media_url(resources: Any, video: Video, key: str, viewer: Any) -> str:
     """The URL ``viewer`` fetches one of ``video``'s files from.
 
-    Public ready videos get the storage's plain, cacheable URL; any other video a URL
-    signed for ``media.signed_url_ttl`` seconds.
+    Open videos get the storage's plain, cacheable URL; any other video a URL signed
+    for ``media.signed_url_ttl`` seconds.
 
     Raises:
         PermissionError: When ``viewer`` may not watch ``video``.
@@ -293,6 +298,15 @@ async def media_url(resources: Any, video: Video, key: str, viewer: Any) -> str:
         return str(await resources.storage.url(key))
     if not await may_view(resources, video, viewer):
         raise PermissionError("this video is not visible to you")
+    return await signed_url(resources, key)
+
+
+async def signed_url(resources: Any, key: str) -> str:
+    """A URL of one stored file signed for ``media.signed_url_ttl`` seconds.
+
+    Only for a viewer already admitted (``may_view``, or ``gates.viewable_ids`` for a
+    page of videos): this function checks nothing.
+    """
     ttl = media_settings(resources.settings).signed_url_ttl
     url = str(await resources.storage.url(key, expires_in=ttl))
     if isinstance(resources.storage, LocalStorage):

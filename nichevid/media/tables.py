@@ -5,6 +5,7 @@ from __future__ import annotations
 from piccolo.columns import (
     JSON,
     BigInt,
+    Boolean,
     ForeignKey,
     Integer,
     OnDelete,
@@ -37,6 +38,8 @@ class Video(Table, tablename="nv_video"):
     status = Varchar(length=16, default="uploading", index=True)
     failure_reason = Text(default="")
     visibility = Varchar(length=16, default="public", index=True)
+    # Adults only (set by moderation through ``nichevid.media.gates``): never open.
+    age_restricted = Boolean(default=False)
     duration_ms = Integer(default=0)
     width = Integer(default=0)
     height = Integer(default=0)

@@ -40,7 +40,7 @@ NEIGHBOUR_POOL = 5000
 def _videos_sql(where: str = "") -> str:
     return f"""
         SELECT id, owner, hashtags, created_at, published_at FROM {Video._meta.tablename}
-         WHERE status = 'ready' AND visibility = 'public' {where}
+         WHERE status = 'ready' AND visibility = 'public' AND NOT age_restricted {where}
     """  # noqa: S608 - a table name and fixed conditions only
 
 

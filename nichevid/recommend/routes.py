@@ -52,7 +52,12 @@ async def _video(slug: str) -> dict[str, Any]:
             Video.owner,
             Video.owner.username.as_alias("username"),
         )
-        .where((Video.slug == slug) & (Video.status == "ready") & (Video.visibility == "public"))
+        .where(
+            (Video.slug == slug)
+            & (Video.status == "ready")
+            & (Video.visibility == "public")
+            & (Video.age_restricted == False)  # noqa: E712 - a SQL comparison
+        )
         .first()
         .run()
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from piccolo.engine.postgres import PostgresEngine
 
+from nichevid.media.listing import OPEN_VIDEO
 from nichevid.media.tables import Video
 from nichevid.search.terms import Terms
 
@@ -26,9 +27,12 @@ USER_VECTOR = (
     "setweight(to_tsvector('simple'::regconfig, u.display_name), 'B') || "
     "setweight(to_tsvector('simple'::regconfig, u.bio), 'C'))"
 )
-_OPEN = "v.status = 'ready' AND v.visibility = 'public' AND u.is_active"
-_VIDEO_FIELDS = """v.id, v.slug, v.caption, v.hashtags, v.poster_key, v.images,
-    u.username, u.display_name"""
+_OPEN = f"{OPEN_VIDEO} AND u.is_active"
+# Open videos and gated ones (followers, subscribers, age-restricted): for a signed-in
+# reader, whose results keep only those ``may_view`` admits.
+_LISTABLE = "v.status = 'ready' AND v.visibility <> 'private' AND u.is_active"
+_VIDEO_FIELDS = """v.id, v.slug, v.owner, v.visibility, v.age_restricted, v.caption,
+    v.hashtags, v.poster_key, v.images, u.username, u.display_name"""
 _USER_FIELDS = "u.id, u.username, u.display_name, u.bio, u.avatar_key"
 
 
@@ -38,6 +42,8 @@ class Statements:
 
     # query, limit, offset
     videos: str
+    # query, limit, offset: as ``videos``, gated videos included
+    listed_videos: str
     # query, exact username, limit, offset
     people: str
     # query, prefix length, prefix, exact tag, limit, offset
@@ -51,16 +57,31 @@ class Statements:
         return f"hashtags : ({terms.fts5()})" if hashtags_only else terms.fts5()
 
 
-SQLITE = Statements(
-    videos=f"""
+def _sqlite_videos(listed: str) -> str:
+    return f"""
         SELECT {_VIDEO_FIELDS}
           FROM nv_video_fts
           JOIN nv_video v ON v.id = nv_video_fts.rowid
           JOIN nv_user u ON u.id = v.owner
-         WHERE nv_video_fts MATCH {{}} AND {_OPEN}
+         WHERE nv_video_fts MATCH {{}} AND {listed}
          ORDER BY bm25(nv_video_fts, 1.0, 2.0), v.id DESC
          LIMIT {{}} OFFSET {{}}
-    """,  # noqa: S608 - constant SQL; values are bound parameters
+    """  # noqa: S608 - constant SQL; values are bound parameters
+
+
+def _postgres_videos(listed: str) -> str:
+    return f"""
+        SELECT {_VIDEO_FIELDS}
+          FROM nv_video v JOIN nv_user u ON u.id = v.owner, to_tsquery('simple', {{}}) q
+         WHERE {listed} AND {VIDEO_VECTOR} @@ q
+         ORDER BY ts_rank({VIDEO_VECTOR}, q, 1) DESC, v.id DESC
+         LIMIT {{}} OFFSET {{}}
+    """  # noqa: S608 - constant SQL; values are bound parameters
+
+
+SQLITE = Statements(
+    videos=_sqlite_videos(_OPEN),
+    listed_videos=_sqlite_videos(_LISTABLE),
     people=f"""
         SELECT {_USER_FIELDS}
           FROM nv_user_fts
@@ -84,13 +105,8 @@ SQLITE = Statements(
 )
 
 POSTGRES = Statements(
-    videos=f"""
-        SELECT {_VIDEO_FIELDS}
-          FROM nv_video v JOIN nv_user u ON u.id = v.owner, to_tsquery('simple', {{}}) q
-         WHERE {_OPEN} AND {VIDEO_VECTOR} @@ q
-         ORDER BY ts_rank({VIDEO_VECTOR}, q, 1) DESC, v.id DESC
-         LIMIT {{}} OFFSET {{}}
-    """,  # noqa: S608 - constant SQL; values are bound parameters
+    videos=_postgres_videos(_OPEN),
+    listed_videos=_postgres_videos(_LISTABLE),
     people=f"""
         SELECT {_USER_FIELDS}
           FROM nv_user u, to_tsquery('simple', {{}}) q

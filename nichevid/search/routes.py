@@ -42,23 +42,23 @@ class SearchPage(Controller):
     ) -> Template:
         """Results in sections (all) or one kind with further pages."""
         kind = _checked(type, PAGE_LIMIT, offset)
+        viewer = request.scope.get("user")
         results = await services.search(
             request.app.state.resources,
             q,
             kind,
             limit=PAGE_LIMIT,
             offset=offset,
-            hidden=await hidden_from(request.scope.get("user")),
+            hidden=await hidden_from(viewer),
+            viewer=viewer,
         )
-        context = {
-            "user": request.scope.get("user"),
-            "results": results,
-            "next_offset": offset + PAGE_LIMIT,
-        }
+        context = {"user": viewer, "results": results, "next_offset": offset + PAGE_LIMIT}
+        # A reader's results may hold gated videos with images signed for them alone.
+        headers = {"Cache-Control": "private, no-store"} if viewer is not None else None
         if request.headers.get("hx-request") == "true":
             name = "search/_more.html" if offset else "search/_results.html"
-            return Template(template_name=name, context=context)
-        return Template(template_name="search/page.html", context=context)
+            return Template(template_name=name, context=context, headers=headers)
+        return Template(template_name="search/page.html", context=context, headers=headers)
 
 
 class VideoHitDocument(msgspec.Struct):

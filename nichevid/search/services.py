@@ -1,6 +1,8 @@
 """Search services: plain async functions the page, the API and other packages call.
 
-Only ready public videos of active users, and active users, are ever found. What
+Only open videos of active users (ready, public, not age-restricted), and active
+users, are found for everybody; a signed-in reader also finds the gated videos they
+may watch (:func:`nichevid.media.gates.viewable_ids`), with media signed for them. What
 people type goes through :func:`nichevid.search.terms.parse` first, so no input can
 make a query fail; input without letters or digits finds nothing.
 """
@@ -14,6 +16,8 @@ from typing import Any, Literal
 
 from nichevid.i18n import gettext
 from nichevid.media import keys
+from nichevid.media import services as media
+from nichevid.media.gates import admitted
 from nichevid.media.tables import Video
 from nichevid.search import engines
 from nichevid.search.terms import Terms, parse
@@ -78,35 +82,52 @@ def _json(value: Any, default: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else (value or default)
 
 
-async def _video_hit(storage: Any, row: dict[str, Any]) -> VideoHit:
+async def _video_hit(resources: Any, row: dict[str, Any], signed: bool) -> VideoHit:
     grid = _json(row["images"], {}).get("grid")
     poster = row["poster_key"] or ""
     jpeg = grid["jpg"] if grid else poster
     webp = grid["webp"] if grid else (keys.webp_of(poster) if poster else "")
+
+    async def url(key: str) -> str:
+        if not key:
+            return ""
+        return (
+            await media.signed_url(resources, key)
+            if signed
+            else str(await resources.storage.url(key))
+        )
+
     return VideoHit(
         slug=row["slug"],
         caption=row["caption"] or "",
         hashtags=[str(tag) for tag in _json(row["hashtags"], [])],
         username=row["username"],
         display_name=row["display_name"] or "",
-        poster_url=str(await storage.url(webp)) if webp else "",
-        poster_jpeg_url=str(await storage.url(jpeg)) if jpeg else "",
+        poster_url=await url(webp),
+        poster_jpeg_url=await url(jpeg),
     )
 
 
 async def find_videos(
-    resources: Any, terms: Terms, *, limit: int = 20, offset: int = 0
+    resources: Any, terms: Terms, *, limit: int = 20, offset: int = 0, viewer: Any = None
 ) -> list[VideoHit]:
-    """Ready public videos whose caption or hashtags hold every term (as a word prefix).
+    """Open videos whose caption or hashtags hold every term (as a word prefix); for a
+    signed-in ``viewer`` also the gated ones they may watch, their images signed.
 
     Best matches first: hashtags weigh more than the caption, short captions that are
-    mostly the terms more than long ones mentioning them once; then the newest.
+    mostly the terms more than long ones mentioning them once; then the newest. A
+    page of a signed-in reader may show fewer hits than ``limit`` (gated videos they
+    may not watch are left out after the page is read).
     """
     if not terms:
         return []
     sql = engines.statements()
-    rows = await Video.raw(sql.videos, sql.match(terms), limit, offset)
-    return [await _video_hit(resources.storage, row) for row in rows]
+    statement = sql.videos if viewer is None else sql.listed_videos
+    rows = await Video.raw(statement, sql.match(terms), limit, offset)
+    signed: set[int] = set()
+    if viewer is not None:
+        rows, signed = await admitted(resources, rows, viewer)
+    return [await _video_hit(resources, row, int(row["id"]) in signed) for row in rows]
 
 
 async def find_people(
@@ -187,12 +208,14 @@ async def search(
     limit: int = 20,
     offset: int = 0,
     hidden: Any = None,
+    viewer: Any = None,
 ) -> Results:
     """Search videos, people and hashtags (``all``, a few of each) or one kind (a page).
 
     ``hidden`` (a :class:`nichevid.safety.services.Hidden`) leaves out the videos of the
     members the reader blocks, mutes or is blocked by, and the people of a block either
-    way; a page may then show fewer hits.
+    way; a page may then show fewer hits. A signed-in ``viewer`` also finds the gated
+    videos they may watch (see :func:`find_videos`).
 
     Raises:
         ValueError: For a page size or start out of range.
@@ -205,7 +228,7 @@ async def search(
     wanted = ALL_LIMITS if kind == "all" else {kind: limit}
     start = 0 if kind == "all" else offset
     finders: dict[str, Callable[[int], Awaitable[list[Any]]]] = {
-        "videos": lambda n: find_videos(resources, terms, limit=n, offset=start),
+        "videos": lambda n: find_videos(resources, terms, limit=n, offset=start, viewer=viewer),
         "people": lambda n: find_people(resources, terms, limit=n, offset=start),
         "hashtags": lambda n: find_hashtags(terms, limit=n, offset=start),
     }

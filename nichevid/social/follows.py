@@ -118,6 +118,16 @@ async def followers_among(followee: Any, user_ids: set[int]) -> set[int]:
     return {int(row["follower"]) for row in rows}
 
 
+async def followees_among(follower: Any, user_ids: set[int]) -> set[int]:
+    """The members of ``user_ids`` whom ``follower`` follows, in one query."""
+    if not user_ids:
+        return set()
+    rows = await Follow.select(Follow.followee).where(
+        (Follow.follower == _id(follower)) & Follow.followee.is_in(list(user_ids))
+    )
+    return {int(row["followee"]) for row in rows}
+
+
 async def followee_ids(follower: Any) -> set[int]:
     """Ids of everyone ``follower`` follows."""
     rows = await Follow.select(Follow.followee).where(Follow.follower == _id(follower))

@@ -2,8 +2,9 @@
 
 Each page is one SQL statement, like :mod:`nichevid.media.listing` (whose ``Card``
 the Following feed reuses, so it renders with the home feed's card partial). Media URLs
-come from :func:`nichevid.media.services.media_url`: followers-only videos in the
-Following feed get signed URLs.
+of open videos are the storage's plain URLs; gated videos (followers-only,
+subscribers-only, age-restricted) are listed only for viewers who may watch them, with
+URLs signed for them (:mod:`nichevid.media.gates`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import Any
 from piccolo.engine.sqlite import SQLiteEngine
 
 from nichevid.accounts.tables import User
-from nichevid.media import keys
+from nichevid.media import gates, keys
 from nichevid.media import services as media
-from nichevid.media.listing import FEED_MAX_PIXELS, Card
+from nichevid.media.listing import FEED_MAX_PIXELS, OPEN_VIDEO, Card
 from nichevid.media.tables import Rendition, Video
 from nichevid.safety.tables import SafetyPrefs
 from nichevid.social.services import short_count
@@ -104,27 +105,41 @@ LIKES_HIDDEN = (
 )
 
 
-def _grid_sql(where: str) -> str:
+# Rows of ready videos that someone other than their owner may see: open ones, and the
+# gated ones a viewer's listing keeps only after ``gates.viewable_ids`` admits them.
+LISTABLE = "v.status = 'ready' AND v.visibility <> 'private'"
+
+
+def _grid_sql(where: str, listed: str = OPEN_VIDEO) -> str:
     video, stats = Video._meta.tablename, VideoStats._meta.tablename
     return (
-        "SELECT v.id, v.slug, v.caption, v.poster_key, v.images, v.width, v.height, "  # noqa: S608
+        "SELECT v.id, v.slug, v.owner, v.visibility, v.age_restricted, v.caption, "  # noqa: S608
+        "v.poster_key, v.images, v.width, v.height, "
         f"COALESCE(s.likes, 0) AS likes, {LIKES_HIDDEN} AS likes_hidden "
         f"FROM {video} v LEFT JOIN {stats} s ON s.video = v.id "
-        f"WHERE v.status = 'ready' AND v.visibility = 'public' AND {where} /*before*/"
+        f"WHERE {listed} AND {where} /*before*/"
     )
 
 
-async def _grid(resources: Any, rows: list[dict[str, Any]]) -> list[GridItem]:
+async def _grid(
+    resources: Any, rows: list[dict[str, Any]], signed: Collection[int] = ()
+) -> list[GridItem]:
     storage = resources.storage
     items = []
     for row in rows:
         grid = _json(row["images"], {}).get("grid")
         key = (grid.get("webp") or grid.get("jpg")) if grid else row["poster_key"]
+        if not key:
+            url = ""
+        elif int(row["id"]) in signed:
+            url = await media.signed_url(resources, key)
+        else:
+            url = await storage.url(key)
         items.append(
             GridItem(
                 slug=row["slug"],
                 caption=row["caption"] or "",
-                image_url=await storage.url(key) if key else "",
+                image_url=url,
                 width=int(grid["width"]) if grid else int(row["width"] or 0),
                 height=int(grid["height"]) if grid else int(row["height"] or 0),
                 likes=int(row["likes"]),
@@ -158,10 +173,21 @@ async def hashtag_grid(
     before: int | None = None,
     limit: int = GRID_PAGE,
     hide: Collection[int] = (),
+    viewer: Any = None,
 ) -> tuple[list[GridItem], int | None]:
-    """The ready public videos carrying ``#tag``, newest first, less those of ``hide``."""
-    rows, cursor = await _page(_grid_sql(_has_tag()), [tag], before, limit, hide)
-    return await _grid(resources, rows), cursor
+    """The open videos carrying ``#tag``, newest first, less those of ``hide``.
+
+    With a signed-in ``viewer``, also the gated ones they may watch (one query for the
+    page, then :func:`nichevid.media.gates.admitted`), their images signed for them:
+    such a page is theirs alone, never to be shared or cached for others.
+    """
+    if viewer is None:
+        rows, cursor = await _page(_grid_sql(_has_tag()), [tag], before, limit, hide)
+        return await _grid(resources, rows), cursor
+    sql = _grid_sql(_has_tag(), listed=LISTABLE)
+    rows, cursor = await _page(sql, [tag], before, limit, hide)
+    kept, signed = await gates.admitted(resources, rows, viewer)
+    return await _grid(resources, kept, signed), cursor
 
 
 async def following_cards(
@@ -172,38 +198,46 @@ async def following_cards(
     limit: int = FEED_PAGE,
     hide: Collection[int] = (),
 ) -> tuple[list[Card], int | None]:
-    """Ready videos of the members ``viewer`` follows (public and followers-only), newest
-    first, as feed cards, less those of ``hide`` (members the viewer mutes)."""
+    """Ready videos of the members ``viewer`` follows, newest first, as feed cards, less
+    those of ``hide`` (members the viewer mutes).
+
+    Open videos and the gated ones ``viewer`` may watch (followers-only, subscribers-only,
+    age-restricted: :func:`nichevid.media.gates.viewable_ids`, for the page at once);
+    gated cards carry media URLs signed for ``viewer``.
+    """
     video, rendition, user, follow = (t._meta.tablename for t in (Video, Rendition, User, Follow))
     sql = (
         "SELECT v.id, v.slug, v.owner, v.caption, v.hashtags, v.width, v.height, "  # noqa: S608
-        "v.duration_ms, v.poster_key, v.images, v.visibility, u.username, u.display_name, "
+        "v.duration_ms, v.poster_key, v.images, v.visibility, v.age_restricted, "
+        "u.username, u.display_name, "
         f"(SELECT r.storage_key FROM {rendition} r WHERE r.video = v.id AND r.kind = 'mp4' "
         "ORDER BY CASE WHEN r.width * r.height <= {} THEN 0 ELSE 1 END, "
         "r.width * r.height DESC LIMIT 1) AS stream_key "
         f"FROM {follow} f JOIN {video} v ON v.owner = f.followee "
         f"JOIN {user} u ON u.id = v.owner WHERE f.follower = {{}} AND v.status = 'ready' "
-        "AND v.visibility IN ('public', 'followers') /*before*/"
+        "AND v.visibility <> 'private' /*before*/"
     )
     rows, cursor = await _page(sql, [FEED_MAX_PIXELS, viewer.id], before, limit, hide)
+    videos = [gates.video_of(row) for row in rows]
     with followees_known({int(row["owner"]) for row in rows}):
-        cards = [card for row in rows if (card := await _card(resources, row, viewer))]
+        allowed = await gates.viewable_ids(resources, videos, viewer)
+    cards = []
+    for row, item in zip(rows, videos, strict=True):
+        if item.id in allowed and (card := await _card(resources, row, item)):
+            cards.append(card)
     return cards, cursor
 
 
-async def _card(resources: Any, row: dict[str, Any], viewer: Any) -> Card | None:
+async def _card(resources: Any, row: dict[str, Any], video: Video) -> Card | None:
+    """The card of an admitted ``video``: plain URLs when it is open, else signed ones."""
     if not row["stream_key"]:
         return None
-    video = Video(
-        id=row["id"],
-        slug=row["slug"],
-        owner=row["owner"],
-        status="ready",
-        visibility=row["visibility"],
-    )
+    gated = not media.is_open(video)
 
     async def url(key: str) -> str:
-        return await media.media_url(resources, video, key, viewer) if key else ""
+        if not key:
+            return ""
+        return await media.signed_url(resources, key) if gated else await resources.storage.url(key)
 
     poster = row["poster_key"] or ""
     card_size = _json(row["images"], {}).get("card")

@@ -70,6 +70,24 @@ async def may_view_video(video: Any, viewer: Any) -> bool | None:
     return None
 
 
+@hookimpl(trylast=True)
+async def may_view_videos(videos: list[Any], viewer: Any) -> dict[int, bool] | None:
+    # Called last, as ``may_view_video``: a refusal here only stands when no plugin
+    # before it admitted the video, which is what "no answer" means for one video.
+    fans = [video for video in videos if video.visibility == "followers"]
+    if viewer is None or not fans:
+        return None
+    from nichevid.social.follows import followees_among
+
+    owners = {int(v.owner if isinstance(v.owner, int) else v.owner.id) for v in fans}
+    followed = await followees_among(viewer, owners)
+    return {
+        int(video.id): int(video.owner if isinstance(video.owner, int) else video.owner.id)
+        in followed
+        for video in fans
+    }
+
+
 @hookimpl
 async def video_ready(video: Any) -> None:
     if video is None:  # deleted between becoming ready and this event

@@ -152,11 +152,12 @@ class SocialPages(Controller):
         await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
         context = {"cards": cards, "cursor": next_cursor, "next_url": "/following"}
         if cursor is not None:
-            return Template("social/_feed_batch.html", context=context)
+            return Template("social/_feed_batch.html", context=context, headers=_own_page(viewer))
         follows_anyone = bool(cards) or bool(await services.followee_ids(viewer))
         return Template(
             "social/following.html",
             context={**context, "user": viewer, "follows_anyone": follows_anyone},
+            headers=_own_page(viewer),
         )
 
     @get("/notifications", guards=[requires_login])
@@ -207,13 +208,15 @@ class SocialPages(Controller):
     ) -> Template:
         """The next tiles of a hashtag's grid (htmx fragment)."""
         tag = _tag(name)
-        hidden = await safety.hidden_from(current_user(request))
+        viewer = current_user(request)
+        hidden = await safety.hidden_from(viewer)
         items, next_cursor = await listing.hashtag_grid(
-            resources_of(request), tag, before=cursor, hide=hidden.ids
+            resources_of(request), tag, before=cursor, hide=hidden.ids, viewer=viewer
         )
         return Template(
             "social/_grid_page.html",
             context={"items": items, "cursor": next_cursor, "more_url": f"/tag/{tag}/videos"},
+            headers=_own_page(viewer),
         )
 
     @post("/tag/{name:str}", guards=[requires_role("moderator")])
@@ -238,7 +241,9 @@ class SocialPages(Controller):
     ) -> Template:
         viewer = current_user(request)
         hidden = await safety.hidden_from(viewer)
-        items, cursor = await listing.hashtag_grid(resources_of(request), tag, hide=hidden.ids)
+        items, cursor = await listing.hashtag_grid(
+            resources_of(request), tag, hide=hidden.ids, viewer=viewer
+        )
         description = await hashtags.description_of(tag)
         context = {
             "user": viewer,
@@ -254,7 +259,15 @@ class SocialPages(Controller):
             "empty": gettext("No videos with #%(tag)s yet.", tag=tag),
             **extra,
         }
-        return Template("social/tag.html", context=context, status_code=status)
+        return Template(
+            "social/tag.html", context=context, status_code=status, headers=_own_page(viewer)
+        )
+
+
+def _own_page(viewer: Any) -> dict[str, str] | None:
+    """Headers of a listing built for a signed-in ``viewer``: it may hold media signed
+    for them (gated videos they may watch), so no shared cache keeps it."""
+    return {"Cache-Control": "private, no-store"} if viewer is not None else None
 
 
 def _tag(raw: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from nichevid.accounts.services import get_user_by_id, has_role, set_active
 from nichevid.comments.services import CommentError, delete_comment
 from nichevid.i18n import gettext
+from nichevid.media.gates import set_age_restricted
 from nichevid.media.review import ReviewError, set_review_status
 from nichevid.social.services import notify
 from nichevid_moderation import audit
@@ -183,6 +184,9 @@ async def _apply(
         return
     if action in VIDEO_MEASURES:
         await restrict(action, "video", target.id, None)
+        if action == "age_restrict":
+            # The core flag gates the video everywhere: media, pages, listings, embeds.
+            await set_age_restricted(target.id, True)
         return
     if action == "suspend":
         await restrict("suspend", "account", int(target.owner_id or 0), until)

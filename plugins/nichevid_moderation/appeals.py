@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nichevid.i18n import gettext
+from nichevid.media.gates import set_age_restricted
 from nichevid.media.review import ReviewError, set_review_status
 from nichevid.social.services import notify
 from nichevid_moderation import audit
@@ -138,6 +139,7 @@ async def decide(
             raise ModerationError(400, str(exc)) from exc
         for kind in VIDEO_MEASURES:
             await lift(kind, "video", int(appeal.target_id))
+        await set_age_restricted(int(appeal.target_id), False)
     changed = (
         await Appeal.update(
             {

@@ -77,6 +77,26 @@ async def may_watch(video: Any, viewer: Any, now: float | None = None) -> bool |
     return None
 
 
+async def may_watch_many(videos: list[Any], viewer: Any) -> dict[int, bool]:
+    """``may_watch`` for a page of videos: ``{video_id: True}`` for those ``viewer`` may
+    watch among the subscribers-only ones; the others are left out (the core refuses).
+
+    One query for the videos' tiers and one per creator among them (a page holds few).
+    """
+    paid = [video for video in videos if video.visibility == "subscribers"]
+    if viewer is None or not paid:
+        return {}
+    owners = {int(v.owner if isinstance(v.owner, int) else v.owner.id) for v in paid}
+    levels = {owner: await live_level(int(viewer.id), owner) for owner in sorted(owners)}
+    needed = await _required_levels([int(video.id) for video in paid])
+    allowed = {}
+    for video in paid:
+        level = levels[int(video.owner if isinstance(video.owner, int) else video.owner.id)]
+        if level and level >= needed[int(video.id)]:
+            allowed[int(video.id)] = True
+    return allowed
+
+
 @dataclass(frozen=True)
 class Listed:
     """A subscribers-only video as a profile lists it; ``open``: the viewer may watch it."""

@@ -50,6 +50,13 @@ async def may_view_video(video: Any, viewer: Any) -> bool | None:
 
 
 @hookimpl
+async def may_view_videos(videos: list[Any], viewer: Any) -> dict[int, bool]:
+    from nichevid_subscriptions import access
+
+    return await access.may_watch_many(videos, viewer)
+
+
+@hookimpl
 async def payment_event(resources: Any, event: Any, checkout: Any) -> Any:
     from nichevid_subscriptions import lifecycle
 

@@ -122,3 +122,41 @@ async def test_hook_may_view_video(
     followers_only = await make_video(cast["owner"], visibility="followers")
     assert await media.may_view(nv_resources, followers_only, cast["follower"])
     assert not await media.may_view(nv_resources, followers_only, cast["stranger"])
+
+
+async def test_hook_may_view_videos(
+    nv_client: Any, nv_resources: Any, cast: dict[str, Any], make_video: Any
+) -> None:
+    from nichevid.media import gates
+    from tests.accounts.conftest import login
+
+    asked: list[list[int]] = []
+
+    class Subscriptions:
+        """Answers for a page of subscribers-only videos at once: the follower subscribes."""
+
+        @hookimpl
+        async def may_view_videos(self, videos: list[Any], viewer: Any) -> dict[int, bool]:
+            asked.append(sorted(video.id for video in videos))
+            return {
+                video.id: viewer is not None and viewer.username == "follower"
+                for video in videos
+                if video.visibility == "subscribers"
+            }
+
+    nv_resources.pm.register(Subscriptions())
+    paid = [await make_video(cast["owner"], visibility="subscribers") for _ in range(2)]
+    fans = await make_video(cast["owner"], visibility="followers")
+    own = await make_video(cast["follower"], visibility="subscribers")
+    everything = [*paid, fans, own]
+    allowed = await gates.viewable_ids(nv_resources, everything, cast["follower"])
+    assert allowed == {paid[0].id, paid[1].id, fans.id, own.id}
+    # One call for the page, without the viewer's own video; the followers-only video the
+    # plugin leaves out is answered by the social package (its own ``may_view_videos``).
+    assert asked == [sorted([paid[0].id, paid[1].id, fans.id])]
+    assert await gates.viewable_ids(nv_resources, everything, cast["stranger"]) == set()
+    # The Following feed lists what the plugin admits, with media signed for the viewer.
+    await login(nv_client, "follower")
+    page = (await nv_client.get("/following", headers={"accept": "text/html"})).text
+    for video in (*paid, fans):
+        assert f"/media/videos/{video.slug}/360p.mp4?exp=" in page
