@@ -15,13 +15,13 @@ rebuild.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from nichevid.core.onebuild import OneBuild
 from nichevid.feed.settings import feed_settings
 from nichevid.feed.tables import WatchEvent
 from nichevid.i18n import gettext
@@ -154,16 +154,18 @@ class ForYou:
         self._settings = settings
         self._mixes: dict[int, Mix] = {}
         self._built_at = 0.0
-        self._building: asyncio.Task[None] | None = None
+        self._builds = OneBuild(self._rebuild, self._failed)
         self._versions = itertools.count(1)
 
     async def current(self) -> Mix:
-        """The newest mix; a stale one starts a rebuild and is served meanwhile."""
+        """The newest mix; a stale one starts a rebuild and is served meanwhile.
+
+        Before the first mix exists every caller waits for the same build.
+        """
         if not self._mixes:
-            await self._rebuild()
-        elif self._stale() and self._building is None:
-            self._building = asyncio.create_task(self._rebuild())
-            self._building.add_done_callback(self._built)
+            await self._builds.wait()
+        elif self._stale():
+            self._builds.start()
         return self._mixes[max(self._mixes)]
 
     def find(self, version: int) -> Mix | None:
@@ -180,11 +182,9 @@ class ForYou:
         self._mixes[mix.version] = mix
         self._built_at = time.monotonic()
 
-    def _built(self, task: asyncio.Task[None]) -> None:
-        self._building = None
-        if not task.cancelled() and task.exception() is not None:
-            # Keep serving the old mix; the next stale request tries again.
-            self._built_at = time.monotonic()
+    def _failed(self) -> None:
+        # Keep serving the old mix; the next stale request tries again.
+        self._built_at = time.monotonic()
 
 
 def for_you(resources: Any) -> ForYou:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from nichevid.core.onebuild import OneBuild
 from nichevid.feed.foryou import GRAVITY
 from nichevid.feed.settings import feed_settings
 from nichevid.feed.tables import WatchEvent
@@ -264,7 +265,7 @@ class CatalogueHolder:
         self._config = recommend_settings(settings)
         self.current: Catalogue | None = None
         self._built_at = 0.0
-        self._building: asyncio.Task[None] | None = None
+        self._builds = OneBuild(self._rebuild, self._failed)
         self._version = 0
         self._checked = 0.0
 
@@ -275,10 +276,9 @@ class CatalogueHolder:
         most every ``new_video_seconds``), so a new upload is explored within seconds.
         """
         if self.current is None:
-            await self._rebuild()
-        elif self._stale() and self._building is None:
-            self._building = asyncio.create_task(self._rebuild())
-            self._building.add_done_callback(self._built)
+            await self._builds.wait()
+        elif self._stale():
+            self._builds.start()
         elif time.monotonic() - self._checked >= self._config.new_video_seconds:
             self._checked = time.monotonic()
             newer = await Video.raw(_NEWER, self.current.published_until)
@@ -290,7 +290,7 @@ class CatalogueHolder:
     async def snapshot(self) -> Catalogue:
         """The snapshot as it is (built on the first call), without looking for new videos."""
         if self.current is None:
-            await self._rebuild()
+            await self._builds.wait()
         assert self.current is not None
         return self.current
 
@@ -308,11 +308,9 @@ class CatalogueHolder:
         self.current = await build(self._settings, self._version)
         self._built_at = self._checked = time.monotonic()
 
-    def _built(self, task: asyncio.Task[None]) -> None:
-        self._building = None
-        if not task.cancelled() and task.exception() is not None:
-            # Keep the old snapshot; the next stale call tries again.
-            self._built_at = time.monotonic()
+    def _failed(self) -> None:
+        # Keep the old snapshot; the next stale call tries again.
+        self._built_at = time.monotonic()
 
 
 def catalogue(resources: Any) -> CatalogueHolder:

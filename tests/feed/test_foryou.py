@@ -261,3 +261,22 @@ async def test_a_personal_page_number_continues_the_shared_order(
     # Nothing was watched, so the shared order is its newest-first tail.
     assert slugs(second.text) == newest[:5]
     assert (await nv_client.get("/feed/next?cursor=r1x")).status_code == 400
+
+
+async def test_requests_before_the_first_order_wait_for_one_build(
+    nv_settings: Any, make_videos: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make_videos(3)
+    built: list[int] = []
+    real = foryou.build_mix
+
+    async def counted(settings: Any, version: int) -> foryou.Mix:
+        built.append(version)
+        await asyncio.sleep(0.01)
+        return await real(settings, version)
+
+    monkeypatch.setattr(foryou, "build_mix", counted)
+    state = foryou.ForYou(nv_settings)
+    mixes = await asyncio.gather(*(state.current() for _ in range(20)))
+    assert built == [1]
+    assert all(mix is mixes[0] for mix in mixes)
