@@ -159,7 +159,13 @@ def payment_event(resources: Any, event: Any, checkout: Any) -> Any:
 
     Asked by :func:`nichevid.payments.events.apply` for every event whose type is one
     of :data:`nichevid.payments.providers.SUBSCRIPTION_EVENT_TYPES` (trial started,
-    activated, renewed, payment failed, cancelled, ended). ``event`` is the stored
+    activated, renewed, payment failed, cancelled, ended), and for refunds and
+    chargebacks (``payment.refunded``, ``payment.charged_back``) of a checkout that
+    started a subscription: their ``period_end`` names the period undone (0: the
+    latest paid one); reverse that period's transaction with
+    :func:`nichevid.payments.moves.reverse`, once, or answer ``"waiting"`` while it is
+    not posted yet (the core asks again after the next event it applies).
+    ``event`` is the stored
     ``payments.tables.PaymentEvent`` row (``type``, ``amount``, ``currency``,
     ``provider_ref``: the provider's id of the subscription, ``period_start`` and
     ``period_end`` in Unix seconds, ``received_at``); ``checkout`` is the

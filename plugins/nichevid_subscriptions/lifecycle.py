@@ -6,6 +6,15 @@ once under its own key (``subscription:<provider>:<checkout>:<period end>``), a
 failed payment for a period already paid changes nothing, and an ended subscription
 stays ended. So a renewal before the activation, a retry, a duplicate and a
 reconciliation after a crash all leave the same state and the same books.
+
+A refund or chargeback of a period reverses that period's transaction (the creator's
+earning and the platform's cut) once, under the ledger's ``reversal:<id>`` key; one
+that arrives before the period's payment waits for it. A refunded latest period ends
+access at once (status ``refunded``), unless the provider reports a later period
+paid, which the member then watches; a refund of an older period changes nothing
+about access. A reversal the ledger refuses (the creator was paid out meanwhile) is
+``refused`` and listed on ``/admin/ledger`` for the operator to settle; access ends
+all the same, as the member got their money back.
 """
 
 from __future__ import annotations
@@ -16,9 +25,17 @@ from typing import Any
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from nichevid.payments import accounts as acc
-from nichevid.payments.ledger import Entry, LedgerError, Transaction, post
-from nichevid.payments.moves import platform_cut
+from nichevid.payments.ledger import (
+    Entry,
+    LedgerError,
+    Transaction,
+    post,
+    transaction_by_key,
+)
+from nichevid.payments.moves import platform_cut, reverse
 from nichevid.payments.providers import (
+    CHARGED_BACK,
+    REFUNDED,
     SUBSCRIPTION_ACTIVATED,
     SUBSCRIPTION_CANCELLED,
     SUBSCRIPTION_ENDED,
@@ -33,7 +50,7 @@ from nichevid_subscriptions.tables import Subscription
 log = logging.getLogger("nichevid.subscriptions")
 
 PRODUCT_PREFIX = "subscription:"
-APPLIED, IGNORED, REFUSED = "applied", "ignored", "refused"
+APPLIED, IGNORED, REFUSED, WAITING = "applied", "ignored", "refused", "waiting"
 PAID_TYPES = (SUBSCRIPTION_ACTIVATED, SUBSCRIPTION_RENEWED)
 
 
@@ -79,6 +96,8 @@ async def apply(resources: Any, event: Any, checkout: Any) -> Any:
     if kind == SUBSCRIPTION_ENDED:
         await _save(resources, sub.id, status="ended")
         return APPLIED, ""
+    if kind in (REFUNDED, CHARGED_BACK):
+        return await _reversed(resources, sub, event)
     return IGNORED, f"subscriptions do not act on {kind!r}"
 
 
@@ -109,6 +128,32 @@ async def _paid(resources: Any, sub: Subscription, event: Any) -> tuple[str, str
     return APPLIED, ""
 
 
+async def _reversed(resources: Any, sub: Subscription, event: Any) -> tuple[str, str]:
+    """Undo one paid period: reverse its transaction once and end access to it."""
+    fresh = await _get(sub.id)
+    period_end = int(event.period_end) or int(fresh.period_end)
+    if int(event.amount) and (int(event.amount), str(event.currency)) != (
+        int(sub.price),
+        str(sub.currency),
+    ):
+        return REFUSED, (
+            f"refunded {event.amount} {event.currency} of a period that cost {sub.price} "
+            f"{sub.currency}: a partial refund is settled by the operator"
+        )
+    paid = await transaction_by_key(period_key(sub, period_end)) if period_end else None
+    if paid is None:
+        return WAITING, "waits for the payment of the period it undoes"
+    kind = "chargeback" if event.type == CHARGED_BACK else "refund"
+    note = ""
+    try:
+        await reverse(resources.settings, paid.id, kind=kind)
+    except LedgerError as exc:
+        # The creator was paid out meanwhile: the operator settles it on /admin/ledger.
+        note = exc.message
+    await _save(resources, sub.id, status="refunded", refunded_until=period_end)
+    return (REFUSED, note) if note else (APPLIED, "")
+
+
 async def _trial(resources: Any, sub: Subscription, event: Any) -> tuple[str, str]:
     if int(event.period_end) <= 0:
         return REFUSED, "the event names no trial end"
@@ -135,11 +180,13 @@ async def _get(sub_id: int) -> Subscription:
 
 # Which status may follow which: events of any order converge on the latest state.
 _NEXT = {
-    "pending": {"trialing", "active", "past_due", "cancelled", "ended"},
-    "trialing": {"active", "past_due", "cancelled", "ended"},
-    "active": {"active", "past_due", "cancelled", "ended"},
-    "past_due": {"active", "past_due", "cancelled", "ended"},
-    "cancelled": {"ended"},
+    "pending": {"trialing", "active", "past_due", "cancelled", "refunded", "ended"},
+    "trialing": {"active", "past_due", "cancelled", "refunded", "ended"},
+    "active": {"active", "past_due", "cancelled", "refunded", "ended"},
+    "past_due": {"active", "past_due", "cancelled", "refunded", "ended"},
+    "cancelled": {"refunded", "ended"},
+    # Only a period paid after the refunded one brings access back (see ``_change``).
+    "refunded": {"active", "refunded", "ended"},
     "ended": set(),
 }
 
@@ -152,6 +199,7 @@ async def _save(
     period_end: int = 0,
     grace_until: int = 0,
     paid: bool = False,
+    refunded_until: int = 0,
 ) -> Subscription:
     """Move the subscription to ``status`` where allowed, never moving its period back.
 
@@ -163,7 +211,13 @@ async def _save(
             table = Subscription._meta.tablename
             await Subscription.raw(f"SELECT id FROM {table} WHERE id = {{}} FOR UPDATE", sub_id)  # noqa: S608
         return await _change(
-            resources, sub_id, status, period_end=period_end, grace_until=grace_until, paid=paid
+            resources,
+            sub_id,
+            status,
+            period_end=period_end,
+            grace_until=grace_until,
+            paid=paid,
+            refunded_until=refunded_until,
         )
 
 
@@ -176,15 +230,29 @@ def _writing() -> Any:
 
 
 async def _change(
-    resources: Any, sub_id: int, status: str, *, period_end: int, grace_until: int, paid: bool
+    resources: Any,
+    sub_id: int,
+    status: str,
+    *,
+    period_end: int,
+    grace_until: int,
+    paid: bool,
+    refunded_until: int = 0,
 ) -> Subscription:
     sub = await _get(sub_id)
     old_end = int(sub.period_end)
     sub.period_end = max(old_end, period_end)
     if grace_until:
         sub.grace_until = max(int(sub.grace_until), grace_until)
+    sub.refunded_until = max(int(sub.refunded_until), refunded_until)
     # A payment for an older period does not clear a failure of a newer one.
     stale = paid and sub.status == "past_due" and period_end <= old_end
+    if status == "refunded" and refunded_until < int(sub.period_end):
+        # An older period was refunded; the latest one is paid and keeps its access.
+        stale = True
+    if sub.status == "refunded" and status != "ended":
+        # Only a period paid after the refunded one brings access back.
+        stale = stale or not (paid and period_end > int(sub.refunded_until))
     if status in _NEXT[str(sub.status)] and not stale:
         sub.status = status
     sub.access_until = access_until(sub, resources.settings)
@@ -193,6 +261,7 @@ async def _change(
             Subscription.status,
             Subscription.period_end,
             Subscription.grace_until,
+            Subscription.refunded_until,
             Subscription.access_until,
         ]
     )
