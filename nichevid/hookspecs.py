@@ -159,7 +159,8 @@ def payment_event(resources: Any, event: Any, checkout: Any) -> Any:
 
     Asked by :func:`nichevid.payments.events.apply` for every event whose type is one
     of :data:`nichevid.payments.providers.SUBSCRIPTION_EVENT_TYPES` (trial started,
-    activated, renewed, payment failed, cancelled, ended), and for refunds and
+    activated, renewed, payment failed, cancelled, ended, and changed: a change of
+    price applied at once, ``amount`` being the proration charged), and for refunds and
     chargebacks (``payment.refunded``, ``payment.charged_back``) of a checkout that
     started a subscription: their ``period_end`` names the period undone (0: the
     latest paid one); reverse that period's transaction with

@@ -67,6 +67,17 @@ async def receive(
     return outcomes
 
 
+async def record(resources: Any, provider_name: str, found: list[ProviderEvent]) -> list[str]:
+    """Store and apply events a provider reported without a webhook (see
+    :meth:`~nichevid.payments.providers.PaymentProvider.change_subscription`), exactly as
+    :func:`receive` does with a webhook's.
+
+    Returns:
+        The status of each event.
+    """
+    return [await _store_and_apply(resources, provider_name, event) for event in found]
+
+
 async def _store_and_apply(resources: Any, provider_name: str, event: ProviderEvent) -> str:
     table = PaymentEvent._meta.tablename
     rows = await PaymentEvent.raw(
@@ -293,6 +304,7 @@ __all__ = [
     "apply",
     "receive",
     "reconcile",
+    "record",
     "refused_reversals",
     "settled",
 ]

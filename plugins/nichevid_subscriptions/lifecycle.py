@@ -15,6 +15,12 @@ paid, which the member then watches; a refund of an older period changes nothing
 about access. A reversal the ledger refuses (the creator was paid out meanwhile) is
 ``refused`` and listed on ``/admin/ledger`` for the operator to settle; access ends
 all the same, as the member got their money back.
+
+A change of tier (see :func:`nichevid_subscriptions.services.change_tier`) waits in
+``next_tier`` until the provider applies it: a move up when the provider reports
+``subscription.changed`` (its proration is posted to the creator like a period, under
+``subscription:<provider>:<checkout>:change:<moment of the change>``), a move down at
+the first renewal of a later period at the lower tier's price.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ from nichevid.payments.providers import (
     REFUNDED,
     SUBSCRIPTION_ACTIVATED,
     SUBSCRIPTION_CANCELLED,
+    SUBSCRIPTION_CHANGED,
     SUBSCRIPTION_ENDED,
     SUBSCRIPTION_PAYMENT_FAILED,
     SUBSCRIPTION_RENEWED,
@@ -57,6 +64,22 @@ PAID_TYPES = (SUBSCRIPTION_ACTIVATED, SUBSCRIPTION_RENEWED)
 def period_key(sub: Subscription, period_end: int) -> str:
     """The ledger's idempotency key of one paid period."""
     return f"subscription:{sub.provider}:{sub.checkout_token}:{period_end}"
+
+
+def change_key(sub: Subscription, moment: int) -> str:
+    """The ledger's idempotency key of the proration charged for a change of tier."""
+    return f"subscription:{sub.provider}:{sub.checkout_token}:change:{moment}"
+
+
+def _entries(sub: Subscription, settings: Any, amount: int) -> list[Entry]:
+    """``amount`` collected by the provider: the creator's earning and the platform's cut."""
+    cut = platform_cut(settings, amount)
+    entries = [Entry(acc.clearing(sub.provider, sub.currency), -amount)]
+    if amount - cut:
+        entries.append(Entry(acc.earnings(int(sub.creator), sub.currency), amount - cut))
+    if cut:
+        entries.append(Entry(acc.platform(sub.currency), cut))
+    return entries
 
 
 async def apply(resources: Any, event: Any, checkout: Any) -> Any:
@@ -98,51 +121,93 @@ async def apply(resources: Any, event: Any, checkout: Any) -> Any:
         return APPLIED, ""
     if kind in (REFUNDED, CHARGED_BACK):
         return await _reversed(resources, sub, event)
+    if kind == SUBSCRIPTION_CHANGED:
+        return await _changed(resources, sub, event)
     return IGNORED, f"subscriptions do not act on {kind!r}"
 
 
 async def _paid(resources: Any, sub: Subscription, event: Any) -> tuple[str, str]:
     if int(event.period_end) <= 0:
         return REFUSED, "the event names no period"
-    if (int(event.amount), str(event.currency)) != (int(sub.price), str(sub.currency)):
-        return REFUSED, (
-            f"paid {event.amount} {event.currency}, but the subscription costs "
-            f"{sub.price} {sub.currency}"
-        )
-    settings = resources.settings
-    cut = platform_cut(settings, int(sub.price))
-    entries = [Entry(acc.clearing(sub.provider, sub.currency), -int(sub.price))]
-    if sub.price - cut:
-        entries.append(Entry(acc.earnings(int(sub.creator), sub.currency), int(sub.price) - cut))
-    if cut:
-        entries.append(Entry(acc.platform(sub.currency), cut))
+    price, switch_to = int(sub.price), 0
+    if (int(event.amount), str(event.currency)) != (price, str(sub.currency)):
+        fresh = await _get(sub.id)
+        later = int(event.period_end) > int(fresh.period_end)
+        if not (
+            fresh.next_tier
+            and later
+            and (int(event.amount), str(event.currency))
+            == (int(fresh.next_price), str(sub.currency))
+        ):
+            return REFUSED, (
+                f"paid {event.amount} {event.currency}, but the subscription costs "
+                f"{sub.price} {sub.currency}"
+            )
+        # The first period at the tier the member moved to.
+        price, switch_to = int(fresh.next_price), int(fresh.next_tier)
     key = period_key(sub, int(event.period_end))
     try:
         await post(
-            settings,
-            Transaction("subscription", key, entries, f"subscription:{sub.id}"),
-        )
+            resources.settings,
+            Transaction("subscription", key, _entries(sub, resources.settings, price),
+                        f"subscription:{sub.id}"),
+        )  # fmt: skip
     except LedgerError as exc:
         return REFUSED, exc.message
+    if switch_to:
+        await _switch(sub.id, switch_to, price)
     await _save(resources, sub.id, status="active", period_end=int(event.period_end), paid=True)
     return APPLIED, ""
+
+
+async def _changed(resources: Any, sub: Subscription, event: Any) -> tuple[str, str]:
+    """A change of price the provider applied at once: post its proration, switch tier."""
+    if str(event.currency) != str(sub.currency) or int(event.amount) < 0:
+        return REFUSED, f"a change charged in {event.currency}, not {sub.currency}"
+    if int(event.amount):
+        # Money the provider collected for this subscription: the creator earns it
+        # even when the tier was switched already (a renewal at the new price came first).
+        key = change_key(sub, int(event.period_start))
+        entries = _entries(sub, resources.settings, int(event.amount))
+        try:
+            await post(
+                resources.settings,
+                Transaction("subscription", key, entries, f"subscription:{sub.id}"),
+            )
+        except LedgerError as exc:
+            return REFUSED, exc.message
+    fresh = await _get(sub.id)
+    if not fresh.next_tier:
+        return APPLIED, "no change of tier was waiting"
+    await _switch(sub.id, int(fresh.next_tier), int(fresh.next_price))
+    return APPLIED, ""
+
+
+async def _switch(sub_id: int, tier_id: int, price: int) -> None:
+    """Make ``tier_id`` (at ``price`` a month) the subscription's tier; nothing waits."""
+    await Subscription.update(
+        {
+            Subscription.tier: tier_id,
+            Subscription.price: price,
+            Subscription.next_tier: 0,
+            Subscription.next_price: 0,
+        }
+    ).where((Subscription.id == sub_id) & (Subscription.next_tier == tier_id))
 
 
 async def _reversed(resources: Any, sub: Subscription, event: Any) -> tuple[str, str]:
     """Undo one paid period: reverse its transaction once and end access to it."""
     fresh = await _get(sub.id)
     period_end = int(event.period_end) or int(fresh.period_end)
-    if int(event.amount) and (int(event.amount), str(event.currency)) != (
-        int(sub.price),
-        str(sub.currency),
-    ):
-        return REFUSED, (
-            f"refunded {event.amount} {event.currency} of a period that cost {sub.price} "
-            f"{sub.currency}: a partial refund is settled by the operator"
-        )
     paid = await transaction_by_key(period_key(sub, period_end)) if period_end else None
     if paid is None:
         return WAITING, "waits for the payment of the period it undoes"
+    cost = sum(amount for _key, _unit, amount in paid.entries if amount > 0)
+    if int(event.amount) and (int(event.amount), str(event.currency)) != (cost, sub.currency):
+        return REFUSED, (
+            f"refunded {event.amount} {event.currency} of a period that cost {cost} "
+            f"{sub.currency}: a partial refund is settled by the operator"
+        )
     kind = "chargeback" if event.type == CHARGED_BACK else "refund"
     note = ""
     try:

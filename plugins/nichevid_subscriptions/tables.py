@@ -65,6 +65,11 @@ class Subscription(Table, tablename="nv_sub_subscription"):
     # End of the latest period refunded or charged back, Unix seconds (0: none). While
     # it is not older than ``period_end`` the subscription gives no access.
     refunded_until = BigInt(default=0)
+    # A change of tier the member asked for and the provider has not applied yet: the
+    # tier's id and its monthly price (0: none). A higher tier applies once the provider
+    # reports the change, a lower one from the next renewal at its price.
+    next_tier = Integer(default=0)
+    next_price = BigInt(default=0)
     # Until when the member may watch, Unix seconds, worked out from the above and the
     # settings whenever they change (see ``access.access_until``).
     access_until = BigInt(default=0)
