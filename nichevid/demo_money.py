@@ -1,8 +1,10 @@
 """The money side of ``nichevid demo``: gifts and subscriptions, paid with the test provider.
 
-When no settings file is in use, the demo writes ``nichevid.toml`` (in the current
-directory, where ``nichevid serve`` reads it next) enabling the gifts and
-subscriptions plugins with a few coin packs, and migrates their tables. It then
+For the local demo instance (``./dev.sh demo``: no settings file in use and the data
+in the default ``./var``) the demo writes ``nichevid.toml`` in the current directory,
+where ``nichevid serve`` reads it next, enabling the gifts and subscriptions plugins
+with a few coin packs, and migrates their tables. Any other instance keeps its
+settings: the demo says what to add. It then
 seeds the default gifts, two tiers of ``demo_alice`` and a subscribers-only clip, so
 a visitor can buy coins, send gifts and subscribe with test payments (no money
 moves). A settings file the operator wrote is never changed: the demo says what to
@@ -15,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from nichevid.settings import DEFAULT_CONFIG_FILE, Settings, load_settings
+from nichevid.settings import DEFAULT_CONFIG_FILE, DEFAULT_DATA_DIR, Settings, load_settings
 
 PLUGINS = ("gifts", "subscriptions")
 TIERS = (
@@ -58,7 +60,8 @@ def enable_plugins(settings: Settings, config: str | None, echo: Any) -> Setting
         return settings
     given = config or os.environ.get("NICHEVID_CONFIG", "")
     path = Path(given or DEFAULT_CONFIG_FILE)
-    if given or path.exists():
+    local = Path(settings.data_dir).resolve() == Path(DEFAULT_DATA_DIR).resolve()
+    if given or path.exists() or not local:
         echo(
             f"gifts and subscriptions: not enabled in {path}; add "
             '`enabled = ["gifts", "subscriptions"]` under [plugins] and run '

@@ -123,7 +123,15 @@ def test_demo_enables_gifts_and_subscriptions_with_test_payments(
     # Under pytest entry-point plugins load only when named; the demo's file enables them.
     monkeypatch.setenv("NICHEVID_LOAD_PLUGINS", "gifts,subscriptions")
     args = ["demo", "--seconds", "1", "--timeout", "120", "--run-jobs"]
-    first = invoke(args, _env(demo_settings))
+    # An instance elsewhere than the local ./var keeps its settings: nothing is written.
+    elsewhere = invoke([*args, "--timeout", "1"], _env(demo_settings))
+    assert "gifts and subscriptions: not enabled" in elsewhere.output
+    assert not (tmp_path / "nichevid.toml").exists()
+    in_thread(lambda: clear_instance(demo_settings))
+    # The local demo instance, as ./dev.sh demo runs it.
+    local = {**_env(demo_settings), "NICHEVID_DATA_DIR": "./var"}
+    (tmp_path / "var").mkdir()
+    first = invoke(args, local)
     assert first.exit_code == 0, first.output
     written = (tmp_path / "nichevid.toml").read_text(encoding="utf-8")
     assert 'enabled = ["gifts", "subscriptions"]' in written
@@ -138,12 +146,12 @@ def test_demo_enables_gifts_and_subscriptions_with_test_payments(
     # The next start reads the file: the coin packs and the test provider are on.
     from nichevid.settings import load_settings
 
-    settings = load_settings(tmp_path / "nichevid.toml", environ=_env(demo_settings))
+    settings = load_settings(tmp_path / "nichevid.toml", environ=local)
     assert settings.plugins.enabled == ["gifts", "subscriptions"]
     from nichevid_gifts.settings import gift_settings
 
     assert [p.name for p in gift_settings(settings).coin_packs] == ["handful", "pouch", "chest"]
-    second = invoke(args, _env(demo_settings))
+    second = invoke(args, local)
     assert second.exit_code == 0, second.output
     assert "wrote" not in second.output
     assert "already offers 2" in second.output
