@@ -144,6 +144,23 @@ async def test_notifications_reach_only_members_who_may_watch(
     assert told[int(scene["dan"].id)] == "mention"
 
 
+async def test_former_subscribers_no_longer_read_the_comment_in_their_notifications(
+    nv_client: Any, people: dict[str, Any], scene: dict[str, Any]
+) -> None:
+    # Cara may watch her video: she reads the comment in her notification.
+    cara = await nv_client.get("/api/notifications", headers=await bearer(people["cara"]))
+    assert "first!" in cara.json()["items"][0]["text"]
+    # Dan was told while he subscribed; his access ended, and so did the excerpt.
+    dan = await bearer(scene["dan"])
+    listed = await nv_client.get("/api/notifications", headers=dan)
+    [item] = listed.json()["items"]
+    assert item["kind"] == "mention"
+    assert item["text"] == ""
+    page = await nv_client.get("/notifications", headers={"accept": "text/html", **dan})
+    assert page.status_code == 200
+    assert "first!" not in page.text
+
+
 async def test_followers_comment_on_followers_only_videos(
     nv_client: Any, nv_resources: Any, people: dict[str, Any], scene: dict[str, Any]
 ) -> None:
