@@ -40,6 +40,7 @@ class DemoClip:
     source: str
     tone: int
     caption: str
+    visibility: str = "public"
 
 
 USERS = (
@@ -77,6 +78,14 @@ CLIPS = (
         660,
         "A carpet that never ends #generative #geometry",
     ),
+)
+# Seeded when the gifts and subscriptions plugins are on: open to every tier of its owner.
+SUBSCRIBERS_CLIP = DemoClip(
+    "demo_alice",
+    "cellauto=rule=110:scroll=1",
+    587,
+    "Studio diary, for subscribers only #behindthescenes",
+    "subscribers",
 )
 SIZE = "360x640"
 
@@ -153,7 +162,12 @@ async def ensure_users(resources: Any, echo: Echo) -> dict[str, Any]:
 
 
 async def ensure_videos(
-    resources: Any, users: dict[str, Any], echo: Echo, *, seconds: float = 3.5
+    resources: Any,
+    users: dict[str, Any],
+    echo: Echo,
+    *,
+    seconds: float = 3.5,
+    clips: tuple[DemoClip, ...] = CLIPS,
 ) -> list[int]:
     """Ingest the demo clips that are missing; return the ids of every demo video."""
     from nichevid.media import services as media
@@ -161,7 +175,7 @@ async def ensure_videos(
     settings = media_settings(resources.settings)
     ids: list[int] = []
     with tempfile.TemporaryDirectory(prefix="nichevid-demo-") as tmp:
-        for index, clip in enumerate(reversed(CLIPS), 1):
+        for index, clip in enumerate(reversed(clips), 1):
             owner = users[clip.owner]
             existing = [v for v in await media.videos_of(owner) if v.caption == clip.caption]
             keep = next((v for v in existing if v.status in ("ready", "processing")), None)
@@ -174,9 +188,9 @@ async def ensure_videos(
                 ids.append(keep.id)
                 continue
             name = clip.source.split("=")[0]
-            echo(f"  [{index}/{len(CLIPS)}] generating {name} for @{clip.owner}")
+            echo(f"  [{index}/{len(clips)}] generating {name} for @{clip.owner}")
             path = await generate_clip(clip, Path(tmp) / f"clip{index}.mp4", settings, seconds)
-            video = await media.ingest_file(resources, owner, path, clip.caption, "public")
+            video = await media.ingest_file(resources, owner, path, clip.caption, clip.visibility)
             ids.append(video.id)
     return ids
 
@@ -234,6 +248,7 @@ async def seed(
     settings: Any, echo: Echo, *, limit: float, run_jobs: bool, seconds: float = 3.5
 ) -> dict[str, int]:
     """Create the demo content on the instance ``settings`` describe."""
+    from nichevid import demo_money
     from nichevid.plugins import make_plugin_manager
     from nichevid.runtime import close_resources, open_resources
 
@@ -245,6 +260,12 @@ async def seed(
         users = await ensure_users(resources, echo)
         echo("demo videos:")
         ids = await ensure_videos(resources, users, echo, seconds=seconds)
+        if demo_money.loaded(pm):
+            echo("demo gifts and subscriptions (test payments: no money moves):")
+            await demo_money.seed_money(resources, users, echo)
+            ids += await ensure_videos(
+                resources, users, echo, seconds=seconds, clips=(SUBSCRIBERS_CLIP,)
+            )
         counts = await wait_until_processed(resources, ids, echo, limit=limit, run_jobs=run_jobs)
     finally:
         await close_resources(resources)
@@ -262,9 +283,14 @@ async def seed(
 @click.pass_context
 def demo(ctx: click.Context, timeout: float, seconds: float, run_jobs: bool) -> None:
     """Seed a few creators and short generated videos; return once they are playable."""
-    from nichevid.cli import UserError, friendly_errors, settings_from
+    from nichevid import demo_money
+    from nichevid.cli import UserError, _migrate, friendly_errors, settings_from
 
     settings = settings_from(ctx)
+    enabled = demo_money.enable_plugins(settings, ctx.ensure_object(dict).get("config"), click.echo)
+    if enabled is not settings:
+        settings = enabled
+        _migrate(settings, quiet=True)
 
     @friendly_errors
     def go() -> dict[str, int]:

@@ -177,7 +177,14 @@ def payment_event(resources: Any, event: Any, checkout: Any) -> Any:
 
     Asked by :func:`nichevid.payments.events.apply` for every event whose type is one
     of :data:`nichevid.payments.providers.SUBSCRIPTION_EVENT_TYPES` (trial started,
-    activated, renewed, payment failed, cancelled, ended). ``event`` is the stored
+    activated, renewed, payment failed, cancelled, ended, and changed: a change of
+    price applied at once, ``amount`` being the proration charged), and for refunds and
+    chargebacks (``payment.refunded``, ``payment.charged_back``) of a checkout that
+    started a subscription: their ``period_end`` names the period undone (0: the
+    latest paid one); reverse that period's transaction with
+    :func:`nichevid.payments.moves.reverse`, once, or answer ``"waiting"`` while it is
+    not posted yet (the core asks again after the next event it applies).
+    ``event`` is the stored
     ``payments.tables.PaymentEvent`` row (``type``, ``amount``, ``currency``,
     ``provider_ref``: the provider's id of the subscription, ``period_start`` and
     ``period_end`` in Unix seconds, ``received_at``); ``checkout`` is the
@@ -242,6 +249,24 @@ def upload_accept(user: Any, metadata: dict[str, str], resources: Any) -> str | 
 
 
 @hookspec
+def video_options_check(
+    user: Any, video: Any, visibility: str, options: dict[str, str], resources: Any
+) -> str | None:
+    """Return ``None`` to accept the plugin choices of a video, or a user-facing reason.
+
+    Asked when a creator starts an upload (``video`` is ``None``: nothing exists yet)
+    and when they save the video edit form (``video`` is the ``media.tables.Video`` row
+    as stored before the change), after the core checked the caption and visibility.
+    ``user`` is the ``accounts.tables.User`` row, ``visibility`` the audience chosen
+    on the same form, ``options`` the fields plugins added with ``video_form_fields``
+    (name to text, only names with a plugin prefix such as ``subscriptions_tier``;
+    a field left out of the form is absent). Check only your own names. A refusal
+    answers 400 with the reason and nothing is stored, so say what to choose instead.
+    May be async.
+    """
+
+
+@hookspec
 def review_video(video: Any, resources: Any) -> str | None:
     """Return ``None`` to publish ``video`` now, or a reason to hold it for review.
 
@@ -280,7 +305,35 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     """
 
 
+@hookspec
+def video_form_fields(request: Any, user: Any, video: Any) -> str | None:
+    """Return HTML form fields to add to the upload form and the video edit form, or ``None``.
+
+    ``video`` is ``None`` on the upload form and the ``media.tables.Video`` row on the
+    edit form (show its current choice); ``user`` is the signed-in creator. Name each
+    field with your plugin's prefix (``subscriptions_tier``): its value reaches
+    ``video_options_check`` and ``video_options_saved`` as an option, sent with the
+    upload's metadata or posted by the edit form. The fragment is inserted as is, so
+    escape any user text in it. Unlike page slots this hook may be async, so read
+    what the fields show here; a plugin that raises is logged and left out.
+    """
+
+
 # ---------------------------------------------------------------- events
+
+
+@hookspec
+def video_options_saved(video: Any, options: dict[str, str], resources: Any) -> None:
+    """A video exists with the plugin choices its creator made: apply yours.
+
+    Called once the upload of a new video completes (with the options its upload
+    carried) and each time the video edit form saves (with the options posted), after
+    ``video_options_check`` accepted them. ``video`` is the ``media.tables.Video`` row,
+    ``options`` name to text (a name absent means the form did not show your field:
+    keep what you have). Check again what may have changed since the upload started
+    (a choice withdrawn meanwhile). May be async; a failure is logged, never breaks
+    the upload or the form.
+    """
 
 
 @hookspec

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from click.testing import CliRunner, Result
 
 from nichevid.cli import main
-from nichevid.demo import CLIPS, USERS
+from nichevid.demo import CLIPS, SUBSCRIBERS_CLIP, USERS
 from nichevid.testing import clear_instance
 
 T = TypeVar("T")
@@ -39,7 +40,11 @@ async def _snapshot(settings: Any) -> dict[str, Any]:
     try:
         users = await User.select(User.username, User.role).order_by(User.username)
         videos = await Video.select(
-            Video.status, Video.hashtags, Video.owner.username.as_alias("by")
+            Video.status,
+            Video.hashtags,
+            Video.visibility,
+            Video.caption,
+            Video.owner.username.as_alias("by"),
         )
         return {
             "users": [(u["username"], u["role"]) for u in users],
@@ -58,7 +63,22 @@ def demo_settings(nv_settings_factory: Callable[..., Any], _nv_migrated: bool) -
     in_thread(lambda: clear_instance(settings))
 
 
-def test_demo_seeds_playable_videos_and_is_idempotent(demo_settings: Any) -> None:
+def _env(settings: Any) -> dict[str, str]:
+    return {
+        "NICHEVID_DATA_DIR": str(settings.data_dir),
+        "NICHEVID_DATABASE_URL": settings.database.url,
+        "NICHEVID_REDIS_URL": settings.redis.url,
+        "NICHEVID_SECRET_KEY": "test-secret-key-not-for-production",
+        "NICHEVID_CONFIG": "",
+    }
+
+
+def test_demo_seeds_playable_videos_and_is_idempotent(
+    demo_settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A settings file of the operator's own: the demo leaves it alone and seeds no money.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "nichevid.toml").write_text("[server]\nport = 8000\n", encoding="utf-8")
     env = {
         "NICHEVID_DATA_DIR": str(demo_settings.data_dir),
         "NICHEVID_DATABASE_URL": demo_settings.database.url,
@@ -70,6 +90,8 @@ def test_demo_seeds_playable_videos_and_is_idempotent(demo_settings: Any) -> Non
 
     first = invoke(args, env)
     assert first.exit_code == 0, first.output
+    assert "gifts and subscriptions: not enabled in nichevid.toml" in first.output
+    assert (tmp_path / "nichevid.toml").read_text(encoding="utf-8") == "[server]\nport = 8000\n"
     assert first.output.count("password:") == len(USERS)
     assert f"demo ready: {len(CLIPS)} videos" in first.output
     seeded = in_thread(lambda: _snapshot(demo_settings))
@@ -92,3 +114,70 @@ def test_demo_seeds_playable_videos_and_is_idempotent(demo_settings: Any) -> Non
     assert again["users"] == seeded["users"]
     assert len(again["videos"]) == len(CLIPS)
     assert again["files"] == seeded["files"]
+
+
+def test_demo_enables_gifts_and_subscriptions_with_test_payments(
+    demo_settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    # Under pytest entry-point plugins load only when named; the demo's file enables them.
+    monkeypatch.setenv("NICHEVID_LOAD_PLUGINS", "gifts,subscriptions")
+    args = ["demo", "--seconds", "1", "--timeout", "120", "--run-jobs"]
+    # An instance elsewhere than the local ./var keeps its settings: nothing is written.
+    elsewhere = invoke([*args, "--timeout", "1"], _env(demo_settings))
+    assert "gifts and subscriptions: not enabled" in elsewhere.output
+    assert not (tmp_path / "nichevid.toml").exists()
+    in_thread(lambda: clear_instance(demo_settings))
+    # The local demo instance, as ./dev.sh demo runs it.
+    local = {**_env(demo_settings), "NICHEVID_DATA_DIR": "./var"}
+    (tmp_path / "var").mkdir()
+    first = invoke(args, local)
+    assert first.exit_code == 0, first.output
+    written = (tmp_path / "nichevid.toml").read_text(encoding="utf-8")
+    assert 'enabled = ["gifts", "subscriptions"]' in written
+    assert "test_provider = true" in written
+    assert "wrote nichevid.toml" in first.output
+    assert "tiers: @demo_alice offers Supporter, Studio pass" in first.output
+    assert f"demo ready: {len(CLIPS) + 1} videos" in first.output
+    seeded = in_thread(lambda: _money(demo_settings))
+    assert seeded["tiers"] == [("Supporter", 299, "EUR", 1), ("Studio pass", 699, "EUR", 2)]
+    assert seeded["gifts"] >= 6
+    assert seeded["subscribers_only"] == [(SUBSCRIBERS_CLIP.caption, "ready")]
+    # The next start reads the file: the coin packs and the test provider are on.
+    from nichevid.settings import load_settings
+
+    settings = load_settings(tmp_path / "nichevid.toml", environ=local)
+    assert settings.plugins.enabled == ["gifts", "subscriptions"]
+    from nichevid_gifts.settings import gift_settings
+
+    assert [p.name for p in gift_settings(settings).coin_packs] == ["handful", "pouch", "chest"]
+    second = invoke(args, local)
+    assert second.exit_code == 0, second.output
+    assert "wrote" not in second.output
+    assert "already offers 2" in second.output
+    assert in_thread(lambda: _money(demo_settings)) == seeded
+    in_thread(lambda: clear_instance(demo_settings))
+
+
+async def _money(settings: Any) -> dict[str, Any]:
+    from nichevid.media.tables import Video
+    from nichevid.plugins import make_plugin_manager
+    from nichevid.runtime import close_resources, open_resources
+    from nichevid_gifts.tables import GiftItem
+    from nichevid_subscriptions.tables import Tier
+
+    resources = await open_resources(settings, make_plugin_manager(settings), start_jobs=False)
+    try:
+        tiers = await Tier.select(Tier.name, Tier.price, Tier.currency, Tier.level).order_by(
+            Tier.level
+        )
+        videos = await Video.select(Video.caption, Video.status).where(
+            Video.visibility == "subscribers"
+        )
+        return {
+            "tiers": [(t["name"], t["price"], t["currency"], t["level"]) for t in tiers],
+            "gifts": await GiftItem.count(),
+            "subscribers_only": [(v["caption"], v["status"]) for v in videos],
+        }
+    finally:
+        await close_resources(resources)

@@ -74,6 +74,8 @@ INTERNAL = {
     ("payments/checkout.py", "interval is {interval!r}; use one of {INTERVALS}"),
     # Only reached by a plugin cancelling at a provider that takes no subscriptions.
     ("payments/providers.py", "{self.label} does not take subscriptions"),
+    # Only reached by a plugin changing a subscription at a provider that cannot.
+    ("payments/providers.py", "{self.label} cannot change subscriptions"),
     (
         "social/notifications.py",
         "notification kinds are lower-case words of 1-16 letters, not {kind!r}",

@@ -106,9 +106,11 @@ def _document(entry: queries.Entry, slug: str) -> CommentDocument:
     )
 
 
-async def _document_of(comment_id: int) -> CommentDocument:
+async def _document_of(request: Request[Any, Any, Any], comment_id: int) -> CommentDocument:
     try:
-        _, video = await services.open_comment(comment_id)
+        _, video = await services.open_comment(
+            comment_id, request.app.state.resources, request.scope.get("user")
+        )
     except CommentError as exc:
         raise http_error(exc) from exc
     found = await queries.entry(comment_id)
@@ -133,11 +135,11 @@ class CommentApi(Controller):
         cursor: FromQuery[str | None] = None,
         limit: FromQuery[int] = queries.PAGE_SIZE,
     ) -> CommentPage:
-        """Top-level comments of a ready public video (``newest`` or ``top`` = most
+        """Top-level comments of a video the caller may watch (``newest`` or ``top`` = most
         replies), each with its first replies; ``count`` includes replies."""
         if not 1 <= limit <= 100:
             raise HTTPException(status_code=400, detail=gettext("limit must be between 1 and 100."))
-        video = await video_or_404(video_id, request.scope.get("user"))
+        video = await video_or_404(video_id, request.scope.get("user"), request.app.state.resources)
         page = await queries.threads(
             video.id,
             order=check_order(order),
@@ -159,7 +161,7 @@ class CommentApi(Controller):
     ) -> Response[CommentDocument]:
         """Post a comment, or a reply with ``reply_to`` (replies to replies join the thread).
         Text: 1 to 500 characters of plain text; 10 comments a minute per user."""
-        video = await video_or_404(video_id, request.scope.get("user"))
+        video = await video_or_404(video_id, request.scope.get("user"), request.app.state.resources)
         try:
             comment = await services.post_comment(
                 request.app.state.resources,
@@ -171,7 +173,7 @@ class CommentApi(Controller):
         except CommentError as exc:
             raise http_error(exc) from exc
         await member_signal(request, video.id, Signals(commented=True))
-        document = await _document_of(int(comment.id))
+        document = await _document_of(request, int(comment.id))
         return Response(
             document,
             status_code=HTTP_201_CREATED,
@@ -179,9 +181,11 @@ class CommentApi(Controller):
         )
 
     @get("/comments/{comment_id:int}")
-    async def read(self, comment_id: FromPath[int]) -> CommentDocument:
+    async def read(
+        self, request: Request[Any, Any, Any], comment_id: FromPath[int]
+    ) -> CommentDocument:
         """One comment (without its replies)."""
-        return await _document_of(comment_id)
+        return await _document_of(request, comment_id)
 
     @get("/comments/{comment_id:int}/replies")
     async def replies(
@@ -191,7 +195,9 @@ class CommentApi(Controller):
         those of accounts the caller blocks or mutes, and those the creator's refused
         words hide)."""
         try:
-            _, video = await services.open_comment(comment_id)
+            _, video = await services.open_comment(
+                comment_id, request.app.state.resources, request.scope.get("user")
+            )
         except CommentError as exc:
             raise http_error(exc) from exc
         found = await queries.replies_of([comment_id], after=after, limit=queries.REPLIES_PAGE)
@@ -211,15 +217,19 @@ class CommentApi(Controller):
     ) -> CommentDocument:
         """Change the text of your own comment."""
         try:
-            await services.edit_comment(request.scope["user"], comment_id, data.text)
+            await services.edit_comment(
+                request.scope["user"], comment_id, data.text, request.app.state.resources
+            )
         except CommentError as exc:
             raise http_error(exc) from exc
-        return await _document_of(comment_id)
+        return await _document_of(request, comment_id)
 
     @delete("/comments/{comment_id:int}", guards=[requires_login])
     async def remove(self, request: Request[Any, Any, Any], comment_id: FromPath[int]) -> None:
         """Delete your comment (moderators and admins: any comment)."""
         try:
-            await services.delete_comment(request.scope["user"], comment_id)
+            await services.delete_comment(
+                request.scope["user"], comment_id, request.app.state.resources
+            )
         except CommentError as exc:
             raise http_error(exc) from exc

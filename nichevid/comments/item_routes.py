@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from nichevid.accounts.guards import requires_login
+from nichevid.accounts.services import has_role
 from nichevid.comments import queries, services
 from nichevid.comments.routes import (
     closed_reason,
@@ -25,9 +26,11 @@ from nichevid.i18n import gettext
 from nichevid.media.tables import Video
 
 
-async def _open(comment_id: int) -> tuple[queries.Entry, Video]:
+async def _open(request: Request[Any, Any, Any], comment_id: int) -> tuple[queries.Entry, Video]:
     try:
-        _, video = await services.open_comment(comment_id)
+        _, video = await services.open_comment(
+            comment_id, request.app.state.resources, request.scope.get("user")
+        )
     except CommentError as exc:
         raise http_error(exc) from exc
     found = await queries.entry(comment_id)
@@ -52,7 +55,7 @@ class CommentItems(Controller):
         self, request: Request[Any, Any, Any], comment_id: FromPath[int]
     ) -> Template | Redirect:
         """The comment (htmx: after a cancelled edit); browsers go to it in its thread."""
-        found, video = await _open(comment_id)
+        found, video = await _open(request, comment_id)
         if not is_htmx(request):
             return see_other(_anchor(video, comment_id))
         return await render(request, "comments/_comment.html", video=video, comment=found)
@@ -63,7 +66,9 @@ class CommentItems(Controller):
     ) -> Template:
         """Replies of a thread after reply ``after`` (htmx list items)."""
         try:
-            _, video = await services.open_comment(comment_id)
+            _, video = await services.open_comment(
+                comment_id, request.app.state.resources, request.scope.get("user")
+            )
         except CommentError as exc:
             raise http_error(exc) from exc
         replies = await queries.replies_of([comment_id], after=after, limit=queries.REPLIES_PAGE)
@@ -85,7 +90,7 @@ class CommentItems(Controller):
     ) -> Template:
         """The form answering one comment (403 with the reason when the creator does not
         take comments from the viewer)."""
-        found, video = await _open(comment_id)
+        found, video = await _open(request, comment_id)
         closed = await closed_reason(request, video)
         if closed:
             raise http_error(CommentError(403, closed))
@@ -97,7 +102,7 @@ class CommentItems(Controller):
         self, request: Request[Any, Any, Any], comment_id: FromPath[int]
     ) -> Template:
         """The form changing one's own comment."""
-        found, video = await _open(comment_id)
+        found, video = await _open(request, comment_id)
         if not found.can_edit(request.scope["user"]):
             raise PermissionDeniedException(gettext("You can only edit your own comments."))
         name = "comments/_edit_form.html" if is_htmx(request) else "comments/edit_page.html"
@@ -114,11 +119,13 @@ class CommentItems(Controller):
         body = form.get("text", "")
         body = body if isinstance(body, str) else ""
         try:
-            await services.edit_comment(request.scope["user"], comment_id, body)
+            await services.edit_comment(
+                request.scope["user"], comment_id, body, request.app.state.resources
+            )
         except CommentError as exc:
             if exc.status != 400:
                 raise http_error(exc) from exc
-            found, video = await _open(comment_id)
+            found, video = await _open(request, comment_id)
             name = "comments/_edit_form.html" if is_htmx(request) else "comments/edit_page.html"
             return await render(
                 request,
@@ -129,7 +136,7 @@ class CommentItems(Controller):
                 error=exc.message,
                 form_text=body,
             )
-        found, video = await _open(comment_id)
+        found, video = await _open(request, comment_id)
         if not is_htmx(request):
             return see_other(_anchor(video, comment_id))
         return await render(request, "comments/_comment.html", video=video, comment=found)
@@ -140,8 +147,11 @@ class CommentItems(Controller):
     ) -> Template | Redirect:
         """Delete a comment; htmx gets its thread as it is now (nothing when it is gone)."""
         try:
-            _, video = await services.open_comment(comment_id)
-            gone = await services.delete_comment(request.scope["user"], comment_id)
+            user, resources = request.scope["user"], request.app.state.resources
+            _, video = await services.open_comment(
+                comment_id, resources, user, staff=has_role(user, "moderator")
+            )
+            gone = await services.delete_comment(user, comment_id, resources)
         except CommentError as exc:
             raise http_error(exc) from exc
         if not is_htmx(request):

@@ -102,10 +102,11 @@ def http_error(exc: CommentError) -> HTTPException:
     return HTTPException(status_code=exc.status, detail=exc.message, headers=headers)
 
 
-async def video_or_404(slug: str, viewer: Any = None) -> Video:
-    """The commentable video, or a 404 error (also across a block with its creator)."""
+async def video_or_404(slug: str, viewer: Any = None, resources: Any = None) -> Video:
+    """The video ``viewer`` may comment on, or a 404 error (also across a block with its
+    creator); ``resources`` lets plugins admit the viewer to a gated video."""
     try:
-        video = await commentable_video(slug)
+        video = await commentable_video(slug, resources, viewer)
     except CommentError as exc:
         raise http_error(exc) from exc
     if viewer is not None and await safety.blocked_between(viewer, int(video.owner)):
@@ -172,7 +173,7 @@ class CommentPanel(Controller):
         sheet: FromQuery[bool] = False,
     ) -> Template:
         """The comments panel (htmx), the next threads (htmx with ``cursor``) or a page."""
-        video = await video_or_404(slug, request.scope.get("user"))
+        video = await video_or_404(slug, request.scope.get("user"), request.app.state.resources)
         page = await queries.threads(
             video.id,
             order=check_order(order),
@@ -197,7 +198,7 @@ class CommentPanel(Controller):
         self, request: Request[Any, Any, Any], slug: FromPath[str]
     ) -> Template | Redirect:
         """Post a comment or a reply from a form."""
-        video = await video_or_404(slug, request.scope.get("user"))
+        video = await video_or_404(slug, request.scope.get("user"), request.app.state.resources)
         form = await request.form()
         body = form.get("text", "")
         body = body if isinstance(body, str) else ""

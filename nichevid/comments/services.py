@@ -2,8 +2,11 @@
 
 Rules:
 
-* Comments belong to ready public videos only; on any other video every action
-  answers "not found", so nothing tells whether a hidden video exists.
+* Comments belong to ready videos a viewer may watch: public ones, and followers-only
+  or subscribers-only ones for the viewers :func:`nichevid.media.services.may_view`
+  admits (the owner, followers, live subscribers). For anyone else every action
+  answers "not found", so nothing tells whether a hidden video exists, and a
+  notification about a comment there goes only to members who may watch the video.
 * One reply level: a reply to a reply is stored under the top-level comment, with
   ``reply_to`` naming the author it answers.
 * Authors edit and delete their own comments; moderators and admins delete any.
@@ -69,14 +72,32 @@ def json_list(value: Any) -> list[str]:
     return [str(item) for item in value or []]
 
 
-async def commentable_video(slug: str) -> Video:
-    """The ready public video ``slug`` names.
+async def may_read(resources: Any, video: Video, viewer: Any) -> bool:
+    """Whether ``viewer`` may read and write comments on ``video``.
+
+    Public ready videos are open to all. Followers-only and subscribers-only videos are
+    open to the viewers :func:`nichevid.media.services.may_view` admits; without
+    ``resources`` (so without plugins to ask) they stay closed. Private videos and
+    unfinished ones take no comments.
+    """
+    if media.is_open(video):
+        return True
+    if resources is None or video.status != "ready":
+        return False
+    if video.visibility not in ("followers", "subscribers"):
+        return False
+    return await media.may_view(resources, video, viewer)
+
+
+async def commentable_video(slug: str, resources: Any = None, viewer: Any = None) -> Video:
+    """The ready video ``slug`` names, when ``viewer`` may comment on it (:func:`may_read`).
 
     Raises:
-        CommentError: 404 for an unknown, removed, private or unfinished video.
+        CommentError: 404 for an unknown, removed, private or unfinished video, and for
+            a followers-only or subscribers-only video the viewer may not watch.
     """
     video = await media.get_video(slug=slug) if 0 < len(slug) <= 16 else None
-    if video is None or not media.is_open(video):
+    if video is None or not await may_read(resources, video, viewer):
         raise CommentError(404, no_video())
     return video
 
@@ -86,17 +107,28 @@ async def get_comment(comment_id: int) -> Comment | None:
     return await Comment.objects().where(Comment.id == comment_id).first()
 
 
-async def open_comment(comment_id: int) -> tuple[Comment, Video]:
-    """A comment and its video, when the video is open to comments.
+async def open_comment(
+    comment_id: int, resources: Any = None, viewer: Any = None, *, staff: bool = False
+) -> tuple[Comment, Video]:
+    """A comment and its video, when ``viewer`` may read the video's comments.
+
+    Args:
+        comment_id: The comment's id.
+        resources: The running app's resources (to ask plugins about gated videos).
+        viewer: The user asking, or ``None`` when signed out.
+        staff: A moderator acting on the comment: any ready video will do, so a report
+            about a comment on a gated video can be settled.
 
     Raises:
-        CommentError: 404 for an unknown comment or one on a video now hidden.
+        CommentError: 404 for an unknown comment, or one on a video hidden from
+            ``viewer``.
     """
     comment = await get_comment(comment_id)
     if comment is None:
         raise CommentError(404, no_comment())
     video = await media.get_video(video_id=comment.video)
-    if video is None or not media.is_open(video):
+    open_to_staff = staff and video is not None and video.status == "ready"
+    if video is None or not (open_to_staff or await may_read(resources, video, viewer)):
         raise CommentError(404, no_comment())
     return comment, video
 
@@ -160,13 +192,13 @@ async def post_comment(
         reply_to: Id of the comment answered; replies to replies join its thread.
 
     Raises:
-        CommentError: 404 when the video is not open, 400 for bad text, a reply to a
+        CommentError: 404 when ``author`` may not watch the video, 400 for bad text, a reply to a
             comment elsewhere or a word the creator refuses, 403 when the creator does
             not take comments from ``author`` (a block, followers only, nobody) or with
             the reason when a plugin's ``comment_accept`` gate refuses, 429 past the rate
             limit. Nothing is stored then.
     """
-    if not media.is_open(video):
+    if not await may_read(resources, video, author):
         raise CommentError(404, no_video())
     try:
         body = texts.check(text)
@@ -207,14 +239,18 @@ async def post_comment(
                 400, gettext("The comment you reply to was just deleted; reply to another one.")
             ) from exc
         raise
-    await _tell_people(comment, video, author, mentions)
+    await _tell_people(resources, comment, video, author, mentions)
     return comment
 
 
-async def _tell_people(comment: Comment, video: Video, author: User, mentions: list[str]) -> None:
+async def _tell_people(
+    resources: Any, comment: Comment, video: Video, author: User, mentions: list[str]
+) -> None:
     """Notify the owner, the author answered and those mentioned, each once, never the author.
 
-    A failing notification is logged: the comment is posted either way.
+    On a followers-only or subscribers-only video only members who may watch it are
+    told, so the excerpt never reaches anyone the video is hidden from. A failing
+    notification is logged: the comment is posted either way.
     """
     told = {int(author.id)}
     excerpt = comment.text[:EXCERPT]
@@ -230,20 +266,30 @@ async def _tell_people(comment: Comment, video: Video, author: User, mentions: l
         if recipient in told:
             continue
         told.add(recipient)
+        if not media.is_open(video) and not await _may_watch(resources, video, recipient):
+            continue
         try:
             await notify(recipient, kind, author, video=video, text=excerpt)
         except Exception:  # notifications must never lose a posted comment
             log.exception("could not notify user %s of comment %s", recipient, comment.id)
 
 
-async def edit_comment(user: User, comment_id: int, text: str) -> Comment:
+async def _may_watch(resources: Any, video: Video, user_id: int) -> bool:
+    user = await User.objects().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
+    return user is not None and await may_read(resources, video, user)
+
+
+async def edit_comment(user: User, comment_id: int, text: str, resources: Any = None) -> Comment:
     """Replace the text of ``user``'s own comment.
+
+    ``resources`` lets plugins admit ``user`` to a followers-only or subscribers-only
+    video; without it only comments on public videos can be edited.
 
     Raises:
         CommentError: 404 for a missing or deleted comment (or one on a hidden video),
             403 for someone else's, 400 for bad text. Nothing changes then.
     """
-    comment, _ = await open_comment(comment_id)
+    comment, _ = await open_comment(comment_id, resources, user)
     if comment.deleted_at is not None:
         raise CommentError(404, no_comment())
     if comment.author != user.id:
@@ -274,8 +320,11 @@ def may_delete(user: User | None, author_id: int) -> bool:
     return user.id == author_id or has_role(user, "moderator")
 
 
-async def delete_comment(user: User, comment_id: int) -> Comment:
+async def delete_comment(user: User, comment_id: int, resources: Any = None) -> Comment:
     """Delete a comment: its author, or a moderator or admin.
+
+    An author needs to be allowed to watch the video still (``resources`` lets plugins
+    admit them to a gated one); moderators and admins delete on any video.
 
     A top-level comment with replies is erased and kept as "comment deleted"; any other
     comment is removed, and a deleted top-level comment left without replies goes too.
@@ -287,7 +336,7 @@ async def delete_comment(user: User, comment_id: int) -> Comment:
         CommentError: 404 for a missing or already deleted comment, 403 for someone
             else's comment when ``user`` is not a moderator.
     """
-    comment, _ = await open_comment(comment_id)
+    comment, _ = await open_comment(comment_id, resources, user, staff=has_role(user, "moderator"))
     if comment.deleted_at is not None:
         raise CommentError(404, no_comment())
     if not may_delete(user, int(comment.author)):

@@ -30,8 +30,16 @@ def register_cron_jobs() -> list[Any]:
 @hookimpl
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.media.api import VideoApi
+    from nichevid.media.edit_page import VideoEditPages
     from nichevid.media.routes import MediaController
     from nichevid.media.tus.routes import TusController, UploadApiController
     from nichevid.media.upload_page import UploadPages
 
-    return [MediaController, TusController, UploadApiController, UploadPages, VideoApi]
+    return [
+        MediaController,
+        TusController,
+        UploadApiController,
+        UploadPages,
+        VideoEditPages,
+        VideoApi,
+    ]

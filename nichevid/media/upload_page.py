@@ -26,7 +26,7 @@ from litestar.status_codes import (
 from nichevid.accounts.guards import requires_login
 from nichevid.accounts.services import has_role
 from nichevid.i18n import gettext, locale, ngettext
-from nichevid.media import services
+from nichevid.media import options, services
 from nichevid.media.settings import media_settings
 from nichevid.media.tables import Video
 
@@ -178,6 +178,15 @@ async def status_context(resources: Any, video: Video, viewer: Any) -> dict[str,
     return context
 
 
+async def _with_fields(request: Request[Any, Any, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """``context`` with the plugins' fields of the upload form (for creators only)."""
+    fields = ""
+    if context["can_upload"]:
+        resources = request.app.state.resources
+        fields = await options.form_fields(resources, request, _user(request))
+    return {**context, "video_fields": fields}
+
+
 async def _own_video(request: Request[Any, Any, Any], video_id: str) -> Video:
     """The signed-in user's video ``video_id`` (its slug); 404 for anyone else's."""
     video = await services.get_video(slug=video_id) if len(video_id) <= 16 else None
@@ -198,7 +207,7 @@ class UploadPages(Controller):
     @get("/")
     async def form(self, request: Request[Any, Any, Any]) -> Template:
         """The upload form; members who are not creators learn how to become one."""
-        context = page_context(request)
+        context = await _with_fields(request, page_context(request))
         status = 200 if context["can_upload"] else HTTP_403_FORBIDDEN
         return Template(PAGE, context=context, status_code=status)
 
@@ -218,7 +227,8 @@ class UploadPages(Controller):
         video = await _own_video(request, video_id)
         context = await status_context(resources, video, _user(request))
         if not _is_htmx(request):
-            return Template(PAGE, context={**page_context(request), "status": context})
+            page = await _with_fields(request, page_context(request))
+            return Template(PAGE, context={**page, "status": context})
         if seen and seen == context["signature"]:
             return Response(_NO_BODY, status_code=HTTP_204_NO_CONTENT)
         return Template(STATUS, context={"status": context})

@@ -10,7 +10,10 @@ waits and is applied right after the payment.
 
 Subscription events (``subscription.*``) are stored the same way and then handed to
 the plugins through the ``payment_event`` hook: the plugin that sold the subscription
-applies them (each period under its own idempotency key) and answers the status.
+applies them (each period under its own idempotency key) and answers the status. So
+are refunds and chargebacks of a subscription's checkout: they name the period they
+undo, and the plugin reverses that period's transaction once (or answers ``waiting``
+until the period's payment arrives; it is applied again right after it).
 """
 
 from __future__ import annotations
@@ -62,6 +65,17 @@ async def receive(
     for event in chosen.parse_webhook(body, headers):
         outcomes.append(await _store_and_apply(resources, provider_name, event))
     return outcomes
+
+
+async def record(resources: Any, provider_name: str, found: list[ProviderEvent]) -> list[str]:
+    """Store and apply events a provider reported without a webhook (see
+    :meth:`~nichevid.payments.providers.PaymentProvider.change_subscription`), exactly as
+    :func:`receive` does with a webhook's.
+
+    Returns:
+        The status of each event.
+    """
+    return [await _store_and_apply(resources, provider_name, event) for event in found]
 
 
 async def _store_and_apply(resources: Any, provider_name: str, event: ProviderEvent) -> str:
@@ -122,6 +136,9 @@ async def apply(resources: Any, event: PaymentEvent) -> str:
     if event.type in SUBSCRIPTION_EVENT_TYPES:
         return await _subscription(resources, event, checkout)
     if checkout.billing_interval:
+        if event.type in (REFUNDED, CHARGED_BACK):
+            # Undoing a paid period is the plugin's: it posted the period under its key.
+            return await _subscription(resources, event, checkout)
         # A subscription's periods are paid through subscription events, never a top-up.
         return await _mark(event, IGNORED, "the checkout is a subscription")
     if event.type == PAID:
@@ -138,12 +155,23 @@ async def _subscription(resources: Any, event: PaymentEvent, checkout: Checkout)
     status, note = (answer, "") if isinstance(answer, str) else answer
     if status not in (APPLIED, WAITING, IGNORED, REFUSED):
         return await _mark(event, REFUSED, f"a plugin answered the unknown status {status!r}")
-    if status == APPLIED:
+    if status == APPLIED and event.type in SUBSCRIPTION_EVENT_TYPES:
         # The subscription is running: its checkout page is closed.
         await Checkout.update({Checkout.status: "paid"}).where(
             (Checkout.id == checkout.id) & (Checkout.status == "open")
         )
-    return await _mark(event, status, note)
+    marked = await _mark(event, status, note)
+    if status == APPLIED and event.type not in (REFUNDED, CHARGED_BACK):
+        # A refund of a period that arrived before the period's payment can apply now.
+        waiting = await PaymentEvent.objects().where(
+            (PaymentEvent.provider == event.provider)
+            & (PaymentEvent.checkout_token == checkout.token)
+            & (PaymentEvent.status == WAITING)
+            & (PaymentEvent.id != event.id)
+        )
+        for later in waiting:
+            await apply(resources, later)
+    return marked
 
 
 async def _paid(resources: Any, event: PaymentEvent, checkout: Checkout) -> str:
@@ -276,6 +304,7 @@ __all__ = [
     "apply",
     "receive",
     "reconcile",
+    "record",
     "refused_reversals",
     "settled",
 ]

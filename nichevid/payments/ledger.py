@@ -283,3 +283,8 @@ async def transaction(transaction_id: int) -> Posted | None:
         LedgerTransaction.id == transaction_id
     )
     return await _stored(row[0]["idempotency_key"]) if row else None
+
+
+async def transaction_by_key(idempotency_key: str) -> Posted | None:
+    """The stored transaction posted under ``idempotency_key``, or ``None``."""
+    return await _stored(idempotency_key)

@@ -30,6 +30,10 @@ SUBSCRIPTION_RENEWED = "subscription.renewed"
 SUBSCRIPTION_PAYMENT_FAILED = "subscription.payment_failed"
 SUBSCRIPTION_CANCELLED = "subscription.cancelled"
 SUBSCRIPTION_ENDED = "subscription.ended"
+# The subscription's monthly price changed at once (a move to a higher tier): ``amount``
+# is what the provider charged now for the rest of the period (its proration, 0 when
+# none), ``period_start`` the moment of the change, ``period_end`` the period's end.
+SUBSCRIPTION_CHANGED = "subscription.changed"
 SUBSCRIPTION_EVENT_TYPES = (
     SUBSCRIPTION_TRIAL,
     SUBSCRIPTION_ACTIVATED,
@@ -37,6 +41,7 @@ SUBSCRIPTION_EVENT_TYPES = (
     SUBSCRIPTION_PAYMENT_FAILED,
     SUBSCRIPTION_CANCELLED,
     SUBSCRIPTION_ENDED,
+    SUBSCRIPTION_CHANGED,
 )
 # Checkout intervals: "" pays once, "month" renews every month until cancelled.
 INTERVALS = ("", "month")
@@ -90,6 +95,26 @@ class ProviderEvent:
     period_end: int = 0
 
 
+@dataclass(frozen=True)
+class SubscriptionChange:
+    """A running subscription moves to another monthly price.
+
+    ``at_once``: the new price applies now and the provider charges its proration for
+    the rest of the current period (``period_start`` to ``period_end``, Unix seconds);
+    otherwise it applies from the next renewal and nothing is charged now.
+    """
+
+    checkout: str
+    provider_ref: str
+    amount: int
+    previous_amount: int
+    currency: str
+    description: str
+    at_once: bool
+    period_start: int
+    period_end: int
+
+
 class PaymentProvider(abc.ABC):
     """What a payment provider plugin implements.
 
@@ -126,6 +151,21 @@ class PaymentProvider(abc.ABC):
             WebhookError: The provider refused or could not be reached (``status`` 502).
         """
         raise WebhookError(f"{self.label} does not take subscriptions", 400)
+
+    async def change_subscription(self, change: SubscriptionChange) -> list[ProviderEvent]:
+        """Move subscription ``change.provider_ref`` to the monthly ``change.amount``.
+
+        Only called on providers whose ``recurring`` is true. A change ``at_once`` is
+        reported with a ``subscription.changed`` event carrying what was charged for the
+        rest of the period; later renewals carry the new amount. A provider with a
+        server of its own reports through its webhook and returns ``[]``; one without
+        (the test provider) returns the events it reports now, and the core stores and
+        applies them exactly as webhook events.
+
+        Raises:
+            WebhookError: The provider refused or could not be reached (``status`` 502).
+        """
+        raise WebhookError(f"{self.label} cannot change subscriptions", 400)
 
     @abc.abstractmethod
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:

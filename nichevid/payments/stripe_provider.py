@@ -13,7 +13,9 @@ the subscription carries the token in its ``metadata.checkout``. Add the events
 ``invoice.paid``, ``invoice.payment_failed``, ``customer.subscription.created``,
 ``customer.subscription.updated`` and ``customer.subscription.deleted``: they become
 the core's ``subscription.*`` events (activation, renewal, trial, failed payment,
-cancellation at the period's end, end).
+cancellation at the period's end, end). A change of price at once is invoiced with its
+proration; that ``invoice.paid`` (billing reason ``subscription_update``) becomes
+``subscription.changed``.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from nichevid.payments.providers import (
     REFUNDED,
     SUBSCRIPTION_ACTIVATED,
     SUBSCRIPTION_CANCELLED,
+    SUBSCRIPTION_CHANGED,
     SUBSCRIPTION_ENDED,
     SUBSCRIPTION_PAYMENT_FAILED,
     SUBSCRIPTION_RENEWED,
@@ -37,6 +40,7 @@ from nichevid.payments.providers import (
     CheckoutRequest,
     PaymentProvider,
     ProviderEvent,
+    SubscriptionChange,
     WebhookError,
 )
 from nichevid.payments.settings import payment_settings
@@ -106,6 +110,48 @@ class StripeProvider(PaymentProvider):
         except stripe.StripeError as exc:
             reason = exc.user_message or exc
             raise WebhookError(f"Stripe did not cancel the subscription: {reason}", 502) from None
+
+    async def change_subscription(self, change: SubscriptionChange) -> list[ProviderEvent]:
+        """Put the subscription's one item on the new monthly price.
+
+        At once: Stripe invoices the proration now (``always_invoice``) and its
+        ``invoice.paid`` becomes the ``subscription.changed`` event; otherwise nothing is
+        prorated and the next renewal's invoice carries the new price.
+        """
+
+        def modify() -> None:
+            found = stripe.Subscription.retrieve(change.provider_ref, api_key=self._api_key)
+            item = found["items"]["data"][0]
+            price = item["price"]
+            product = (
+                price["product"] if isinstance(price["product"], str) else price["product"]["id"]
+            )
+            stripe.Subscription.modify(
+                change.provider_ref,
+                api_key=self._api_key,
+                items=[
+                    {
+                        "id": item["id"],
+                        "price_data": {
+                            "currency": change.currency.lower(),
+                            "unit_amount": change.amount,
+                            "product": product,
+                            "recurring": {"interval": "month"},
+                        },
+                    }
+                ],
+                proration_behavior="always_invoice" if change.at_once else "none",
+                cancel_at_period_end=False,
+            )
+
+        try:
+            await asyncio.to_thread(modify)
+        except stripe.StripeError as exc:
+            reason = exc.user_message or exc
+            raise WebhookError(f"Stripe did not change the subscription: {reason}", 502) from None
+        except (KeyError, IndexError, TypeError):
+            raise WebhookError("Stripe answered without the subscription's item", 502) from None
+        return []
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[ProviderEvent]:
         try:
@@ -178,7 +224,10 @@ def _invoice(event_id: str, kind: str, obj: dict[str, Any]) -> ProviderEvent:
     first = obj.get("billing_reason") == "subscription_create"
     if kind == "invoice.paid":
         type_ = SUBSCRIPTION_ACTIVATED if first else SUBSCRIPTION_RENEWED
-        if amount == 0:
+        if obj.get("billing_reason") == "subscription_update":
+            # The proration of a change of price, invoiced at once.
+            type_ = SUBSCRIPTION_CHANGED
+        elif amount == 0:
             # A trial opens with an invoice of nothing.
             type_ = SUBSCRIPTION_TRIAL
     elif kind == "invoice.payment_failed":

@@ -19,9 +19,11 @@ from typing import Any
 
 from nichevid.payments.providers import (
     PAID,
+    SUBSCRIPTION_CHANGED,
     CheckoutRequest,
     PaymentProvider,
     ProviderEvent,
+    SubscriptionChange,
     WebhookError,
 )
 from nichevid.payments.settings import payment_settings
@@ -53,6 +55,33 @@ class TestProvider(PaymentProvider):
 
     async def cancel_subscription(self, provider_ref: str) -> None:
         """Nothing to stop: test subscriptions renew only when a notification says so."""
+
+    async def change_subscription(self, change: SubscriptionChange) -> list[ProviderEvent]:
+        """Report the change at once (there is no server to do it later).
+
+        The proration of a change ``at_once`` is the difference of the monthly prices
+        for the share of the period left, rounded down to the minor unit (nothing when
+        the new price is lower); a change at the period's end reports nothing now: the
+        next renewal carries the new price.
+        """
+        if not change.at_once:
+            return []
+        now = int(time.time())
+        length = max(1, change.period_end - change.period_start)
+        left = min(length, max(0, change.period_end - now))
+        charged = max(0, change.amount - change.previous_amount) * left // length
+        return [
+            ProviderEvent(
+                id=f"evt_{secrets.token_hex(12)}",
+                type=SUBSCRIPTION_CHANGED,
+                checkout=change.checkout,
+                amount=charged,
+                currency=change.currency,
+                provider_ref=change.provider_ref,
+                period_start=now,
+                period_end=change.period_end,
+            )
+        ]
 
     def sign(self, body: bytes, at: int | None = None) -> str:
         """The signature header for ``body`` sent at ``at`` (now by default)."""

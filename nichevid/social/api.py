@@ -199,6 +199,7 @@ class SocialApi(Controller):
         """Your notifications, newest first (reading them here does not mark them read)."""
         viewer = current_user(request)
         items, cursor = await notifications.notifications_of(viewer, before=before)
+        items = await notifications.readable(request.app.state.resources, items, viewer)
         return NotificationsPage(
             items=[
                 NotificationDocument(

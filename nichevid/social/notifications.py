@@ -43,6 +43,9 @@ class Item:
     text: str
     created_at: datetime
     unread: bool
+    # The id of the notification's video when that video is not public (0 otherwise):
+    # its excerpt shows only to readers who may watch the video now.
+    gated: int = 0
 
     @property
     def says(self) -> str:
@@ -155,7 +158,7 @@ async def notifications_of(
     args: list[Any] = [_id(recipient), *([before] if before is not None else []), limit + 1]
     rows = await Notification.raw(
         f"SELECT n.id, n.kind, n.text, n.created_at, n.read_at, "  # noqa: S608
-        f"u.username, u.display_name, v.slug FROM {note} n "
+        f"u.username, u.display_name, v.slug, v.id AS video_id, v.visibility FROM {note} n "
         f"LEFT JOIN {user} u ON u.id = n.actor LEFT JOIN {video} v ON v.id = n.video "
         f"WHERE n.recipient = {{}} {older} ORDER BY n.id DESC LIMIT {{}}",
         *args,
@@ -170,10 +173,31 @@ async def notifications_of(
             text=row["text"] or "",
             created_at=_aware(row["created_at"]),
             unread=row["read_at"] is None,
+            gated=int(row["video_id"] or 0) if row["visibility"] not in (None, "public") else 0,
         )
         for row in rows[:limit]
     ]
     return items, items[-1].id if len(rows) > limit else None
+
+
+async def readable(resources: Any, items: list[Item], reader: Any) -> list[Item]:
+    """``items`` as ``reader`` may read them now: the excerpt (a comment, say) of a
+    notification about a followers-only, subscribers-only or private video shows only
+    while :func:`nichevid.media.services.may_view` admits the reader, so a former
+    subscriber no longer reads comments of a video they may not watch."""
+    from dataclasses import replace
+
+    from nichevid.media.services import may_view
+
+    gated = sorted({item.gated for item in items if item.gated and item.text})
+    if not gated:
+        return items
+    videos = await Video.objects().where(Video.id.is_in(gated))
+    allowed = {int(v.id) for v in videos if await may_view(resources, v, reader)}
+    return [
+        replace(item, text="") if item.gated and item.gated not in allowed else item
+        for item in items
+    ]
 
 
 def _aware(value: Any) -> datetime:

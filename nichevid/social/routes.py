@@ -167,6 +167,7 @@ class SocialPages(Controller):
         """Your notifications, newest first; seeing them marks them read."""
         viewer = current_user(request)
         items, cursor = await notifications.notifications_of(viewer, before=before)
+        items = await notifications.readable(request.app.state.resources, items, viewer)
         if items and before is None:
             await notifications.mark_all_read(viewer, up_to=items[0].id)
             request.scope[UNREAD_KEY] = await notifications.unread_count(viewer)  # type: ignore[literal-required]

@@ -184,12 +184,22 @@
     say(text("handingOver"));
     return null;
   };
+  // Plugins' fields (a minimum tier, say) travel in the metadata too.
+  const options = () => {
+    const chosen = {};
+    for (const field of form.querySelectorAll(".nv-video-options [name]")) {
+      if (!field.disabled) chosen[field.name] = field.value;
+    }
+    return chosen;
+  };
   const samePlan = (previous, metadata) =>
-    previous.metadata && previous.metadata.caption === metadata.caption &&
-    previous.metadata.visibility === metadata.visibility;
+    previous.metadata &&
+    Object.keys(metadata).every((name) => name === "filename" ||
+      (previous.metadata[name] || "") === metadata[name]);
 
   const start = async (file) => {
     const metadata = {
+      ...options(),
       filename: file.name,
       caption: caption.value.trim(),
       visibility: visibility.value,

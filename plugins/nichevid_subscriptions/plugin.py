@@ -85,6 +85,29 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
 
 
 @hookimpl
+async def video_form_fields(request: Any, user: Any, video: Any) -> str | None:
+    from nichevid_subscriptions import video_form
+
+    return await video_form.fields(user, video)
+
+
+@hookimpl
+async def video_options_check(
+    user: Any, video: Any, visibility: str, options: dict[str, str]
+) -> str | None:
+    from nichevid_subscriptions import video_form
+
+    return await video_form.check(user, video, visibility, options)
+
+
+@hookimpl
+async def video_options_saved(video: Any, options: dict[str, str]) -> None:
+    from nichevid_subscriptions import video_form
+
+    await video_form.saved(video, options)
+
+
+@hookimpl
 async def export_user_data(user: Any) -> dict[str, Any]:
     from nichevid_subscriptions.privacy import export_for
 

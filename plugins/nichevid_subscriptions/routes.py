@@ -219,6 +219,25 @@ class MemberPages(Controller):
         """The member's subscriptions, with a cancel button for running ones."""
         return await _mine(request)
 
+    @post("/{sub_id:int}/tier", guards=[requires_login])
+    async def change(
+        self, request: Request[Any, Any, Any], sub_id: FromPath[int]
+    ) -> Template | Redirect:
+        """Move to another tier: a higher one at once, a lower one from the next month."""
+        form = await request.form()
+        raw = field(form, "tier")
+        if not raw.isdigit() or len(raw) > 12:
+            return await _mine(
+                request, gettext("Choose one of this creator's tiers on offer."), 400
+            )
+        try:
+            await services.change_tier(
+                request.app.state.resources, _user(request), sub_id, int(raw)
+            )
+        except SubscriptionError as exc:
+            return await _mine(request, exc.message, exc.status)
+        return see_other("/subscriptions/mine")
+
     @post("/{sub_id:int}/cancel", guards=[requires_login])
     async def cancel(
         self, request: Request[Any, Any, Any], sub_id: FromPath[int]
@@ -232,9 +251,15 @@ class MemberPages(Controller):
 
 
 async def _mine(request: Request[Any, Any, Any], error: str = "", status: int = 200) -> Template:
+    rows = await services.of_member(_user(request).id)
+    offers = {
+        row.creator_id: await tiers.tiers_of(row.creator_id) for row in rows if row.changeable
+    }
     context = {
         "user": _user(request),
-        "rows": await services.of_member(_user(request).id),
+        "rows": rows,
+        "offers": offers,
+        "display": display,
         "error": error,
     }
     return Template("subscriptions/mine.html", context=context, status_code=status)

@@ -107,19 +107,11 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
         video = context["video"]
         if video.visibility != "subscribers" or user is None:
             return None
-        hint = escape(i18n.gettext("Every tier may watch it until you pick a minimum tier."))
-        link = _link("/subscriptions/tiers#videos", i18n.gettext("Pick its minimum tier"))
-        return f'<p class="nv-sub-teaser">{hint}</p><p>{link}</p>'
+        link = _link(f"/upload/edit/{video.slug}", i18n.gettext("Change its minimum tier"))
+        return f"<p>{link}</p>"
     if slot == "settings_menu" and user is not None:
         links = [("/subscriptions/mine", i18n.gettext("Subscriptions"))]
         if has_role(user, "creator"):
             links.append(("/subscriptions/tiers", i18n.gettext("Your tiers")))
         return "".join(f'<a href="{href}">{escape(text)}</a>' for href, text in links)
-    if slot == "upload_form" and user is not None and has_role(user, "creator"):
-        text = i18n.gettext(
-            "Subscribers-only videos are open to every tier; pick a higher minimum tier "
-            "for each on your tiers page."
-        )
-        more = _link("/subscriptions/tiers#videos", i18n.gettext("Your tiers"), "nv-link")
-        return f'<p class="nv-hint">{escape(text)} {more}</p>'
     return None

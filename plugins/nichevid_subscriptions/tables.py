@@ -56,12 +56,20 @@ class Subscription(Table, tablename="nv_sub_subscription"):
     # What the member pays each month, fixed when they subscribed.
     price = BigInt()
     currency = Varchar(length=8)
-    # pending, trialing, active, past_due, cancelled, ended
+    # pending, trialing, active, past_due, cancelled, refunded, ended
     status = Varchar(length=16, default="pending")
     # End of the paid (or trial) period, Unix seconds; 0 before the first.
     period_end = BigInt(default=0)
     # After a failed payment: access until then, Unix seconds.
     grace_until = BigInt(default=0)
+    # End of the latest period refunded or charged back, Unix seconds (0: none). While
+    # it is not older than ``period_end`` the subscription gives no access.
+    refunded_until = BigInt(default=0)
+    # A change of tier the member asked for and the provider has not applied yet: the
+    # tier's id and its monthly price (0: none). A higher tier applies once the provider
+    # reports the change, a lower one from the next renewal at its price.
+    next_tier = Integer(default=0)
+    next_price = BigInt(default=0)
     # Until when the member may watch, Unix seconds, worked out from the above and the
     # settings whenever they change (see ``access.access_until``).
     access_until = BigInt(default=0)

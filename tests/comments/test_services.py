@@ -77,7 +77,6 @@ async def test_replies_to_comments_elsewhere_or_gone_are_refused(
     "fields",
     [
         {"visibility": "private"},
-        {"visibility": "followers"},
         {"status": "processing"},
         {"status": "removed"},
         {"status": "failed"},
@@ -94,6 +93,20 @@ async def test_hidden_or_unready_videos_take_no_comments(
         await post(nv_resources, scene["owner"], video, "my own video")
     assert err.value.status == 404
     assert await Comment.count() == 0
+
+
+async def test_followers_only_videos_take_comments_of_those_who_may_watch(
+    nv_resources: Any, scene: dict[str, Any], make_video: Any
+) -> None:
+    video = await make_video(scene["owner"], "for followers", visibility="followers")
+    with pytest.raises(CommentError) as err:
+        await services.commentable_video(video.slug, nv_resources, scene["bob"])
+    assert err.value.status == 404
+    with pytest.raises(CommentError) as err:
+        await post(nv_resources, scene["bob"], video, "let me in")
+    assert err.value.status == 404
+    await post(nv_resources, scene["owner"], video, "my own video")
+    assert await Comment.count() == 1
 
 
 @pytest.mark.parametrize("body", ["", "   ", "\n\t", "x" * 501])

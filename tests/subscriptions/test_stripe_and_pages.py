@@ -178,7 +178,7 @@ async def test_a_new_subscribers_video_offers_its_minimum_tier(
     htmx = {"HX-Request": "true"}
     status = await nv_client.get(f"/upload/status/{locked.slug}", headers=htmx)
     assert status.status_code == 200
-    assert "Pick its minimum tier" in status.text
-    assert 'href="/subscriptions/tiers#videos"' in status.text
+    assert "Change its minimum tier" in status.text
+    assert f'href="/upload/edit/{locked.slug}"' in status.text
     other = await nv_client.get(f"/upload/status/{open_video.slug}", headers=htmx)
-    assert "Pick its minimum tier" not in other.text
+    assert "Change its minimum tier" not in other.text

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 from piccolo.query.functions.aggregate import Sum
 
 from nichevid.i18n import gettext
+from nichevid.media import options
 from nichevid.media.services import check_caption, check_visibility, ingest_file
 from nichevid.media.settings import MediaSettings, media_settings
 from nichevid.media.tables import Upload, Video
@@ -82,14 +83,17 @@ def _owner_id(owner: Any) -> int:
 
 
 def clean_metadata(metadata: dict[str, str]) -> dict[str, str]:
-    """Keep the metadata a video needs (filename, caption, visibility), checked.
+    """Keep the metadata a video needs (filename, caption, visibility, plugins' options),
+    checked.
 
     Raises:
-        UploadError: 400 for an unknown visibility or an over-long caption or filename.
+        UploadError: 400 for an unknown visibility, an over-long caption or filename, or
+            too many or too long options.
     """
     try:
         visibility = check_visibility(metadata.get("visibility", "public") or "public")
         caption = check_caption(metadata.get("caption", ""))
+        chosen = options.options_of(metadata)
     except ValueError as exc:
         raise UploadError(400, str(exc)) from exc
     filename = Path(metadata.get("filename", "").replace("\\", "/")).name
@@ -97,7 +101,7 @@ def clean_metadata(metadata: dict[str, str]) -> dict[str, str]:
         raise UploadError(
             400, gettext("File names are at most %(max)s characters.", max=FILENAME_MAX)
         )
-    return {"filename": filename, "caption": caption, "visibility": visibility}
+    return {**chosen, "filename": filename, "caption": caption, "visibility": visibility}
 
 
 async def _bytes_in_use(owner_id: int) -> int:
@@ -111,10 +115,12 @@ async def _bytes_in_use(owner_id: int) -> int:
 
 
 async def check_accepted(resources: Any, user: Any, metadata: dict[str, str]) -> None:
-    """Ask the ``upload_accept`` gate whether ``user`` may start an upload now.
+    """Ask the ``upload_accept`` gate whether ``user`` may start an upload now, and the
+    ``video_options_check`` gate whether the plugins take the options it carries.
 
     Raises:
-        UploadError: 403 with the plugin's reason (a suspended account, say).
+        UploadError: 403 with the plugin's reason (a suspended account, say); 400 for
+            metadata the core or a plugin refuses (a minimum tier not on offer, say).
     """
     from nichevid.plugins import gate
 
@@ -123,6 +129,12 @@ async def check_accepted(resources: Any, user: Any, metadata: dict[str, str]) ->
     )
     if refusal:
         raise UploadError(403, refusal)
+    meta = clean_metadata(metadata)
+    refusal = await options.check(
+        resources, user, None, meta["visibility"], options.options_of(meta)
+    )
+    if refusal:
+        raise UploadError(400, refusal)
 
 
 async def create_upload(settings: Any, owner: Any, length: int, metadata: dict[str, str]) -> Upload:
@@ -361,6 +373,8 @@ async def finish(resources: Any, upload: Upload) -> Upload:
         upload.status, upload.video = "complete", video.id
     await asyncio.to_thread(named.unlink, missing_ok=True)
     await upload.save([Upload.status, Upload.failure_reason, Upload.video])
+    if upload.status == "complete":
+        await options.saved(resources, video, options.options_of(meta))
     return upload
 
 
