@@ -75,16 +75,14 @@ def json_list(value: Any) -> list[str]:
 async def may_read(resources: Any, video: Video, viewer: Any) -> bool:
     """Whether ``viewer`` may read and write comments on ``video``.
 
-    Public ready videos are open to all. Followers-only and subscribers-only videos are
-    open to the viewers :func:`nichevid.media.services.may_view` admits; without
-    ``resources`` (so without plugins to ask) they stay closed. Private videos and
-    unfinished ones take no comments.
+    Open videos are open to all. Age-restricted, followers-only and subscribers-only
+    videos are open to the viewers :func:`nichevid.media.services.may_view` admits;
+    without ``resources`` (so without plugins to ask) they stay closed. Private videos
+    and unfinished ones take no comments.
     """
     if media.is_open(video):
         return True
-    if resources is None or video.status != "ready":
-        return False
-    if video.visibility not in ("followers", "subscribers"):
+    if resources is None or video.status != "ready" or video.visibility == "private":
         return False
     return await media.may_view(resources, video, viewer)
 

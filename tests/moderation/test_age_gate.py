@@ -198,3 +198,19 @@ async def test_adults_find_it_in_their_own_listings_with_signed_media(
     # The shared orders stay without it, for him as for everybody.
     assert slug not in (await nv_client.get("/")).text
     assert slug not in (await nv_client.get("/u/cara")).text
+
+
+async def test_only_adults_and_the_creator_read_and_write_its_comments(
+    nv_resources: Any, people: dict[str, Any], spicy: dict[str, Any]
+) -> None:
+    from nichevid.comments import services as comments
+
+    video = spicy["video"]
+    for viewer in (people["cara"], spicy["dan"]):
+        assert await comments.may_read(nv_resources, video, viewer)
+        assert (await comments.commentable_video(video.slug, nv_resources, viewer)).id == video.id
+    for viewer in (None, people["ann"], spicy["kim"]):
+        assert not await comments.may_read(nv_resources, video, viewer)
+        with pytest.raises(comments.CommentError) as refused:
+            await comments.commentable_video(video.slug, nv_resources, viewer)
+        assert refused.value.status == 404
