@@ -92,7 +92,8 @@ async def commentable_video(slug: str, resources: Any = None, viewer: Any = None
 
     Raises:
         CommentError: 404 for an unknown, removed, private or unfinished video, and for
-            a followers-only or subscribers-only video the viewer may not watch.
+            a gated video (age-restricted, followers-only, subscribers-only) the viewer
+            may not watch.
     """
     video = await media.get_video(slug=slug) if 0 < len(slug) <= 16 else None
     if video is None or not await may_read(resources, video, viewer):
