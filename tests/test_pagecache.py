@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any
 
 import pytest
@@ -189,3 +190,25 @@ async def test_a_page_stale_for_longer_waits_for_its_render(
 def test_a_negative_stale_time_stops_start_up(nv_settings_factory: Any) -> None:
     with pytest.raises(Exception, match="page_cache_stale_seconds"):
         nv_settings_factory(server={"page_cache_stale_seconds": -1})
+
+
+async def test_visitors_arriving_during_a_render_wait_for_it_instead_of_rendering(
+    nv_settings_factory: Any, nv_plugins: list[Any], counter: RenderCounter
+) -> None:
+    from nichevid.app import create_app
+    from nichevid.testing import client_for
+
+    class Slow:
+        @hookimpl
+        def extra_slot(self, slot: str, context: dict[str, Any]) -> str | None:
+            if slot == "head":
+                time.sleep(0.05)  # a render that takes a while: the others arrive during it
+            return None
+
+    nv_plugins.append(Slow())
+    settings = nv_settings_factory(server={"page_cache_seconds": 5, "page_cache_stale_seconds": 0})
+    async with client_for(create_app(settings, plugins=nv_plugins)) as client:
+        pages = await asyncio.gather(*(client.get("/") for _ in range(8)))
+    assert [page.status_code for page in pages] == [200] * 8
+    assert {rendered(page.text) for page in pages} == {1}
+    assert counter.renders == 1

@@ -13,6 +13,11 @@ Stale while revalidating: for ``server.page_cache_stale_seconds`` after a page
 expires, the next visitor still gets the kept bytes at once while one render of the
 fresh page runs in the background and replaces them; no visitor waits for a render
 of a page that was asked for in that time. After that, a visitor waits for it.
+
+One render per page at a time: visitors who ask for a page nobody holds while it is
+being rendered wait for that render and get its bytes, instead of each rendering the
+same page (after a quiet spell, every visitor of a busy page would otherwise render
+it at once).
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ class AnonymousPageCache:
         self.stale = stale
         # Keys being rendered in the background, and the tasks doing it (kept referenced).
         self.refreshing: set[tuple[bytes, ...]] = set()
+        # Keys being rendered for a visitor, done when the render ends (kept or not).
+        self.rendering: dict[tuple[bytes, ...], asyncio.Event] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.session_cookie = session_cookie.encode() + b"="
         self.csrf = csrf  # the CSRF middleware: its secret and its cookie header
@@ -118,6 +125,15 @@ class AnonymousPageCache:
             self._refresh(key, scope)
             await self._replay(entry, self.csrf_cookie not in cookies, send)
             return
+        underway = self.rendering.get(key)
+        if underway is not None:
+            await underway.wait()
+            entry = self.entries.get(key)
+            if entry is not None and entry.expires > time.monotonic():
+                HITS.inc()
+                await self._replay(entry, self.csrf_cookie not in cookies, send)
+                return
+            # That render was not kept (an error page, too big): this visitor's own.
         await self._render_and_keep(key, scope, receive, send)
 
     def _refresh(self, key: tuple[bytes, ...], scope: Scope) -> None:
@@ -177,7 +193,15 @@ class AnonymousPageCache:
                     self._store(key, captured)
             await send(message)
 
-        await self.app(scope, receive, keep)
+        # The first render of a key is the one others wait for; a later one runs alongside.
+        owned = key not in self.rendering
+        if owned:
+            self.rendering[key] = asyncio.Event()
+        try:
+            await self.app(scope, receive, keep)
+        finally:
+            if owned:
+                self.rendering.pop(key).set()
 
     def _store(self, key: tuple[bytes, ...], captured: dict[str, Any]) -> None:
         if captured.get("status") != 200:
