@@ -68,3 +68,20 @@ async def creator(nv_resources: Any) -> Any:
 async def stored_keys(resources: Any, prefix: str = "videos/") -> list[str]:
     """Every storage key under ``prefix``."""
     return sorted([obj.key async for obj in resources.storage.list(prefix)])
+
+
+async def assert_plays_with_signed_media(client: Any, slug: str) -> None:
+    """The signed-in ``client`` watches the gated video ``slug``: its page is theirs alone,
+    without link-preview media, and plays from a signed URL that answers."""
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    page = await client.get(f"/v/{slug}", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "private, no-store"
+    assert 'property="og:video"' not in page.text
+    prefix = re.escape(f"videos/{slug}/")
+    [src] = re.findall(rf'src="(/media/{prefix}360p\.mp4\?[^"]+)"', page.text)
+    src = src.replace("&amp;", "&")
+    assert "sig" in parse_qs(urlsplit(src).query)
+    assert (await client.get(src)).status_code == 200

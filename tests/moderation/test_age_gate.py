@@ -10,7 +10,7 @@ import re
 import time
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 
@@ -23,6 +23,7 @@ from nichevid.safety.prefs import Prefs, save_prefs
 from nichevid.social import services as social
 from nichevid.testing.factories import ready_video
 from nichevid_moderation import actions
+from tests.media.conftest import assert_plays_with_signed_media
 
 from .conftest import login
 
@@ -127,14 +128,7 @@ async def test_video_page_plays_for_adults_and_says_why_to_others(
         assert prefix not in refused.text
         assert "og:image" not in refused.text
     await login(nv_client, "dan")
-    page = await nv_client.get(f"/v/{slug}", headers={"accept": "text/html"})
-    assert page.status_code == 200
-    assert page.headers["cache-control"] == "private, no-store"
-    assert 'property="og:video"' not in page.text
-    [src] = re.findall(rf'src="(/media/{re.escape(prefix)}360p\.mp4\?[^"]+)"', page.text)
-    src = src.replace("&amp;", "&")
-    assert "sig" in parse_qs(urlsplit(src).query)
-    assert (await nv_client.get(src)).status_code == 200
+    await assert_plays_with_signed_media(nv_client, slug)
 
 
 async def test_no_listing_shows_it_to_those_who_may_not_watch(

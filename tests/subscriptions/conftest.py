@@ -37,6 +37,22 @@ def nv_settings(nv_settings_factory: Callable[..., Any]) -> Any:
     )
 
 
+def with_stripe(nv_settings_factory: Callable[..., Any]) -> Any:
+    """EUR and USD, a 20 % cut, the test provider and Stripe with test keys."""
+    from tests.payments.test_stripe import SECRET
+
+    return nv_settings_factory(
+        plugin={
+            "payments": {
+                "currencies": ["EUR", "USD"],
+                "platform_cut_percent": 20,
+                "stripe_api_key": "sk_test_123",
+                "stripe_webhook_secret": SECRET,
+            }
+        }
+    )
+
+
 @pytest.fixture
 def make_user(nv_resources: Any) -> Any:
     """``await make_user("ada", role="member")``: an account made by the service."""

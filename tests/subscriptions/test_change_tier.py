@@ -22,24 +22,14 @@ from nichevid.payments.tables import LedgerTransaction, PaymentEvent
 from nichevid.testing.factories import ready_video
 from nichevid_subscriptions import access, services, tiers
 from nichevid_subscriptions.errors import SubscriptionError
-from tests.payments.test_stripe import SECRET, signed, stripe_event
+from tests.payments.test_stripe import signed, stripe_event
 
-from .conftest import MONTH, deliver, event_body, form, fresh, login, subscribed
+from .conftest import MONTH, deliver, event_body, form, fresh, login, subscribed, with_stripe
 
 
 @pytest.fixture
 def nv_settings(nv_settings_factory: Callable[..., Any]) -> Any:
-    """EUR and USD, a 20 % cut, the test provider and Stripe with test keys."""
-    return nv_settings_factory(
-        plugin={
-            "payments": {
-                "currencies": ["EUR", "USD"],
-                "platform_cut_percent": 20,
-                "stripe_api_key": "sk_test_123",
-                "stripe_webhook_secret": SECRET,
-            }
-        }
-    )
+    return with_stripe(nv_settings_factory)
 
 
 def _earned(amount: int) -> int:

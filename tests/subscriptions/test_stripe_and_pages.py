@@ -16,24 +16,14 @@ from nichevid.payments.ledger import balance
 from nichevid.testing.factories import ready_video
 from nichevid_subscriptions import access, services
 from nichevid_subscriptions.errors import SubscriptionError
-from tests.payments.test_stripe import SECRET, signed, stripe_event
+from tests.payments.test_stripe import signed, stripe_event
 
-from .conftest import MONTH, form, fresh, login
+from .conftest import MONTH, form, fresh, login, with_stripe
 
 
 @pytest.fixture
 def nv_settings(nv_settings_factory: Callable[..., Any]) -> Any:
-    """EUR, a 20 % cut, the test provider and Stripe with test keys."""
-    return nv_settings_factory(
-        plugin={
-            "payments": {
-                "currencies": ["EUR", "USD"],
-                "platform_cut_percent": 20,
-                "stripe_api_key": "sk_test_123",
-                "stripe_webhook_secret": SECRET,
-            }
-        }
-    )
+    return with_stripe(nv_settings_factory)
 
 
 def invoice(token: str, kind: str, end: int, amount: int = 499, reason: str = "") -> bytes:
