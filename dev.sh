@@ -42,13 +42,23 @@ venv() {
   fi
 }
 
+demo_settings() {
+  # The settings the demo writes beside its data (gifts and subscriptions, test
+  # payments), unless the operator named or wrote their own.
+  if [ -z "${NICHEVID_CONFIG:-}" ] && [ ! -f nichevid.toml ] && [ -f "$NICHEVID_DATA_DIR/nichevid.toml" ]; then
+    export NICHEVID_CONFIG="$NICHEVID_DATA_DIR/nichevid.toml"
+  fi
+}
+
 case "${1:-help}" in
   demo)
     venv
     export NICHEVID_DATA_DIR=${NICHEVID_DATA_DIR:-./var}
     mkdir -p "$NICHEVID_DATA_DIR"
+    demo_settings
     "$VENV/bin/nichevid" migrate
     "$VENV/bin/nichevid" demo
+    demo_settings
     exec "$VENV/bin/nichevid" serve --no-migrate
     ;;
   test)

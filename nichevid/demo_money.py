@@ -1,9 +1,9 @@
 """The money side of ``nichevid demo``: gifts and subscriptions, paid with the test provider.
 
 For the local demo instance (``./dev.sh demo``: no settings file in use and the data
-in the default ``./var``) the demo writes ``nichevid.toml`` in the current directory,
-where ``nichevid serve`` reads it next, enabling the gifts and subscriptions plugins
-with a few coin packs, and migrates their tables. Any other instance keeps its
+in the default ``./var``) the demo writes ``var/nichevid.toml``, which ``./dev.sh demo``
+serves with (``NICHEVID_CONFIG``), enabling the gifts and subscriptions plugins with a
+few coin packs, and migrates their tables. Any other instance keeps its
 settings: the demo says what to add. It then
 seeds the default gifts, two tiers of ``demo_alice`` and a subscribers-only clip, so
 a visitor can buy coins, send gifts and subscribe with test payments (no money
@@ -59,18 +59,24 @@ def enable_plugins(settings: Settings, config: str | None, echo: Any) -> Setting
     if set(PLUGINS) <= set(settings.plugins.enabled):
         return settings
     given = config or os.environ.get("NICHEVID_CONFIG", "")
-    path = Path(given or DEFAULT_CONFIG_FILE)
     local = Path(settings.data_dir).resolve() == Path(DEFAULT_DATA_DIR).resolve()
-    if given or path.exists() or not local:
+    # Beside the demo's data, never in the folder it runs from (a checkout's tests read
+    # a nichevid.toml there); ./dev.sh demo serves with it.
+    path = Path(settings.data_dir) / DEFAULT_CONFIG_FILE
+    if given or Path(DEFAULT_CONFIG_FILE).exists() or not local or path.exists():
+        named = given or DEFAULT_CONFIG_FILE
         echo(
-            f"gifts and subscriptions: not enabled in {path}; add "
+            f"gifts and subscriptions: not enabled in {named}; add "
             '`enabled = ["gifts", "subscriptions"]` under [plugins] and run '
             "`nichevid demo` again to try them"
         )
         return settings
     path.write_text(DEMO_CONFIG, encoding="utf-8")
-    echo(f"wrote {path}: gifts and subscriptions, paid with test payments (no money moves)")
-    return load_settings(config)
+    echo(
+        f"wrote {path}: gifts and subscriptions, paid with test payments (no money moves); "
+        f"serve with NICHEVID_CONFIG={path} (./dev.sh demo does)"
+    )
+    return load_settings(path)
 
 
 def loaded(pm: Any) -> bool:

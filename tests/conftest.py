@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from nichevid.cli import main
+from nichevid.testing.servers import no_settings_file
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def cli(tmp_path: Path) -> CliRunner:
             "NICHEVID_DATA_DIR": str(data_dir),
             "NICHEVID_DATABASE_URL": f"sqlite:///{data_dir / 'cli.sqlite3'}",
             "NICHEVID_REDIS_URL": "",
-            "NICHEVID_CONFIG": None,
+            "NICHEVID_CONFIG": str(no_settings_file()),
         }
     )
     result = runner.invoke(main, ["migrate"], obj={})

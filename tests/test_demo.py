@@ -133,10 +133,12 @@ def test_demo_enables_gifts_and_subscriptions_with_test_payments(
     (tmp_path / "var").mkdir()
     first = invoke(args, local)
     assert first.exit_code == 0, first.output
-    written = (tmp_path / "nichevid.toml").read_text(encoding="utf-8")
+    assert not (tmp_path / "nichevid.toml").exists()
+    written = (tmp_path / "var" / "nichevid.toml").read_text(encoding="utf-8")
     assert 'enabled = ["gifts", "subscriptions"]' in written
     assert "test_provider = true" in written
-    assert "wrote nichevid.toml" in first.output
+    assert "wrote var/nichevid.toml" in first.output
+    assert "NICHEVID_CONFIG=var/nichevid.toml" in first.output
     assert "tiers: @demo_alice offers Supporter, Studio pass" in first.output
     assert f"demo ready: {len(CLIPS) + 1} videos" in first.output
     seeded = in_thread(lambda: _money(demo_settings))
@@ -146,12 +148,13 @@ def test_demo_enables_gifts_and_subscriptions_with_test_payments(
     # The next start reads the file: the coin packs and the test provider are on.
     from nichevid.settings import load_settings
 
-    settings = load_settings(tmp_path / "nichevid.toml", environ=local)
+    settings = load_settings(tmp_path / "var" / "nichevid.toml", environ=local)
     assert settings.plugins.enabled == ["gifts", "subscriptions"]
     from nichevid_gifts.settings import gift_settings
 
     assert [p.name for p in gift_settings(settings).coin_packs] == ["handful", "pouch", "chest"]
-    second = invoke(args, local)
+    # As ./dev.sh demo runs it again: with the file it wrote.
+    second = invoke(args, {**local, "NICHEVID_CONFIG": "var/nichevid.toml"})
     assert second.exit_code == 0, second.output
     assert "wrote" not in second.output
     assert "already offers 2" in second.output

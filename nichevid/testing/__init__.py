@@ -36,6 +36,8 @@ from typing import Any
 
 import pytest
 
+from nichevid.testing.servers import no_settings_file
+
 SHAPE_ENV = "NICHEVID_TEST_SHAPE"
 
 # Failed contract checks then show the compared values, in adapters' own test runs too.
@@ -56,6 +58,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: runs only in the embedded shape")
     os.environ.setdefault("NICHEVID_LOAD_PLUGINS", "")
     os.environ.setdefault("NICHEVID_LOG_FORMAT", "console")
+    # Never the settings file of the folder the tests run from, nor one named outside.
+    os.environ["NICHEVID_CONFIG"] = str(no_settings_file())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -135,7 +139,7 @@ def nv_settings_factory(
                 base[key] = {**base[key], **value}
             else:
                 base[key] = value
-        return load_settings(environ={}, overrides=base)
+        return load_settings(no_settings_file(), environ={}, overrides=base)
 
     return make
 
@@ -176,7 +180,9 @@ async def _nv_migrated(nv_database_url: str, tmp_path_factory: pytest.TempPathFa
 
     data_dir = tmp_path_factory.mktemp("nichevid-migrate")
     settings = load_settings(
-        environ={}, overrides={"data_dir": str(data_dir), "database": {"url": nv_database_url}}
+        no_settings_file(),
+        environ={},
+        overrides={"data_dir": str(data_dir), "database": {"url": nv_database_url}},
     )
     engine = make_engine(nv_database_url)
     await connect(engine)

@@ -173,17 +173,28 @@ def start_redis() -> Server:
     return Server(f"redis://127.0.0.1:{port}/0", process, workdir)
 
 
+def no_settings_file() -> Path:
+    """An empty settings file: what tests and their subprocesses read instead of a
+    ``./nichevid.toml`` in the folder they run from (``nichevid demo`` writes one there)."""
+    path = Path(tempfile.gettempdir()) / "nichevid-tests-no-settings.toml"
+    if not path.is_file():
+        path.write_text("# Tests read no nichevid.toml of the folder they run from.\n")
+    return path
+
+
 def instance_env(
     services: dict[str, str], data_dir: Path, name: str, redis_db: int
 ) -> dict[str, str]:
     """Environment for a ``nichevid`` subprocess with a database of its own.
 
-    The current environment without any ``NICHEVID_*`` variable, plus the data dir; in the
+    The current environment without any ``NICHEVID_*`` variable, plus the data dir and no
+    settings file (:func:`no_settings_file`); in the
     production shape a new database ``nichevid_<name>`` on the session's PostgreSQL and
     Redis database ``redis_db``, so the subprocess never shares rows with the tests.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
     env.update(
+        NICHEVID_CONFIG=str(no_settings_file()),
         NICHEVID_DATA_DIR=str(data_dir),
         NICHEVID_SECRET_KEY=f"{name}-test-secret-key",
         NICHEVID_LOG_FORMAT="json",
@@ -207,6 +218,7 @@ def shared_env(settings: Any, **variables: str) -> dict[str, str]:
     given without the prefix (``JOBS__LEASE="1"``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
     env.update(
+        NICHEVID_CONFIG=str(no_settings_file()),
         NICHEVID_DATA_DIR=str(settings.data_dir),
         NICHEVID_DATABASE_URL=settings.database_url,
         NICHEVID_REDIS_URL=settings.redis.url,
