@@ -7,6 +7,7 @@ from typing import Any
 
 from nichevid.comments.tables import Comment
 from nichevid.i18n import gettext
+from nichevid.media.gates import is_adult
 from nichevid_moderation import audit, premod
 from nichevid_moderation.restrictions import active_restrictions, suspended_until
 from nichevid_moderation.settings import moderation_settings
@@ -112,7 +113,7 @@ async def _flag(video: Any, settings: Any) -> None:
     )
 
 
-async def kept_out(video_ids: list[int], viewer: Any, settings: Any) -> list[int]:
+async def kept_out(video_ids: list[int], viewer: Any, resources: Any) -> list[int]:
     """Limited-reach videos for everybody; age-restricted ones for all but adults.
 
     One query for the measures; the viewer's age is read only when an age-restricted
@@ -120,19 +121,7 @@ async def kept_out(video_ids: list[int], viewer: Any, settings: Any) -> list[int
     """
     found = await active_restrictions("video", list(video_ids), ("limit_reach", "age_restrict"))
     if any(kinds == {"age_restrict"} for kinds in found.values()) and await is_adult(
-        viewer, settings
+        resources, viewer
     ):
         found = {video: kinds for video, kinds in found.items() if "limit_reach" in kinds}
     return [video_id for video_id in video_ids if video_id in found]
-
-
-async def is_adult(viewer: Any, settings: Any) -> bool:
-    """Whether ``viewer`` (``None``: signed out) may watch age-restricted videos: a member
-    whose stated date of birth makes them ``plugin.safety.adult_age`` or older."""
-    if viewer is None:
-        return False
-    from nichevid.safety.prefs import adults_among
-    from nichevid.safety.settings import safety_settings
-
-    adult_age = safety_settings(settings).adult_age
-    return int(viewer.id) in await adults_among([int(viewer.id)], adult_age)

@@ -59,7 +59,7 @@ async def review_video(video: Any, resources: Any) -> str | None:
 async def for_you_exclude(video_ids: list[int], viewer: Any, resources: Any) -> list[int]:
     from nichevid_moderation import gates
 
-    return await gates.kept_out(video_ids, viewer, resources.settings)
+    return await gates.kept_out(video_ids, viewer, resources)
 
 
 @hookimpl

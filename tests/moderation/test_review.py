@@ -90,16 +90,15 @@ async def test_limit_reach_and_age_restrict_keep_videos_out_of_for_you(
         nv_resources, people["mod"], kind="video", ref=other.slug, action="age_restrict"
     )
     ids = [video.id, other.id]
-    settings = nv_resources.settings
     # Age-restricted videos reach only members whose date of birth makes them adults.
     ann = people["ann"]
-    assert await gates.kept_out(ids, ann, settings) == [video.id, other.id]
+    assert await gates.kept_out(ids, ann, nv_resources) == [video.id, other.id]
     today = datetime.now(UTC).date()
     await save_prefs(ann, Prefs(birth_date=date(today.year - 17, 1, 1)))
-    assert await gates.kept_out(ids, ann, settings) == [video.id, other.id]
+    assert await gates.kept_out(ids, ann, nv_resources) == [video.id, other.id]
     await save_prefs(ann, Prefs(birth_date=date(today.year - 18, 1, 1)))
-    assert await gates.kept_out(ids, ann, settings) == [video.id]
-    assert await gates.kept_out(ids, None, settings) == [video.id, other.id]
+    assert await gates.kept_out(ids, ann, nv_resources) == [video.id]
+    assert await gates.kept_out(ids, None, nv_resources) == [video.id, other.id]
     from nichevid.plugins import call_all
 
     excluded = await call_all(
