@@ -13,7 +13,9 @@ the plugins through the ``payment_event`` hook: the plugin that sold the subscri
 applies them (each period under its own idempotency key) and answers the status. So
 are refunds and chargebacks of a subscription's checkout: they name the period they
 undo, and the plugin reverses that period's transaction once (or answers ``waiting``
-until the period's payment arrives; it is applied again right after it).
+until the period's payment arrives; it is applied again right after it). A refund or
+chargeback that names only the provider's id of the payment is first matched to
+that payment's stored event (:mod:`nichevid.payments.matching`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from nichevid.payments import moves
+from nichevid.payments import matching, moves
 from nichevid.payments.ledger import LedgerError
 from nichevid.payments.providers import (
     CHARGED_BACK,
     EVENT_TYPES,
     PAID,
     REFUNDED,
+    SUBSCRIPTION_CHANGED,
     SUBSCRIPTION_EVENT_TYPES,
     ProviderEvent,
     WebhookError,
@@ -82,8 +85,8 @@ async def _store_and_apply(resources: Any, provider_name: str, event: ProviderEv
     table = PaymentEvent._meta.tablename
     rows = await PaymentEvent.raw(
         f"INSERT INTO {table} (provider, event_id, type, checkout_token, amount, currency, "  # noqa: S608
-        "status, note, provider_ref, period_start, period_end) "
-        "VALUES ({}, {}, {}, {}, {}, {}, 'received', '', {}, {}, {}) "
+        "status, note, provider_ref, period_start, period_end, payment_ref) "
+        "VALUES ({}, {}, {}, {}, {}, {}, 'received', '', {}, {}, {}, {}) "
         "ON CONFLICT (provider, event_id) DO NOTHING RETURNING id",
         provider_name,
         event.id[:200],
@@ -94,6 +97,7 @@ async def _store_and_apply(resources: Any, provider_name: str, event: ProviderEv
         event.provider_ref[:200],
         event.period_start,
         event.period_end,
+        event.payment_ref[:200],
     )
     stored = (
         await PaymentEvent.objects()
@@ -124,8 +128,27 @@ async def apply(resources: Any, event: PaymentEvent) -> str:
     Returns:
         The event's new status.
     """
+    status = await _apply(resources, event)
+    if status == APPLIED:
+        # Refunds that named only this payment and arrived before it can apply now.
+        for later in await matching.waiting_on(event):
+            await apply(resources, later)
+    return status
+
+
+async def _apply(resources: Any, event: PaymentEvent) -> str:
     if event.type not in EVENT_TYPES + SUBSCRIPTION_EVENT_TYPES:
         return await _mark(event, IGNORED, f"nichevid does not act on {event.type!r} events")
+    if matching.unmatched(event):
+        paying = await matching.match(event)
+        if paying is None:
+            return await _mark(event, WAITING, "waits for the payment it undoes")
+        if paying.type == SUBSCRIPTION_CHANGED:
+            return await _mark(
+                event,
+                REFUSED,
+                "it undoes the charge for a change of tier: settle it on /admin/ledger",
+            )
     checkout = (
         await Checkout.objects()
         .where((Checkout.token == event.checkout_token) & (Checkout.provider == event.provider))

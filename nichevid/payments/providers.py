@@ -83,6 +83,11 @@ class ProviderEvent:
     Subscription events name the period they are about (``period_start`` and
     ``period_end``, Unix seconds; the end of a trial or of the paid period) and carry
     the provider's id of the subscription in ``provider_ref``.
+
+    ``payment_ref`` is the provider's id of the payment an event is about: the payment
+    that paid (a payment or a subscription's period) or the payment a refund or
+    chargeback undoes. A refund or chargeback that names no checkout is matched to the
+    stored payment with the same ``payment_ref``.
     """
 
     id: str
@@ -93,6 +98,7 @@ class ProviderEvent:
     provider_ref: str = ""
     period_start: int = 0
     period_end: int = 0
+    payment_ref: str = ""
 
 
 @dataclass(frozen=True)

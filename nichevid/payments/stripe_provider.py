@@ -3,10 +3,13 @@
 Registered by :mod:`nichevid.default_payments` once ``plugin.payments.stripe_api_key``
 and ``stripe_webhook_secret`` are set. Point a Stripe webhook endpoint at
 ``<public_url>/payments/webhooks/stripe`` with the events
-``checkout.session.completed``, ``checkout.session.async_payment_succeeded`` and
-``charge.refunded``. Each session carries the checkout token as
-``client_reference_id`` and, on its payment, as ``metadata.checkout``, which is how
-later events find their checkout. Other events are stored and ignored.
+``checkout.session.completed``, ``checkout.session.async_payment_succeeded``,
+``charge.refunded`` and ``charge.dispute.closed``. Each session carries the checkout
+token as ``client_reference_id`` and, on its payment, as ``metadata.checkout``, which
+is how later events find their checkout. Every payment is stored with its payment
+intent (``payment_ref``): a refund or a lost dispute names the payment intent it
+undoes, which finds the checkout (and a subscription's period) when the charge carries
+no token, as for a subscription's invoices. Other events are stored and ignored.
 
 Subscriptions (checkouts with ``interval="month"``) use Checkout in subscription mode;
 the subscription carries the token in its ``metadata.checkout``. Add the events
@@ -28,6 +31,7 @@ from typing import Any
 import stripe
 
 from nichevid.payments.providers import (
+    CHARGED_BACK,
     PAID,
     REFUNDED,
     SUBSCRIPTION_ACTIVATED,
@@ -193,6 +197,7 @@ def _event(data: dict[str, Any]) -> ProviderEvent:
             amount=int(obj["amount_total"]),
             currency=str(obj["currency"]).upper(),
             provider_ref=str(obj["id"]),
+            payment_ref=str(obj.get("payment_intent") or ""),
         )
     checkout = str((obj.get("metadata") or {}).get("checkout", ""))
     if kind == "charge.refunded":
@@ -204,6 +209,19 @@ def _event(data: dict[str, Any]) -> ProviderEvent:
             checkout=checkout,
             amount=int(obj.get("amount") or 0),
             currency=str(obj.get("currency", "")).upper(),
+            payment_ref=str(obj.get("payment_intent") or obj.get("id") or ""),
+        )
+    if kind == "charge.dispute.closed":
+        # The money is gone for good only once the dispute is lost; while it is open
+        # the member keeps what they bought, and a won dispute changes nothing.
+        lost = obj.get("status") == "lost"
+        return ProviderEvent(
+            id=event_id,
+            type=CHARGED_BACK if lost else f"stripe.charge.dispute.{obj.get('status')}",
+            checkout=checkout,
+            amount=int(obj.get("amount") or 0),
+            currency=str(obj.get("currency", "")).upper(),
+            payment_ref=str(obj.get("payment_intent") or obj.get("charge") or ""),
         )
     return ProviderEvent(
         id=event_id, type=f"stripe.{kind}", checkout=checkout, amount=0, currency=""
@@ -243,7 +261,17 @@ def _invoice(event_id: str, kind: str, obj: dict[str, Any]) -> ProviderEvent:
         provider_ref=str(obj.get("subscription") or details.get("subscription") or ""),
         period_start=int(period["start"]),
         period_end=int(period["end"]),
+        payment_ref=_invoice_payment(obj),
     )
+
+
+def _invoice_payment(obj: dict[str, Any]) -> str:
+    """The payment intent that paid an invoice (the charge's id on very old accounts)."""
+    # Newer API versions list the invoice's payments instead of naming one.
+    payments = (obj.get("payments") or {}).get("data") or [{}]
+    payment = payments[0].get("payment") or {}
+    found = obj.get("payment_intent") or payment.get("payment_intent")
+    return str(found or obj.get("charge") or payment.get("charge") or "")
 
 
 def _subscription(event_id: str, kind: str, obj: dict[str, Any]) -> ProviderEvent:

@@ -108,6 +108,8 @@ class PaymentEvent(Table, tablename="nv_payment_event"):
     provider_ref = Varchar(length=200, default="")
     period_start = BigInt(default=0)
     period_end = BigInt(default=0)
+    # The provider's id of the payment the event paid or undoes (see ``ProviderEvent``).
+    payment_ref = Varchar(length=200, default="", index=True)
 
 
 class Payout(Table, tablename="nv_payout"):

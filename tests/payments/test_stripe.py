@@ -161,3 +161,44 @@ async def test_bad_stripe_webhooks_change_nothing(
 async def test_stripe_is_off_without_both_keys(nv_settings_factory: Callable[..., Any]) -> None:
     settings = nv_settings_factory(plugin={"payments": {"stripe_api_key": "sk_test_123"}})
     assert StripeProvider.from_settings(settings) is None
+
+
+async def test_refunds_and_lost_disputes_find_the_checkout_by_payment_intent(
+    nv_client: Any, make_user: Any, sessions: list[dict[str, Any]]
+) -> None:
+    resources = nv_client.app.state.resources
+    ada = await make_user("ada")
+    rows = []
+    for _ in range(2):
+        row, _url = await checkout.start(
+            resources,
+            user_id=ada.id,
+            provider_name="stripe",
+            amount=1999,
+            currency="EUR",
+            base_url="https://nv.example",
+        )
+        rows.append(row)
+
+    async def send(event_id: str, kind: str, obj: dict[str, Any]) -> list[str]:
+        body = stripe_event(event_id, kind, obj)
+        answer = await nv_client.post(
+            "/payments/webhooks/stripe", content=body, headers=signed(body)
+        )
+        return list(answer.json()["events"])
+
+    for n, row in enumerate(rows, 1):
+        paid = {**session_completed(row.token), "payment_intent": f"pi_{n}"}
+        assert await send(f"evt_paid_{n}", "checkout.session.completed", paid) == ["applied"]
+    assert await balance(acc.wallet(ada.id, "EUR")) == 2 * 1999
+    # Neither carries the checkout token: the payment intent finds it.
+    charge = {"id": "ch_1", "payment_intent": "pi_1", "metadata": {}, "currency": "eur"}
+    refunded = {**charge, "amount": 1999, "amount_refunded": 1999, "refunded": True}
+    assert await send("evt_refund", "charge.refunded", refunded) == ["applied"]
+    assert (await checkout.get(rows[0].token)).status == "refunded"  # type: ignore[union-attr]
+    lost = {"id": "dp_1", "charge": "ch_2", "payment_intent": "pi_2", "amount": 1999,
+            "currency": "eur", "status": "lost", "metadata": {}}  # fmt: skip
+    assert await send("evt_lost", "charge.dispute.closed", lost) == ["applied"]
+    assert (await checkout.get(rows[1].token)).status == "charged_back"  # type: ignore[union-attr]
+    assert await balance(acc.wallet(ada.id, "EUR")) == 0
+    assert await balance(acc.clearing("stripe", "EUR")) == 0

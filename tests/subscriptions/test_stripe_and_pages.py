@@ -26,8 +26,18 @@ def nv_settings(nv_settings_factory: Callable[..., Any]) -> Any:
     return with_stripe(nv_settings_factory)
 
 
-def invoice(token: str, kind: str, end: int, amount: int = 499, reason: str = "") -> bytes:
-    obj = {
+def invoice(
+    token: str,
+    kind: str,
+    end: int,
+    amount: int = 499,
+    reason: str = "",
+    payment: str = "",
+    event_id: str = "",
+) -> bytes:
+    """A signed-body Stripe invoice event for the period ending at ``end``, paid by the
+    payment intent ``payment`` when given."""
+    obj: dict[str, Any] = {
         "id": f"in_{end}",
         "object": "invoice",
         "billing_reason": reason or "subscription_cycle",
@@ -38,7 +48,9 @@ def invoice(token: str, kind: str, end: int, amount: int = 499, reason: str = ""
         "subscription_details": {"metadata": {"checkout": token}},
         "lines": {"data": [{"period": {"start": end - MONTH, "end": end}}]},
     }
-    return stripe_event(f"evt_{kind}_{end}", kind, obj)
+    if payment:
+        obj["payment_intent"] = payment
+    return stripe_event(event_id or f"evt_{kind}_{end}", kind, obj)
 
 
 async def test_stripe_subscription_checkout_and_events(
