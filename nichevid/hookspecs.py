@@ -306,11 +306,16 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
 
 
 @hookspec
-def video_form_fields(request: Any, user: Any, video: Any) -> str | None:
+def video_form_fields(
+    request: Any, user: Any, video: Any, values: dict[str, str] | None
+) -> str | None:
     """Return HTML form fields to add to the upload form and the video edit form, or ``None``.
 
     ``video`` is ``None`` on the upload form and the ``media.tables.Video`` row on the
-    edit form (show its current choice); ``user`` is the signed-in creator. Name each
+    edit form (show its current choice). ``values`` is ``None``, except when the edit
+    form comes back after a refusal: then it holds the options as the creator posted
+    them, and your fields show what they chose (not yet stored) instead of the video's
+    current choice. ``user`` is the signed-in creator. Name each
     field with your plugin's prefix (``subscriptions_tier``): its value reaches
     ``video_options_check`` and ``video_options_saved`` as an option, sent with the
     upload's metadata or posted by the edit form. The fragment is inserted as is, so

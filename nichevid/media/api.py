@@ -30,7 +30,7 @@ from nichevid.accounts.services import has_role
 from nichevid.app import BEARER_SCHEME
 from nichevid.core.errors import no_video
 from nichevid.i18n import gettext, ngettext
-from nichevid.media import covers, services
+from nichevid.media import covers, options, services
 from nichevid.media.documents import VideoDocument, is_owner, video_document
 from nichevid.media.plain_upload import receive_video
 from nichevid.media.settings import media_settings
@@ -69,17 +69,26 @@ _ChangesBody = _request_body(
             "caption": Schema(type=OpenAPIType.STRING, max_length=services.CAPTION_MAX),
             "visibility": Schema(type=OpenAPIType.STRING, enum=list(VISIBILITIES)),
         },
-        additional_properties=False,
+        additional_properties=Schema(
+            type=OpenAPIType.STRING,
+            max_length=options.OPTION_MAX,
+            description=(
+                "Plugins' choices, named with the plugin's prefix, such as "
+                "subscriptions_tier (a tier id, or empty for every tier)."
+            ),
+        ),
     ),
     "The fields to change; those left out stay as they are.",
 )
 
 
 class VideoChanges(msgspec.Struct, kw_only=True):
-    """What ``PATCH`` may change; ``None`` leaves a field as it is."""
+    """What ``PATCH`` may change; ``None`` leaves a field as it is. ``options`` are the
+    plugins' choices (``subscriptions_tier``), as on the video edit form."""
 
     caption: str | None = None
     visibility: str | None = None
+    options: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 def _bad_request(message: str) -> HTTPException:
@@ -101,12 +110,19 @@ def parse_changes(body: bytes) -> VideoChanges:
         raise _bad_request(
             gettext("Send a JSON object, for example %(example)s.", example=JSON_EXAMPLE)
         )
-    unknown = sorted(str(name) for name in raw if name not in CHANGEABLE)
+    unknown = sorted(
+        str(name)
+        for name in raw
+        if name not in CHANGEABLE
+        and (name in options.CORE_FIELDS or not options.OPTION_NAME.match(str(name)))
+    )
     if unknown:
         raise _bad_request(
             ngettext(
-                "Unknown field: %(fields)s; only caption and visibility can be changed.",
-                "Unknown fields: %(fields)s; only caption and visibility can be changed.",
+                "Unknown field: %(fields)s; only caption, visibility and plugins' choices "
+                "(such as subscriptions_tier) can be changed.",
+                "Unknown fields: %(fields)s; only caption, visibility and plugins' choices "
+                "(such as subscriptions_tier) can be changed.",
                 len(unknown),
                 fields=", ".join(unknown),
             )
@@ -114,7 +130,13 @@ def parse_changes(body: bytes) -> VideoChanges:
     for name, value in raw.items():
         if value is not None and not isinstance(value, str):
             raise _bad_request(gettext("%(field)s must be text (a JSON string).", field=name))
-    return VideoChanges(**raw)
+    try:
+        chosen = options.options_of({k: v for k, v in raw.items() if k not in CHANGEABLE})
+    except ValueError as exc:
+        raise _bad_request(str(exc)) from exc
+    return VideoChanges(
+        caption=raw.get("caption"), visibility=raw.get("visibility"), options=chosen
+    )
 
 
 def content_length(request: Request[Any, Any, Any]) -> int | None:
@@ -193,9 +215,20 @@ class VideoApi(Controller):
     async def change(
         self, request: Request[Any, Any, Any], video_id: FromPath[str]
     ) -> VideoDocument:
-        """Change the caption (its hashtags and mentions follow) and/or the visibility."""
+        """Change the caption (its hashtags and mentions follow), the visibility and the
+        plugins' choices (such as ``subscriptions_tier``), all checked before any is stored."""
         video = await _owned(request, video_id)
         changes = parse_changes(await request.body())
+        resources, user = _resources(request), current_user(request)
+        try:
+            if changes.caption is not None:
+                services.check_caption(changes.caption)
+            visibility = services.check_visibility(changes.visibility or video.visibility)
+        except ValueError as exc:
+            raise _bad_request(str(exc)) from exc
+        refusal = await options.check(resources, user, video, visibility, changes.options)
+        if refusal:
+            raise _bad_request(refusal)
         try:
             video = await services.update_video(
                 video, caption=changes.caption, visibility=changes.visibility
@@ -204,7 +237,9 @@ class VideoApi(Controller):
             raise _bad_request(str(exc)) from exc
         except LookupError as exc:
             raise NotFoundException(no_video()) from exc
-        return await video_document(_resources(request), video, current_user(request))
+        if changes.options:
+            await options.saved(resources, video, changes.options)
+        return await video_document(resources, video, user)
 
     @delete("/{video_id:str}", guards=[requires_login])
     async def remove(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> None:
@@ -246,10 +281,16 @@ class VideoApi(Controller):
         filename: FromQuery[str] = "",
     ) -> Response[VideoDocument]:
         """Upload a video in one request: the body is the file (use tus at ``/uploads/`` to
-        resume broken uploads). ``filename`` gives the file's extension."""
+        resume broken uploads). ``filename`` gives the file's extension; plugins' choices
+        go in the query as well (``subscriptions_tier=3``)."""
         user = current_user(request)
         resources = _resources(request)
-        metadata = {"caption": caption, "visibility": visibility, "filename": filename}
+        chosen = {
+            name: value
+            for name, value in request.query_params.items()
+            if options.OPTION_NAME.match(name) and name not in options.CORE_FIELDS
+        }
+        metadata = {**chosen, "caption": caption, "visibility": visibility, "filename": filename}
         try:
             video = await receive_video(
                 resources, user, request.stream(), content_length(request), metadata

@@ -52,13 +52,20 @@ async def _page(
     user = request.scope.get("user")
     resources = request.app.state.resources
     values = form or {"caption": video.caption or "", "visibility": video.visibility}
+    posted: dict[str, str] | None = None
+    if form is not None:
+        try:
+            posted = options.options_of(form)
+        except ValueError:
+            # Too many or too long: the fields show the video's stored choices.
+            posted = None
     context = {
         "user": user,
         "video": video,
         "form": values,
         "visibilities": visibility_labels(),
         "caption_max": services.CAPTION_MAX,
-        "video_fields": await options.form_fields(resources, request, user, video),
+        "video_fields": await options.form_fields(resources, request, user, video, posted),
         "error": error,
         "done": done,
     }

@@ -61,15 +61,27 @@ def options_of(values: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-async def form_fields(resources: Any, request: Any, user: Any, video: Any = None) -> Markup:
-    """The plugins' fields for the upload form (``video`` ``None``) or the edit form.
+async def form_fields(
+    resources: Any,
+    request: Any,
+    user: Any,
+    video: Any = None,
+    values: dict[str, str] | None = None,
+) -> Markup:
+    """The plugins' fields for the upload form (``video`` ``None``) or the edit form
+    (``values``: the options posted, when the form comes back after a refusal).
 
     A plugin that fails is logged and left out: the form still works without its field.
     """
     from nichevid.plugins import answers
 
     parts = await answers(
-        resources.pm, "video_form_fields", request=request, user=user, video=video
+        resources.pm,
+        "video_form_fields",
+        request=request,
+        user=user,
+        video=video,
+        values=values,
     )
     return Markup("".join(str(part) for part in parts))  # noqa: S704 - plugins escape
 

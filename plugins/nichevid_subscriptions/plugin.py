@@ -85,10 +85,12 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
 
 
 @hookimpl
-async def video_form_fields(request: Any, user: Any, video: Any) -> str | None:
+async def video_form_fields(
+    request: Any, user: Any, video: Any, values: dict[str, str] | None
+) -> str | None:
     from nichevid_subscriptions import video_form
 
-    return await video_form.fields(user, video)
+    return await video_form.fields(user, video, values)
 
 
 @hookimpl

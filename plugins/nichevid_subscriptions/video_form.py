@@ -36,14 +36,21 @@ async def _current(video: Any) -> int | None:
     return (await access.video_tiers([int(video.id)])).get(int(video.id))
 
 
-async def fields(user: Any, video: Any) -> str | None:
-    """The "Minimum tier" field of a creator's upload or edit form."""
+async def fields(user: Any, video: Any, values: dict[str, str] | None = None) -> str | None:
+    """The "Minimum tier" field of a creator's upload or edit form.
+
+    It shows the video's minimum tier, or the one posted (``values``) when the edit
+    form comes back after a refusal.
+    """
     if user is None or not has_role(user, "creator"):
         return None
     live = await tiers_of(int(user.id))
-    current = await _current(video)
+    current = stored = await _current(video)
+    if values is not None and OPTION in values:
+        raw = values[OPTION].strip()
+        current = int(raw) if raw.isdigit() and len(raw) < 12 else None
     label = escape(i18n.gettext("Minimum tier (subscribers-only videos)"))
-    if not live and current is None:
+    if not live and stored is None:
         text = escape(
             i18n.gettext(
                 "You offer no subscription tiers yet: create one before posting a "
@@ -56,11 +63,12 @@ async def fields(user: Any, video: Any) -> str | None:
     choices = [("", i18n.gettext("Every tier"), current is None)]
     for tier in live:
         choices.append((str(tier.id), f"{tier.level}. {tier.name}", tier.id == current))
-    if current is not None and all(tier.id != current for tier in live):
-        kept = await get_tier(current)
+    if stored is not None and all(tier.id != stored for tier in live):
+        # The video keeps its retired tier while the creator leaves it unchanged.
+        kept = await get_tier(stored)
         if kept is not None:
             name = i18n.gettext("%(name)s (retired)", name=f"{kept.level}. {kept.name}")
-            choices.append((str(kept.id), name, True))
+            choices.append((str(kept.id), name, kept.id == current))
     options = "".join(
         f'<option value="{escape(value)}"{" selected" if chosen else ""}>{escape(text)}</option>'
         for value, text, chosen in choices

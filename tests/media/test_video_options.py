@@ -34,8 +34,12 @@ class Moods:
         self.saved: list[tuple[int, dict[str, str]]] = []
 
     @hookimpl
-    async def video_form_fields(self, request: Any, user: Any, video: Any) -> str:
+    async def video_form_fields(
+        self, request: Any, user: Any, video: Any, values: dict[str, str] | None
+    ) -> str:
         mood = "calm" if video is None else f"was {video.caption}"
+        if values is not None:
+            mood = f"posted {values.get('test_mood', '')}"
         return f'<input name="test_mood" value="{mood}" data-user="{user.username}">'
 
     @hookimpl
@@ -113,6 +117,7 @@ async def test_hook_video_options_check(
     assert answer.status_code == 400
     assert "choose another mood" in answer.text
     assert "after" in answer.text  # what was typed comes back
+    assert 'value="posted grumpy"' in answer.text  # and the plugin shows its posted choice
     stored = await Video.objects().where(Video.id == video.id).first()
     assert stored is not None
     assert (stored.caption, stored.visibility) == ("before", "public")

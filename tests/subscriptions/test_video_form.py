@@ -186,3 +186,96 @@ async def test_the_edit_form_changes_the_tier_without_losing_anything(
     # Another creator's video has no edit form for Cara.
     theirs = await ready_video(others["eve"], caption="eve's", visibility="subscribers")
     assert (await nv_client.get(f"/upload/edit/{theirs.slug}", headers=HTML)).status_code == 404
+
+
+async def test_a_refused_edit_form_shows_the_tier_that_was_chosen(
+    nv_client: Any, people: dict[str, Any], two_tiers: dict[str, Any], others: dict[str, Any]
+) -> None:
+    fan, patron = two_tiers["fan"], two_tiers["patron"]
+    video = await ready_video(people["cara"], caption="secret", visibility="subscribers")
+    await access.set_video_tier(video, patron)
+    await login(nv_client, "cara")
+    url = f"/upload/edit/{video.slug}"
+    # The caption is refused: the form keeps Fan, which Cara chose, not the stored Patron.
+    refused = await form(
+        nv_client, url, {"caption": "x" * 3000, "visibility": "subscribers",
+                         "subscriptions_tier": str(fan.id)}
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert f'<option value="{fan.id}" selected>1. Fan</option>' in refused.text
+    assert f'<option value="{patron.id}">2. Patron</option>' in refused.text
+    assert await access.required_level(int(video.id)) == 2
+    # Another creator's tier posted: refused, her tier is never named, nothing is selected
+    # but the browser's first choice.
+    hers = await form(
+        nv_client, url, {"caption": "secret", "visibility": "subscribers",
+                         "subscriptions_tier": str(others["hers"].id)}
+    )  # fmt: skip
+    assert hers.status_code == 400
+    assert f'<option value="{others["hers"].id}"' not in hers.text
+    assert "Eve&#39;s" not in hers.text
+    assert " selected>" not in hers.text.split('name="subscriptions_tier"')[1].split("</select>")[0]
+    # A stored retired tier stays offered, unselected, when Cara chose another one.
+    await tiers.retire_tier(people["cara"], int(patron.id))
+    again = await form(
+        nv_client, url, {"caption": "x" * 3000, "visibility": "subscribers",
+                         "subscriptions_tier": ""}
+    )  # fmt: skip
+    assert f'<option value="{patron.id}">2. Patron (retired)</option>' in again.text
+    assert '<option value="" selected>' in again.text
+
+
+async def test_the_json_api_chooses_the_tier_on_upload_and_on_change(
+    nv_client: Any, people: dict[str, Any], two_tiers: dict[str, Any], others: dict[str, Any]
+) -> None:
+    fan, patron = two_tiers["fan"], two_tiers["patron"]
+    plain, _ = await create_token(people["cara"], "script")
+    auth = {"Authorization": f"Bearer {plain}"}
+    query = {"caption": "by script", "visibility": "subscribers", "filename": "clip.mp4"}
+    sent = await nv_client.post(
+        "/api/videos",
+        params={**query, "subscriptions_tier": str(patron.id)},
+        content=b"bytes of a clip",
+        headers=auth,
+    )
+    assert sent.status_code == 201, sent.text
+    slug = sent.json()["id"]
+    video = await Video.objects().where(Video.slug == slug).first()
+    assert video is not None
+    assert await access.video_tiers([int(video.id)]) == {int(video.id): int(patron.id)}
+    # Another creator's tier is refused before anything is stored.
+    uploads_before = await Upload.count()
+    refused = await nv_client.post(
+        "/api/videos",
+        params={**query, "subscriptions_tier": str(others["hers"].id)},
+        content=b"bytes of a clip",
+        headers=auth,
+    )
+    assert refused.status_code == 400
+    assert "Choose one of your tiers on offer" in refused.json()["detail"]
+    assert await Upload.count() == uploads_before
+    # PATCH changes the tier with the caption, or refuses both.
+    url = f"/api/videos/{slug}"
+    changed = await nv_client.patch(
+        url, json={"caption": "fans too", "subscriptions_tier": str(fan.id)}, headers=auth
+    )
+    assert changed.status_code == 200, changed.text
+    assert await access.required_level(int(video.id)) == 1
+    for body, message in (
+        ({"caption": "no", "subscriptions_tier": str(others["hers"].id)}, "tiers on offer"),
+        ({"caption": "no", "subscriptions_tier": 3}, "must be text"),
+        ({"caption": "no", "Tier": "1"}, "Unknown field: Tier"),
+        ({"caption": "no", "subscriptions_tier": "9" * 300}, "longer than 200"),
+        ({"caption": "x" * 3000, "subscriptions_tier": str(patron.id)}, "Captions are at most"),
+    ):
+        answer = await nv_client.patch(url, json=body, headers=auth)
+        assert answer.status_code == 400, body
+        assert message in answer.json()["detail"]
+    stored = await Video.objects().where(Video.id == video.id).first()
+    assert stored is not None
+    assert stored.caption == "fans too"
+    assert await access.required_level(int(video.id)) == 1
+    # Leaving the tier out keeps it.
+    kept = await nv_client.patch(url, json={"caption": "still fans"}, headers=auth)
+    assert kept.status_code == 200
+    assert await access.required_level(int(video.id)) == 1
