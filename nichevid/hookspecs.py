@@ -406,6 +406,20 @@ def for_you_exclude(video_ids: list[int], viewer: Any, resources: Any) -> list[i
 
 
 @hookspec
+def subscribed_videos(viewer: Any, limit: int, resources: Any) -> list[int] | None:
+    """Return the ids of subscribers-only videos ``viewer`` may watch through a subscription.
+
+    Asked when For You chooses a signed-in member's next batch: up to
+    ``plugin.recommend.subscribed_per_batch`` of them (newest first, not yet shown in
+    the session, not hidden, not refused by ``for_you_exclude``) join the batch with the
+    reason ``subscribed``, their media signed for the member. Answer at most ``limit``
+    ids, best first (the newest), in as few queries as you can; every plugin's answers
+    are joined, and each id is checked again with ``may_view_video``. ``viewer`` is the
+    user row. May be async.
+    """
+
+
+@hookspec
 def viewer_signals(request: Any, viewer: str, signals: list[Any]) -> None:
     """A viewer just told the site something about some videos.
 

@@ -6,6 +6,10 @@ or members of one role) for ``server.page_cache_seconds`` (see
 :mod:`nichevid.core.shared`); a batch is then its cards with the viewer's own marks
 (liked, bookmarked) and the reason each card was chosen put in, and the loader of the
 batch after.
+
+A batch may also hold videos that are not open to everybody (a subscriber's
+subscribers-only videos): their cards are rendered for the viewer alone, with media
+URLs signed for them, and never kept.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from markupsafe import escape
 
 from nichevid import i18n
 from nichevid.core.shared import SharedRenders, audience, personal_choices
-from nichevid.media.listing import cards_by_ids
+from nichevid.media.listing import Card, cards_by_ids, viewable_card
+from nichevid.media.tables import Video
 from nichevid.plugins import notify
 
 _RENDERS = "feed.card_renders"
@@ -26,6 +31,8 @@ _RENDERS = "feed.card_renders"
 MOST_CARDS = 4096
 # Stands for the reason in a card rendered for everybody; the first one is replaced.
 REASON = "nv-reason-of-this-card"
+# Renders of cards for one viewer only: the same personal marks, nothing kept.
+_OWN = SharedRenders(0)
 
 
 def card_renders(request: Any) -> SharedRenders:
@@ -54,8 +61,20 @@ async def batch_html(
             c.id: partial(card.render, card=c, reasons={c.id: REASON}, **context) for c in cards
         }
 
+    async def prepare_own(missing: list[int]) -> dict[int, Callable[[], str]]:
+        viewer = request.scope.get("user")
+        cards = await gated_cards(request.app.state.resources, missing, viewer)
+        await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
+        context = {"request": request, "csrf_input": "", "feed": "foryou"}
+        return {
+            c.id: partial(card.render, card=c, reasons={c.id: REASON}, **context) for c in cards
+        }
+
     keys = {video: ("card", str(video), *place) for video in video_ids}
     found = await card_renders(request).get_each(request, keys, prepare)
+    if missing := [video for video in video_ids if video not in found]:
+        own = {video: ("own", str(video)) for video in missing}
+        found.update(await _OWN.get_each(request, own, prepare_own))
     shown = [video for video in video_ids if video in found]
     choices = await personal_choices(request, shown)
     parts = [
@@ -64,3 +83,17 @@ async def batch_html(
     ]
     end = engine.get_template("feed/_batch_end.html")
     return "".join(parts) + end.render(cursor=cursor, request=request)
+
+
+async def gated_cards(resources: Any, video_ids: list[int], viewer: Any) -> list[Card]:
+    """The cards of the videos among ``video_ids`` that are not open but ``viewer`` may
+    watch, in order, with media URLs signed for ``viewer``."""
+    if viewer is None or not video_ids:
+        return []
+    rows = {int(row.id): row for row in await Video.objects().where(Video.id.is_in(video_ids))}
+    cards = []
+    for video in video_ids:
+        row = rows.get(video)
+        if row is not None and (found := await viewable_card(resources, row, viewer)):
+            cards.append(found)
+    return cards

@@ -193,7 +193,16 @@ async def _personal(
     if answer is None:
         return None
     ids, next_cursor, reasons = answer
-    cards = await cards_by_ids(request.app.state.resources, ids)
+    resources = request.app.state.resources
+    cards = await cards_by_ids(resources, ids)
+    if len(cards) < len(ids):
+        # Videos that are not open to everybody but the viewer may watch (a subscriber's).
+        shown = {card.id for card in cards}
+        own = await personal.gated_cards(
+            resources, [v for v in ids if v not in shown], _viewer(request)
+        )
+        by_id = {card.id: card for card in cards + own}
+        cards = [by_id[video] for video in ids if video in by_id]
     await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
     return cards, next_cursor, reasons
 

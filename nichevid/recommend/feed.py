@@ -18,7 +18,7 @@ from litestar import Litestar
 from nichevid.feed import foryou
 from nichevid.feed.events_api import VIEWER_COOKIE
 from nichevid.feed.foryou import bad_position
-from nichevid.recommend import serve, session
+from nichevid.recommend import serve, session, subscribed
 from nichevid.recommend.ab import arm_settings
 from nichevid.recommend.catalogue import catalogue
 from nichevid.recommend.model import ExportedModel, ModelHolder
@@ -159,7 +159,7 @@ async def next_page(
             ready, rest = queue[:size], queue[size:]
             shown.ahead = [[pick.video_id, pick.reason] for pick in rest]
             shown.ahead_mark = mark
-        picks = ready
+        picks = await subscribed.mixed_in(resources, ready, ctx, user, config)
     shown.cards.extend([pick.video_id, pick.reason] for pick in picks)
     shown.batches += 1
     await session.save_shown(states, key, shown)

@@ -20,6 +20,7 @@ from nichevid.accounts.guards import requires_role
 from nichevid.accounts.tables import User
 from nichevid.feed.events_api import new_viewer_cookie, viewer_cookie
 from nichevid.i18n import gettext
+from nichevid.media import gates
 from nichevid.media.tables import Video
 from nichevid.recommend import ab, session
 from nichevid.recommend.catalogue import catalogue
@@ -42,7 +43,9 @@ def _key_and_cookie(request: Request[Any, Any, Any]) -> tuple[str, list[Any]]:
     return f"s{value}", [new_viewer_cookie(request, value)]
 
 
-async def _video(slug: str) -> dict[str, Any]:
+async def _video(request: Request[Any, Any, Any], slug: str) -> dict[str, Any]:
+    """The ready video ``slug`` when the viewer may watch it (open, or gated and theirs
+    to watch, as a subscriber's card in their For You); 404 otherwise."""
     row = (
         await Video.select(
             Video.id,
@@ -50,17 +53,20 @@ async def _video(slug: str) -> dict[str, Any]:
             Video.caption,
             Video.hashtags,
             Video.owner,
+            Video.visibility,
+            Video.age_restricted,
             Video.owner.username.as_alias("username"),
         )
-        .where(
-            (Video.slug == slug)
-            & (Video.status == "ready")
-            & (Video.visibility == "public")
-            & (Video.age_restricted == False)  # noqa: E712 - a SQL comparison
-        )
+        .where((Video.slug == slug) & (Video.status == "ready"))
         .first()
         .run()
     )
+    if row is not None and (row["visibility"] != "public" or row["age_restricted"]):
+        viewer = request.scope.get("user")
+        allowed = await gates.viewable_ids(
+            request.app.state.resources, [gates.video_of(row)], viewer
+        )
+        row = row if int(row["id"]) in allowed else None
     if row is None:
         raise NotFoundException(gettext("This video does not exist or is not public."))
     return row
@@ -92,7 +98,7 @@ class FeedChoicesController(Controller):
     @get("/why/{slug:str}")
     async def why(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
         """One sentence on why this card is in the viewer's feed."""
-        video = await _video(slug)
+        video = await _video(request, slug)
         key = viewer_key(request)
         reason = None
         if key is not None:
@@ -118,7 +124,7 @@ class FeedChoicesController(Controller):
             raise ClientException(
                 gettext("Choose what to hide: the video, its creator or a hashtag.")
             )
-        video = await _video(slug)
+        video = await _video(request, slug)
         if kind == "hashtag" and tag not in (video["hashtags"] or []):
             raise ClientException(gettext("That hashtag is not on this video."))
         key, cookies = _key_and_cookie(request)

@@ -59,6 +59,9 @@ class RecommendSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True
     # ...and one hashtag may fill at most this share of the session's last `loop_window` cards.
     loop_share: Share = 0.4
     loop_window: Positive = 20
+    # Subscribers-only videos a member may watch through a subscription join each of their
+    # personal batches, at most this many (0: never; see `subscribed_videos`).
+    subscribed_per_batch: NotNegative = 1
     # In-session feedback: how strongly a viewer stays near their trained taste (higher: less).
     fold_in_regularisation: Annotated[float, msgspec.Meta(gt=0)] = 1.0
     # Hashtag affinity from this session's ratings is added with this weight.

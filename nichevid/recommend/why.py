@@ -10,6 +10,8 @@ def explain(reason: str | None, creator: str, similar_to: str | None, site: str)
     kind, _, value = (reason or "").partition(":")
     if kind == "following":
         return gettext("You follow @%(name)s.", name=creator)
+    if kind == "subscribed":
+        return gettext("You subscribe to @%(name)s.", name=creator)
     if kind == "interest":
         return gettext("You picked #%(tag)s as an interest.", tag=value)
     if kind == "tag":

@@ -131,6 +131,35 @@ async def profile_videos(creator_id: int, viewer: Any, limit: int) -> list[Liste
     ]
 
 
+async def subscribed_videos(member_id: int, limit: int, now: float | None = None) -> list[int]:
+    """The newest ready subscribers-only videos ``member_id`` may watch now through their
+    live subscriptions (of the video's tier or higher), at most ``limit``."""
+    subs = await Subscription.objects(Subscription.tier).where(
+        (Subscription.member == member_id) & Subscription.status.is_in(list(LIVE))
+    )
+    levels: dict[int, int] = {}
+    for sub in subs:
+        if has_access(sub, now):
+            creator = int(sub.creator)
+            levels[creator] = max(levels.get(creator, 0), int(sub.tier.level))
+    if not levels:
+        return []
+    rows = (
+        await Video.select(Video.id, Video.owner)
+        .where(
+            Video.owner.is_in(list(levels))
+            & (Video.status == "ready")
+            & (Video.visibility == "subscribers")
+        )
+        .order_by(Video.id, ascending=False)
+        # Some may need a higher tier than the member's: read a few more than asked.
+        .limit(3 * limit)
+    )
+    needed = await _required_levels([int(r["id"]) for r in rows]) if rows else {}
+    found = [int(r["id"]) for r in rows if levels[int(r["owner"])] >= needed[int(r["id"])]]
+    return found[:limit]
+
+
 async def _required_levels(video_ids: list[int]) -> dict[int, int]:
     """``required_level`` of each video, in one query."""
     rows = await VideoTier.select(VideoTier.video, VideoTier.tier.level).where(

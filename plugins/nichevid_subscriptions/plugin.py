@@ -57,6 +57,13 @@ async def may_view_videos(videos: list[Any], viewer: Any) -> dict[int, bool]:
 
 
 @hookimpl
+async def subscribed_videos(viewer: Any, limit: int) -> list[int]:
+    from nichevid_subscriptions import access
+
+    return await access.subscribed_videos(int(viewer.id), limit)
+
+
+@hookimpl
 async def payment_event(resources: Any, event: Any, checkout: Any) -> Any:
     from nichevid_subscriptions import lifecycle
 
