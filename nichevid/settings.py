@@ -102,8 +102,10 @@ class ServerSettings(_Section):
     # Pages that opt in are shared among visitors without a session for this long (0: off).
     page_cache_seconds: float = 2.0
     # After it expires, such a page is still served for this long while one fresh render
-    # runs in the background (0: visitors wait for the render).
-    page_cache_stale_seconds: Annotated[float, msgspec.Meta(ge=0)] = 10.0
+    # runs in the background (0: visitors wait for the render). A minute covers the quiet
+    # spells between bursts of visitors, after which every batch would be rendered anew
+    # while visitors wait; a feed page a minute old lists the same videos.
+    page_cache_stale_seconds: Annotated[float, msgspec.Meta(ge=0)] = 60.0
     # gzip level for pages, styles and scripts (1-9; 0: off, e.g. when nginx compresses).
     gzip_level: int = 6
 
