@@ -14,7 +14,7 @@ URLs signed for them, and never kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
@@ -52,29 +52,31 @@ async def batch_html(
     engine = request.app.template_engine.engine
     card = engine.get_template("feed/_card.html")
     place = (i18n.current(), audience(request))
+    resources = request.app.state.resources
+    viewer = request.scope.get("user")
 
-    async def prepare(missing: list[int]) -> dict[int, Callable[[], str]]:
-        cards = await cards_by_ids(request.app.state.resources, missing)
-        await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
-        context = {"request": request, "csrf_input": "", "feed": "foryou"}
-        return {
-            c.id: partial(card.render, card=c, reasons={c.id: REASON}, **context) for c in cards
-        }
+    def preparing(
+        find: Callable[[list[int]], Awaitable[list[Card]]],
+    ) -> Callable[[list[int]], Awaitable[dict[int, Callable[[], str]]]]:
+        """How the missing cards are read with ``find`` and rendered."""
 
-    async def prepare_own(missing: list[int]) -> dict[int, Callable[[], str]]:
-        viewer = request.scope.get("user")
-        cards = await gated_cards(request.app.state.resources, missing, viewer)
-        await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
-        context = {"request": request, "csrf_input": "", "feed": "foryou"}
-        return {
-            c.id: partial(card.render, card=c, reasons={c.id: REASON}, **context) for c in cards
-        }
+        async def prepare(missing: list[int]) -> dict[int, Callable[[], str]]:
+            cards = await find(missing)
+            await notify(request.app.state.pm, "prepare_cards", request=request, cards=cards)
+            context = {"request": request, "csrf_input": "", "feed": "foryou"}
+            return {
+                c.id: partial(card.render, card=c, reasons={c.id: REASON}, **context) for c in cards
+            }
+
+        return prepare
 
     keys = {video: ("card", str(video), *place) for video in video_ids}
-    found = await card_renders(request).get_each(request, keys, prepare)
+    shared = preparing(lambda ids: cards_by_ids(resources, ids))
+    found = await card_renders(request).get_each(request, keys, shared)
     if missing := [video for video in video_ids if video not in found]:
         own = {video: ("own", str(video)) for video in missing}
-        found.update(await _OWN.get_each(request, own, prepare_own))
+        gated = preparing(lambda ids: gated_cards(resources, ids, viewer))
+        found.update(await _OWN.get_each(request, own, gated))
     shown = [video for video in video_ids if video in found]
     choices = await personal_choices(request, shown)
     parts = [
