@@ -88,13 +88,21 @@ async def _books(cara: Any) -> tuple[int, int]:
     return await balance(acc.earnings(cara.id, "EUR")), await balance(acc.platform("EUR"))
 
 
+async def _first_month(resources: Any, sub: Subscription) -> int:
+    """Stripe reports the first month paid by the payment intent ``pi_1``; its end."""
+    end = int(time.time()) + MONTH
+    first = invoice(
+        sub.checkout_token, "invoice.paid", end, reason="subscription_create", payment="pi_1"
+    )
+    assert await _send(resources, first) == ["applied"]
+    return end
+
+
 async def test_a_refunded_invoice_reverses_its_period_once(
     nv_resources: Any, people: dict[str, Any], stripe_sub: Subscription
 ) -> None:
     cara, token = people["cara"], stripe_sub.checkout_token
-    end = int(time.time()) + MONTH
-    first = invoice(token, "invoice.paid", end, reason="subscription_create", payment="pi_1")
-    assert await _send(nv_resources, first) == ["applied"]
+    end = await _first_month(nv_resources, stripe_sub)
     assert await _books(cara) == (400, 99)
     body = refund("evt_refund", "pi_1")
     assert await _send(nv_resources, body) == ["applied"]
@@ -131,10 +139,8 @@ async def test_a_refund_of_an_older_invoice_keeps_the_paid_month(
     nv_resources: Any, people: dict[str, Any], stripe_sub: Subscription
 ) -> None:
     cara, token = people["cara"], stripe_sub.checkout_token
-    end = int(time.time()) + MONTH
-    first = invoice(token, "invoice.paid", end, reason="subscription_create", payment="pi_1")
+    end = await _first_month(nv_resources, stripe_sub)
     second = invoice(token, "invoice.paid", end + MONTH, payment="pi_2")
-    assert await _send(nv_resources, first) == ["applied"]
     assert await _send(nv_resources, second) == ["applied"]
     assert await _send(nv_resources, refund("evt_old", "pi_1")) == ["applied"]
     # Only the first month went back; the second is paid and watched.
@@ -171,10 +177,8 @@ async def test_the_newer_invoice_shape_names_its_payment_in_a_list(
 async def test_a_lost_dispute_charges_back_and_a_won_one_changes_nothing(
     nv_resources: Any, people: dict[str, Any], stripe_sub: Subscription
 ) -> None:
-    cara, token = people["cara"], stripe_sub.checkout_token
-    end = int(time.time()) + MONTH
-    first = invoice(token, "invoice.paid", end, reason="subscription_create", payment="pi_1")
-    assert await _send(nv_resources, first) == ["applied"]
+    cara = people["cara"]
+    await _first_month(nv_resources, stripe_sub)
     assert await _send(nv_resources, dispute("evt_won", "pi_1", "won")) == ["ignored"]
     assert await _books(cara) == (400, 99)
     assert (await fresh(stripe_sub)).status == "active"
@@ -191,9 +195,7 @@ async def test_refunds_that_cannot_be_applied_change_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cara, token = people["cara"], stripe_sub.checkout_token
-    end = int(time.time()) + MONTH
-    first = invoice(token, "invoice.paid", end, reason="subscription_create", payment="pi_1")
-    assert await _send(nv_resources, first) == ["applied"]
+    end = await _first_month(nv_resources, stripe_sub)
     # A partial refund: stored for the operator, nothing reversed.
     partial = refund("evt_partial", "pi_1", refunded=200)
     assert await _send(nv_resources, partial) == ["ignored"]
