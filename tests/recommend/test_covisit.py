@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from nichevid.feed.tables import WatchEvent
 from nichevid.recommend import covisit, rank, serve, train
 from nichevid.recommend import model as models
 from nichevid.recommend.catalogue import build
 from nichevid.recommend.model import ExportedModel
 from nichevid.recommend.session import Choices
+from nichevid.recommend.signals import window_samples
 from nichevid.recommend.training import train_now
 from tests.recommend.test_training import two_tastes
 
@@ -146,3 +149,26 @@ async def test_live_training_stores_co_visitation_and_serving_offers_partners(
     assert similar
     assert similar <= climb
     assert not similar & knit
+
+
+async def test_training_samples_come_in_the_order_of_first_viewing(
+    nv_client: Any, tagged: Any, make_member: Any
+) -> None:
+    videos = (await tagged({"climb": 3}))["climb"]
+    member = await make_member("orderly")
+    start = datetime.now(UTC) - timedelta(hours=1)
+    # Stored newest first: the samples must still come oldest first (the latest count).
+    await WatchEvent.insert(
+        *(
+            WatchEvent(
+                viewer=member.id,
+                video=video.id,
+                watched_ms=video.duration_ms,
+                completed=True,
+                created_at=start + timedelta(minutes=10 * (3 - n)),
+            )
+            for n, video in enumerate(videos)
+        )
+    )
+    samples = await window_samples(start - timedelta(minutes=1))
+    assert [video for _, video, _, _, _ in samples] == [v.id for v in reversed(videos)]
