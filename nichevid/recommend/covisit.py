@@ -86,18 +86,20 @@ def scores(model: ExportedModel, loved: Sequence[int] | npt.NDArray[np.intp]) ->
     """Co-visitation score of every model item row for a viewer who loved item rows ``loved``.
 
     The sum of the loved videos' lists, divided by its maximum (0..1); all zeros for
-    a model without co-visitation extras, or when ``loved`` holds no known row.
+    a model without co-visitation extras (or with lists that do not fit its items),
+    or when ``loved`` holds no known row.
     """
     out = np.zeros(len(model.item_ids), dtype=np.float64)
     table, weights = model.extras.get(ROWS), model.extras.get(WEIGHTS)
-    if table is None or weights is None or len(table) != len(out):
+    # Lists that do not fit the model's items (a damaged file) are ignored, not served.
+    if table is None or weights is None or len(table) != len(out) or table.shape != weights.shape:
         return out
     seeds = np.asarray(loved, dtype=np.intp)
     seeds = seeds[(seeds >= 0) & (seeds < len(out))]
     if not len(seeds):
         return out
     partners, strength = table[seeds].ravel(), weights[seeds].ravel()
-    present = partners >= 0
+    present = (partners >= 0) & (partners < len(out))
     np.add.at(out, partners[present], strength[present])
     top = out.max()
     return out / top if top > 0 else out

@@ -83,6 +83,12 @@ def test_scores_sum_the_lists_of_what_the_viewer_loved() -> None:
     assert not covisit.scores(model, np.empty(0, dtype=np.intp)).any()
     assert covisit.similar(model, [2], 2) in ([1, 3], [3, 1])
     assert covisit.similar(model, [7], 5) == []
+    # Lists that do not fit the model (a damaged file) score nothing instead of failing.
+    model.extras[covisit.ROWS] = model.extras[covisit.ROWS][:, :1]
+    assert not covisit.scores(model, model.item_rows([2])).any()
+    model.extras[covisit.WEIGHTS] = model.extras[covisit.WEIGHTS][:, :1]
+    model.extras[covisit.ROWS][:] = len(model.item_ids) + 5
+    assert not covisit.scores(model, model.item_rows([2])).any()
 
 
 def test_the_catalogue_blend_lifts_videos_loved_with_the_viewers(tmp_path: Path) -> None:
