@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from nichevid.recommend import covisit
 from nichevid.recommend.model import ExportedModel
 
 # How strongly a folded-in viewer stays near their trained bias and vector.
@@ -124,18 +125,22 @@ class Blend:
     tag: float = 0.0
     graded: float = 0.0
     positives: float = 0.0
+    covisit: float = 0.0
 
 
 # Re-ranking a viewer's candidates: the graded, context-aware expected rating decides (the
 # plain predicted rating for model files without graded parts); the creator nudge mainly
 # breaks ties (docs/recommender.md).
 FEED_BLEND = Blend(model=0.0, graded=1.0, creator=0.05)
-# Ranking the whole catalogue: popularity decides, the viewer's creators spread the lists
-# (weight chosen on held-out training days of KuaiRand). Recent positives (``positives=1``)
-# raised NDCG@10 on held-out days but made the lists less diverse than popularity's.
-CATALOGUE_BLEND = Blend(model=0.0, popularity=1.0, creator=2.0)
-# At most this many videos per creator in a catalogue top list (:func:`diversify`).
+# Ranking the whole catalogue: popularity, what viewers who loved the same videos also
+# loved (co-visitation), and the viewer's creators (weights chosen on held-out training
+# days of KuaiRand). Recent positives (``positives=1``) raised NDCG@10 on held-out days but
+# made the lists less diverse than popularity's.
+CATALOGUE_BLEND = Blend(model=0.0, popularity=1.0, creator=2.0, covisit=1.0)
+# At most this many videos per creator and per main hashtag in a catalogue top list
+# (:func:`diversify`): co-visitation clusters by hashtag, the hashtag cap spreads it.
 CATALOGUE_PER_CREATOR = 2
+CATALOGUE_PER_HASHTAG = 2
 
 
 # -- Graded, context-aware scores --------------------------------------------------------
@@ -227,16 +232,20 @@ def blend_scores(
     user_id: int | None = None,
     feed: Moment = None,
     hour: Moment = None,
+    loved: npt.NDArray[np.intp] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Blended scores of item ``rows`` (``-1``: unknown) for a viewer with ``taste``.
 
     ``creators`` and ``tags`` give each item's creator and main hashtag (``-1``: none).
     ``score = model * predicted rating + graded * G + popularity * P + trending * T
-    + positives * R + creator * tanh(creator taste / 2) + tag * (hashtag taste / total |taste|)``,
-    where ``G`` is :func:`graded_scores` for ``user_id`` in ``feed`` at ``hour``, and
+    + positives * R + covisit * C + creator * tanh(creator taste / 2)
+    + tag * (hashtag taste / total |taste|)``,
+    where ``G`` is :func:`graded_scores` for ``user_id`` in ``feed`` at ``hour``,
     ``P``, ``T`` and ``R`` are the model's ``popularity``, ``trending`` and ``positives``
     extras (0..1, 0 when the item is unknown; a model without ``positives`` uses
-    ``popularity`` there, and one without any uses 0).
+    ``popularity`` there, and one without any uses 0), and ``C`` is the co-visitation
+    score (:func:`nichevid.recommend.covisit.scores`, 0..1) of the item rows the viewer
+    ``loved`` (0 without them or without co-visitation extras).
     """
     known = rows >= 0
     safe = np.where(known, rows, 0)
@@ -256,6 +265,9 @@ def blend_scores(
             extra = model.extras.get("popularity")
         if weight and extra is not None:
             score += weight * np.where(known, extra[safe], 0.0)
+    if blend.covisit and loved is not None and len(loved):
+        covisited = covisit.scores(model, loved)
+        score += blend.covisit * np.where(known, covisited[safe], 0.0)
     if blend.creator and taste.creators:
         score += blend.creator * np.tanh(_lookup(creators, taste.creators) / 2.0)
     if blend.tag and taste.tags:
@@ -265,22 +277,34 @@ def blend_scores(
 
 
 def diversify(
-    scores: npt.NDArray[np.float64], creators: npt.NDArray[np.int64], k: int, per_creator: int = 2
+    scores: npt.NDArray[np.float64],
+    creators: npt.NDArray[np.int64],
+    k: int,
+    per_creator: int = 2,
+    tags: npt.NDArray[np.int64] | None = None,
+    per_tag: int | None = None,
 ) -> npt.NDArray[np.intp]:
     """Indices of the ``k`` best scores, best first, with at most ``per_creator`` per creator.
 
-    When the cap leaves fewer than ``k``, the best of the rest fill the list.
+    With ``tags`` (each item's main hashtag, ``-1``: none) and ``per_tag``, at most
+    ``per_tag`` per hashtag as well. When the caps leave fewer than ``k``, the best of
+    the rest fill the list.
     """
     order = np.argsort(-scores, kind="stable")
     finite = order[np.isfinite(scores[order])]
     chosen: list[int] = []
     spare: list[int] = []
     counts: dict[int, int] = {}
+    tag_counts: dict[int, int] = {}
     for index in finite.tolist():
         creator = int(creators[index])
-        if creator < 0 or counts.get(creator, 0) < per_creator:
+        tag = -1 if tags is None or per_tag is None else int(tags[index])
+        if (creator < 0 or counts.get(creator, 0) < per_creator) and (
+            tag < 0 or per_tag is None or tag_counts.get(tag, 0) < per_tag
+        ):
             chosen.append(index)
             counts[creator] = counts.get(creator, 0) + 1
+            tag_counts[tag] = tag_counts.get(tag, 0) + 1
             if len(chosen) == k:
                 break
         elif len(spare) < k:

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from nichevid.recommend import rank
+from nichevid.recommend import covisit, rank
 from nichevid.recommend.catalogue import Catalogue
 from nichevid.recommend.model import ExportedModel
 from nichevid.recommend.session import Choices
@@ -141,14 +141,24 @@ def gather(
     for tag in liked_tags[:5]:
         source = f"interest:{tag}" if tag in interests else f"tag:{tag}"
         offer(cat.by_tag.get(tag, ()), source, PER_SOURCE // 2)
-    if model is not None and model.factors:
+    if model is not None:
         loved = [video for video, value in reversed(ctx.feedback) if value >= LIKED]
         for video in loved[:LOVED_SEEDS]:
-            offer(_neighbours(cat, model, video), f"similar:{video}", NEIGHBOURS)
+            if model.factors:
+                offer(_neighbours(cat, model, video), f"similar:{video}", NEIGHBOURS)
+            # What members who loved this video also loved (co-visitation extras).
+            partners = covisit.similar(model, [video], NEIGHBOURS)
+            offer(_positions(cat, partners), f"similar:{video}", NEIGHBOURS)
     offer(cat.fresh, "fresh", PER_SOURCE)
     offer(cat.popular, "trending", limit)
     offer(cat.newest, "newest", limit)
     return found
+
+
+def _positions(cat: Catalogue, video_ids: list[int]) -> npt.NDArray[np.intp]:
+    """Catalogue positions of the servable ones among ``video_ids``, in their order."""
+    found = (cat.position.get(video) for video in video_ids)
+    return np.fromiter((p for p in found if p is not None), dtype=np.intp)
 
 
 def _neighbours(cat: Catalogue, model: ExportedModel, video: int) -> npt.NDArray[np.intp]:

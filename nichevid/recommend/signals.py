@@ -32,6 +32,7 @@ def _watch_sql() -> str:
           FROM {event} e JOIN {video} v ON v.id = e.video
          WHERE e.viewer IS NOT NULL AND e.created_at >= {{}}
          GROUP BY e.viewer, e.video
+         ORDER BY MIN(e.created_at)
     """  # noqa: S608 - table names only; the time is a bound parameter
 
 
@@ -56,7 +57,9 @@ async def window_samples(since: datetime) -> list[Sample]:
     """``(member id, video id, rating, feed code, hour)`` for every pair since ``since``.
 
     The feed is where the member first watched the video and the hour (UTC, the same
-    clock serving reads) when; a like without a viewing has neither (``-1``).
+    clock serving reads) when; a like without a viewing has neither (``-1``). Pairs
+    come in the order of their first viewing (co-visitation keeps each member's
+    latest positives), likes without a viewing last.
     """
     liked = await _pairs(Like, "viewer", since)
     shared = await _pairs(Share, "viewer", since)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from nichevid.recommend import covisit
 from nichevid.recommend import model as models
 from nichevid.recommend.model import ExportedModel
 from nichevid.recommend.settings import RecommendSettings, recommend_settings
@@ -78,6 +79,9 @@ def _fit_and_save(
         if progress is not None:
             progress("fitting graded feed and hour biases", 1.0)
         exported.extras.update(graded_extras(exported, samples))
+    if progress is not None:
+        progress("counting videos loved together", 1.0)
+    exported.extras.update(covisit.extras(exported, triples))
     models.save(exported, directory)
     models.prune(directory, config.keep_models)
     return exported

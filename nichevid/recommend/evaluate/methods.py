@@ -15,11 +15,12 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from nichevid.recommend import rank, train
+from nichevid.recommend import covisit, rank, train
 from nichevid.recommend.evaluate.logs import Video
 from nichevid.recommend.evaluate.metrics import features_of
 from nichevid.recommend.evaluate.split import Split
 from nichevid.recommend.model import ExportedModel
+from nichevid.recommend.ratings import POSITIVE
 
 Progress = Callable[[str], None]
 Positions = npt.NDArray[np.intp]
@@ -118,6 +119,8 @@ def build_context(
                     model, ((r.user_id, r.video_id, r.rating, r.feed, r.hour) for r in split.train)
                 )
             )
+            say("counting co-visited positives")
+            model.extras.update(covisit.extras(model, triples))
             model.extras.update(
                 train.positive_extras(
                     model, ((r.video_id, r.time_ms / 1000, r.rating) for r in split.train), now
@@ -198,9 +201,14 @@ def nichevid_scores(
     """The served blend: ``rank.CATALOGUE_BLEND`` on the catalogue, else ``rank.FEED_BLEND``.
 
     ``moments`` give each impression's feed code and hour (protocol B and the replay);
-    the catalogue protocol has no impressions, so no context.
+    the catalogue protocol has no impressions, so no context, but the videos the viewer
+    loved in training seed its co-visitation part.
     """
     model = ctx.models["nichevid"]
+    loved = None
+    if catalogue:
+        positions = [p for p, value in ctx.history.get(user, []) if value >= POSITIVE]
+        loved = ctx.model_rows["nichevid"][np.asarray(positions, dtype=np.intp)]
     return rank.blend_scores(
         model,
         who or rank.viewer(model, user),
@@ -212,6 +220,7 @@ def nichevid_scores(
         user_id=user,
         feed=None if moments is None else moments.feeds,
         hour=None if moments is None else moments.hours,
+        loved=loved,
     )
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from nichevid.recommend.evaluate.methods import Context, Moments, Scorer
 from nichevid.recommend.evaluate.metrics import K
 from nichevid.recommend.evaluate.split import Rated, Split
-from nichevid.recommend.rank import CATALOGUE_PER_CREATOR, diversify
+from nichevid.recommend.rank import CATALOGUE_PER_CREATOR, CATALOGUE_PER_HASHTAG, diversify
 from nichevid.recommend.ratings import POSITIVE
 
 
@@ -89,7 +89,9 @@ def catalogue(
         seen = [p for p, _ in ctx.history.get(user, [])]
         scores[seen] = -np.inf
         if name == "nichevid":
-            top = diversify(scores, ctx.creators, k, CATALOGUE_PER_CREATOR)
+            top = diversify(
+                scores, ctx.creators, k, CATALOGUE_PER_CREATOR, ctx.tags, CATALOGUE_PER_HASHTAG
+            )
         else:
             best = np.argpartition(-scores, min(k, len(scores) - 1))[: k + 1]
             top = best[order(scores[best])][:k]
