@@ -53,6 +53,7 @@ def synthetic_ratings(
 
 
 def bench_train(args: argparse.Namespace) -> dict[str, Any]:
+    from nichevid.recommend import covisit
     from nichevid.recommend.train import fit, graded_extras
 
     started = time.perf_counter()
@@ -68,12 +69,16 @@ def bench_train(args: argparse.Namespace) -> dict[str, Any]:
         began = time.perf_counter()
         model.extras.update(graded_extras(model, samples))
         graded = time.perf_counter() - began
+        began = time.perf_counter()
+        model.extras.update(covisit.extras(model, triples))
+        covisited = time.perf_counter() - began
         runs.append(
             {
                 "algorithm": algorithm,
                 "seconds": round(seconds, 2),
                 "graded_seconds": round(graded, 2),
-                "total_seconds": round(seconds + graded, 2),
+                "covisit_seconds": round(covisited, 2),
+                "total_seconds": round(seconds + graded + covisited, 2),
                 "ratings": model.meta["ratings"],
                 "users": model.meta["users"],
                 "items": model.meta["items"],
@@ -81,7 +86,7 @@ def bench_train(args: argparse.Namespace) -> dict[str, Any]:
             }
         )
         print(
-            f"{algorithm}: {seconds:.1f} s, graded {graded:.1f} s, "
+            f"{algorithm}: {seconds:.1f} s, graded {graded:.1f} s, co-visits {covisited:.1f} s, "
             f"for {model.meta['ratings']:,} ratings",
             file=sys.stderr,
         )
@@ -144,19 +149,28 @@ def synthetic_model(users: int, videos: int, factors: int, seed: int) -> Any:
     )
 
 
-def bench_rank(args: argparse.Namespace) -> dict[str, Any]:
-    from nichevid.recommend import serve
-    from nichevid.recommend.session import Choices
-    from nichevid.recommend.settings import RecommendSettings
+def served_extras(model: Any, args: argparse.Namespace) -> None:
+    """The extras training stores beside the biases and factors: graded feed and hour
+    biases and co-visitation lists, fitted on seeded ratings."""
+    from nichevid.recommend import covisit
     from nichevid.recommend.train import graded_extras
 
-    cat = synthetic_catalogue(args.videos, args.creators, args.seed)
-    model = synthetic_model(args.users, args.videos, args.factors, args.seed)
-    # The graded feed and hour biases the served model carries, fitted on seeded ratings.
     rng = random.Random(args.seed)
     ratings = synthetic_ratings(args.ratings, args.users, args.videos, args.seed)
     samples = [(u, i, r, rng.randrange(6), rng.randrange(24)) for u, i, r in ratings]
     model.extras.update(graded_extras(model, samples))
+    model.extras.update(covisit.extras(model, ratings))
+
+
+def bench_rank(args: argparse.Namespace) -> dict[str, Any]:
+    from nichevid.recommend import serve
+    from nichevid.recommend.session import Choices
+    from nichevid.recommend.settings import RecommendSettings
+
+    cat = synthetic_catalogue(args.videos, args.creators, args.seed)
+    model = synthetic_model(args.users, args.videos, args.factors, args.seed)
+    served_extras(model, args)
+    rng = random.Random(args.seed)
     cat.model_rows(model)  # looked up once per snapshot and model, as in the server
     config = RecommendSettings(candidates=args.candidates)
     timings: list[float] = []
@@ -212,15 +226,12 @@ def bench_memory(args: argparse.Namespace) -> dict[str, Any]:
         raise LoadError("memory needs --data-dir with generated data and a trained model")
     if args.synthetic_model:
         from nichevid.recommend.model import save
-        from nichevid.recommend.train import graded_extras
 
-        # The largest shape: factors for all 100,000 videos, with graded extras.
+        # The largest shape: factors for all 100,000 videos, with graded extras and
+        # co-visitation lists.
         model = synthetic_model(args.users, args.videos, args.factors, args.seed)
         model.meta["version"] = f"bench-{int(time.time())}"
-        rng = random.Random(args.seed)
-        ratings = synthetic_ratings(args.ratings, args.users, args.videos, args.seed)
-        samples = [(u, i, r, rng.randrange(6), rng.randrange(24)) for u, i, r in ratings]
-        model.extras.update(graded_extras(model, samples))
+        served_extras(model, args)
         save(model, Path(args.data_dir) / "models")
     with ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="nichevid-bench-memory-"))
