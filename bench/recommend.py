@@ -225,14 +225,20 @@ def bench_memory(args: argparse.Namespace) -> dict[str, Any]:
     if not args.data_dir:
         raise LoadError("memory needs --data-dir with generated data and a trained model")
     if args.synthetic_model:
+        import asyncio
+
+        from nichevid.default_storage import LocalStorage
         from nichevid.recommend.model import save
+        from nichevid.recommend.sync import publish
 
         # The largest shape: factors for all 100,000 videos, with graded extras and
-        # co-visitation lists.
+        # co-visitation lists. Published like a trained one, or the server would copy
+        # the model the storage points at over it.
         model = synthetic_model(args.users, args.videos, args.factors, args.seed)
         model.meta["version"] = f"bench-{int(time.time())}"
         served_extras(model, args)
-        save(model, Path(args.data_dir) / "models")
+        path = save(model, Path(args.data_dir) / "models")
+        asyncio.run(publish(LocalStorage(Path(args.data_dir) / "media"), path, keep=3))
     with ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="nichevid-bench-memory-"))
         env = instance_env(args, stack, workdir)
@@ -250,9 +256,12 @@ def bench_memory(args: argparse.Namespace) -> dict[str, Any]:
         status = json.loads(
             urllib.request.urlopen(server.base + "/healthz", timeout=10).read() or b"{}"
         )
+    pointer = Path(args.data_dir) / "models" / "current.json"
     return {
         "rss_mb_started": round(before / 1024, 1),
         "rss_mb_serving": round(after / 1024, 1),
+        # The model the server held: the one its model folder points at.
+        "model_file": json.loads(pointer.read_text()).get("file") if pointer.exists() else None,
         "healthz": status,
     }
 
