@@ -212,3 +212,43 @@ async def test_visitors_arriving_during_a_render_wait_for_it_instead_of_renderin
     assert [page.status_code for page in pages] == [200] * 8
     assert {rendered(page.text) for page in pages} == {1}
     assert counter.renders == 1
+
+
+async def test_stale_pages_are_rendered_again_a_few_at_a_time(
+    nv_settings_factory: Any, nv_plugins: list[Any], counter: RenderCounter
+) -> None:
+    from nichevid.app import create_app
+    from nichevid.core import pagecache
+    from nichevid.testing import client_for
+
+    running = {"now": 0, "most": 0}
+
+    class Slow:
+        @hookimpl
+        async def prepare_cards(self, request: Any, cards: list[Any]) -> None:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+            await asyncio.sleep(0.05)  # a render that waits: others could start meanwhile
+            running["now"] -= 1
+
+    nv_plugins.append(Slow())
+    settings = nv_settings_factory(
+        server={"page_cache_seconds": 0.2, "page_cache_stale_seconds": 30}
+    )
+    pages = [f"/?page={n}" for n in range(8)]
+    async with client_for(create_app(settings, plugins=nv_plugins)) as client:
+        for page in pages:
+            assert (await client.get(page)).status_code == 200
+        first = counter.renders
+        await asyncio.sleep(0.3)
+        running["most"] = 0
+        client.cookies.clear()
+        # Every page is stale: each visitor gets it at once, and the renders queue up.
+        stale = await asyncio.gather(*(client.get(page) for page in pages))
+        assert all(rendered(page.text) <= first for page in stale)
+        for _ in range(100):
+            if counter.renders == first + len(pages):
+                break
+            await asyncio.sleep(0.02)
+        assert counter.renders == first + len(pages)
+        assert running["most"] == pagecache.REFRESHES

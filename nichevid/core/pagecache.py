@@ -12,7 +12,10 @@ with a different query and other routes are never served from here.
 Stale while revalidating: for ``server.page_cache_stale_seconds`` after a page
 expires, the next visitor still gets the kept bytes at once while one render of the
 fresh page runs in the background and replaces them; no visitor waits for a render
-of a page that was asked for in that time. After that, a visitor waits for it.
+of a page that was asked for in that time. After that, a visitor waits for it. At most
+:data:`REFRESHES` background renders run at once, the others wait their turn while
+their pages are still served: after a quiet spell every kept page goes stale together,
+and rendering them all at once would hold up every visitor's request behind them.
 
 One render per page at a time: visitors who ask for a page nobody holds while it is
 being rendered wait for that render and get its bytes, instead of each rendering the
@@ -41,6 +44,7 @@ PERSONAL_COOKIE_KEY = "personal_cookie"
 LANG_COOKIE = b"nv_lang="
 MAX_ENTRIES = 256
 MAX_BODY = 1024 * 1024
+REFRESHES = 2
 HITS = Counter("nichevid_page_cache_hits", "Pages served from the anonymous page cache")
 STALE_HITS = Counter(
     "nichevid_page_cache_stale_hits", "Expired pages served while a fresh render runs"
@@ -78,6 +82,7 @@ class AnonymousPageCache:
         # Keys being rendered for a visitor, done when the render ends (kept or not).
         self.rendering: dict[tuple[bytes, ...], asyncio.Event] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self.refresh_slots = asyncio.Semaphore(REFRESHES)
         self.session_cookie = session_cookie.encode() + b"="
         self.csrf = csrf  # the CSRF middleware: its secret and its cookie header
         self.csrf_cookie = csrf_cookie.encode() + b"="
@@ -155,7 +160,8 @@ class AnonymousPageCache:
             return None
 
         try:
-            await self._render_and_keep(key, fresh, receive, nowhere)
+            async with self.refresh_slots:
+                await self._render_and_keep(key, fresh, receive, nowhere)
         except Exception:  # a failed refresh keeps the old page until it goes stale
             log.exception("background render of %s failed", scope.get("path"))
         finally:
