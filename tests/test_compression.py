@@ -11,6 +11,7 @@ from nichevid.app import create_app
 from nichevid.settings import ConfigError, load_settings
 from nichevid.testing import client_for
 from nichevid.testing.factories import ready_video
+from nichevid.testing.servers import no_settings_file
 
 GZIP = {"Accept-Encoding": "gzip"}
 PLAIN = {"Accept-Encoding": "identity"}
@@ -80,6 +81,7 @@ async def test_level_zero_turns_compression_off(nv_settings_factory: Any, nv_cli
 def test_a_level_out_of_range_stops_start_up(tmp_path: Any, level: int) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(
+            no_settings_file(),
             environ={},
             overrides={"data_dir": str(tmp_path), "server": {"gzip_level": level}},
         )

@@ -30,6 +30,7 @@ from nichevid.plugins import (
     render_slot,
 )
 from nichevid.settings import ConfigError, Secret, load_settings
+from nichevid.testing.servers import no_settings_file
 
 HERE = Path(__file__).parent
 BUILTINS = {*DEFAULT_PLUGINS, NAMED_STORAGE}
@@ -59,7 +60,9 @@ def settings_for(tmp_path: Path) -> Callable[..., Any]:
     def make(**overrides: Any) -> Any:
         data_dir = tmp_path / "data"
         data_dir.mkdir(exist_ok=True)
-        return load_settings(environ={}, overrides={"data_dir": str(data_dir), **overrides})
+        return load_settings(
+            no_settings_file(), environ={}, overrides={"data_dir": str(data_dir), **overrides}
+        )
 
     return make
 

@@ -20,6 +20,7 @@ from nichevid.settings import (
     redact_url,
     redacted,
 )
+from nichevid.testing.servers import no_settings_file
 
 DOCS = Path(__file__).parent.parent / "docs"
 
@@ -490,7 +491,11 @@ def test_negative_limits_stop_start_up_with_one_line(
     from nichevid.settings import ConfigError, load_settings
 
     with pytest.raises(ConfigError) as caught:
-        load_settings(environ={}, overrides={"data_dir": str(tmp_path), section: {key: -1}})
+        load_settings(
+            no_settings_file(),
+            environ={},
+            overrides={"data_dir": str(tmp_path), section: {key: -1}},
+        )
     message = str(caught.value)
     assert f"{section}.{key} is -1" in message
     assert "cannot be negative" in message
@@ -522,7 +527,9 @@ def test_bad_media_settings_stop_start_up_with_one_line(
     from nichevid.settings import ConfigError, load_settings
 
     with pytest.raises(ConfigError) as caught:
-        load_settings(environ={}, overrides={"data_dir": str(tmp_path), "media": media})
+        load_settings(
+            no_settings_file(), environ={}, overrides={"data_dir": str(tmp_path), "media": media}
+        )
     message = str(caught.value)
     assert expected in message
     assert "\n" not in message
