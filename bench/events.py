@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 from bench.load import RESULTS_DIR, LoadError, generate_data, machine, serve, setting_env
 from bench.rows import _zipf_index, video_slug
+from nichevid.testing.servers import no_settings_file
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_EVENTS_PER_S = 5_000
@@ -176,6 +177,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         workdir = Path(tempfile.mkdtemp(prefix="nichevid-bench-events-"))
         stack.callback(shutil.rmtree, workdir, True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+        # Only the settings the bench chooses: no nichevid.toml of the folder it runs from.
+        env["NICHEVID_CONFIG"] = str(no_settings_file())
         env["NICHEVID_LOG_LEVEL"] = "WARNING"
         env["NICHEVID_LOAD_PLUGINS"] = os.environ.get("NICHEVID_LOAD_PLUGINS", "")
         data_dir = workdir / "data"

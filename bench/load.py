@@ -37,6 +37,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nichevid.testing.servers import no_settings_file
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 HELLO = "hello-world"
@@ -385,6 +387,8 @@ def instance_env(args: argparse.Namespace, stack: ExitStack, workdir: Path) -> d
     ``--redis``. What it starts is stopped when ``stack`` closes.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    # Only the settings the bench chooses: no nichevid.toml of the folder it runs from.
+    env["NICHEVID_CONFIG"] = str(no_settings_file())
     env["NICHEVID_LOG_LEVEL"] = "WARNING"
     env["NICHEVID_LOAD_PLUGINS"] = os.environ.get("NICHEVID_LOAD_PLUGINS", "")
     database_url = args.database_url

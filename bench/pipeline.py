@@ -52,6 +52,7 @@ from nichevid.media.probe import Probe, probe
 from nichevid.media.settings import MediaSettings
 from nichevid.media.tools import ffmpeg_exe, nice_prefix
 from nichevid.media.transcode import command, picture_filters, plan_ladder
+from nichevid.testing.servers import no_settings_file
 
 MIB = 1024**2
 CHUNK = 8 * MIB
@@ -231,6 +232,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         stack.callback(shutil.rmtree, workdir, True)
         (workdir / "data").mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+        # Only the settings the bench chooses: no nichevid.toml of the folder it runs from.
+        env["NICHEVID_CONFIG"] = str(no_settings_file())
         env.update(
             NICHEVID_DATA_DIR=str(workdir / "data"),
             NICHEVID_SECRET_KEY="pipeline-bench-secret-key",

@@ -48,6 +48,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from bench.load import REPO, RESULTS_DIR, LoadError, machine, serve
+from nichevid.testing.servers import no_settings_file
 
 MIB = 1024**2
 PASSWORD = "correct horse battery staple"
@@ -304,6 +305,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         stack.callback(shutil.rmtree, workdir, True)
         (workdir / "data").mkdir()
         env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+        # Only the settings the bench chooses: no nichevid.toml of the folder it runs from.
+        env["NICHEVID_CONFIG"] = str(no_settings_file())
         env.update(
             NICHEVID_DATA_DIR=str(workdir / "data"),
             NICHEVID_SECRET_KEY="upload-bench-secret-key",

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from nichevid.testing.servers import no_settings_file
+
 REPO = Path(__file__).resolve().parent.parent
 # bench/ is a folder of the repository, not an installed package.
 if str(REPO) not in sys.path:
@@ -51,6 +53,7 @@ Transfer/sec:    150.00KB
 def _generate(tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     # A separate process: the generator binds Piccolo tables to its own database.
     env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_CONFIG"] = str(no_settings_file())
     env["NICHEVID_LOAD_PLUGINS"] = ""
     command = [sys.executable, "-m", "bench.generate", "--data-dir", str(tmp_path / "data")]
     return subprocess.run(
@@ -159,6 +162,7 @@ def test_settings_for_the_server_under_test_become_environment_variables() -> No
 def test_upload_bench_runs_both_methods_at_a_tiny_size(tmp_path: Path) -> None:
     # A separate process, as an operator runs it: it starts its own server on 127.0.0.1.
     env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_CONFIG"] = str(no_settings_file())
     size = 3 * 1024**2 + 5
     command = [
         sys.executable, "-m", "bench.upload", "--bytes", str(size), "--chunk-mb", "1",
@@ -196,6 +200,7 @@ def test_events_bench_stores_every_event_it_counts_in(tmp_path: Path) -> None:
     import json
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_CONFIG"] = str(no_settings_file())
     env["NICHEVID_LOAD_PLUGINS"] = ""
     command = [
         sys.executable, "-m", "bench.events", "--shape", "sqlite", "--users", "5",
@@ -239,6 +244,7 @@ def test_pipeline_bench_times_the_commands_the_jobs_run(tmp_path: Path) -> None:
 
 def test_foryou_bench_signs_viewers_in_and_measures_the_fragment(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_CONFIG"] = str(no_settings_file())
     env["NICHEVID_LOAD_PLUGINS"] = ""
     command = [
         sys.executable, "-m", "bench.foryou", "--shape", "sqlite", "--users", "20",

@@ -17,7 +17,7 @@ from nichevid.app import create_app
 from nichevid.cli import main
 from nichevid.runtime import ResourceError, check_services
 from nichevid.testing import running
-from nichevid.testing.servers import free_port
+from nichevid.testing.servers import free_port, no_settings_file
 
 # Generous bounds: start-up must fail within seconds, not hang.
 LIMIT = 30
@@ -123,7 +123,8 @@ def test_jobs_list_stops_when_the_database_is_unreachable(tmp_path: Path) -> Non
 
 def run_command(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **env}
-    full_env.pop("NICHEVID_CONFIG", None)
+    # No settings file of the folder the tests run from (nor the caller's).
+    full_env["NICHEVID_CONFIG"] = str(no_settings_file())
     return subprocess.run(
         [sys.executable, "-c", "from nichevid.cli import entry; entry()", *args],
         env=full_env,
