@@ -135,14 +135,25 @@ async def test_bad_tiers_and_no_tiers_are_refused_before_anything_is_stored(
     assert public.status_code == 201
 
 
+@pytest.fixture
+async def for_patrons(nv_client: Any, people: dict[str, Any], two_tiers: dict[str, Any]) -> Any:
+    """Cara's subscribers-only video at the Patron tier and its edit form's URL; Cara is
+    signed in."""
+    video = await ready_video(people["cara"], caption="secret", visibility="subscribers")
+    await access.set_video_tier(video, two_tiers["patron"])
+    await login(nv_client, "cara")
+    return video, f"/upload/edit/{video.slug}"
+
+
 async def test_the_edit_form_changes_the_tier_without_losing_anything(
-    nv_client: Any, people: dict[str, Any], two_tiers: dict[str, Any], others: dict[str, Any]
+    nv_client: Any,
+    people: dict[str, Any],
+    two_tiers: dict[str, Any],
+    others: dict[str, Any],
+    for_patrons: Any,
 ) -> None:
     fan, patron = two_tiers["fan"], two_tiers["patron"]
-    video = await ready_video(people["cara"], caption="secret", visibility="subscribers")
-    await access.set_video_tier(video, patron)
-    await login(nv_client, "cara")
-    url = f"/upload/edit/{video.slug}"
+    video, url = for_patrons
     page = (await nv_client.get(url, headers=HTML)).text
     assert f'<option value="{patron.id}" selected>2. Patron</option>' in page
     changed = await form(
@@ -189,13 +200,14 @@ async def test_the_edit_form_changes_the_tier_without_losing_anything(
 
 
 async def test_a_refused_edit_form_shows_the_tier_that_was_chosen(
-    nv_client: Any, people: dict[str, Any], two_tiers: dict[str, Any], others: dict[str, Any]
+    nv_client: Any,
+    people: dict[str, Any],
+    two_tiers: dict[str, Any],
+    others: dict[str, Any],
+    for_patrons: Any,
 ) -> None:
     fan, patron = two_tiers["fan"], two_tiers["patron"]
-    video = await ready_video(people["cara"], caption="secret", visibility="subscribers")
-    await access.set_video_tier(video, patron)
-    await login(nv_client, "cara")
-    url = f"/upload/edit/{video.slug}"
+    video, url = for_patrons
     # The caption is refused: the form keeps Fan, which Cara chose, not the stored Patron.
     refused = await form(
         nv_client, url, {"caption": "x" * 3000, "visibility": "subscribers",
