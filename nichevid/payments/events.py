@@ -141,6 +141,8 @@ async def _apply(resources: Any, event: PaymentEvent) -> str:
         return await _mark(event, IGNORED, f"nichevid does not act on {event.type!r} events")
     if matching.unmatched(event):
         paying = await matching.match(event)
+        if paying is None and matching.given_up(event):
+            return await _mark(event, IGNORED, "no payment of this instance has this id")
         if paying is None:
             return await _mark(event, WAITING, "waits for the payment it undoes")
         if paying.type == SUBSCRIPTION_CHANGED:

@@ -5,10 +5,14 @@ Stripe's ``charge.refunded`` of a subscription's invoice and its disputes carry 
 checkout token. The payment itself was stored earlier with the same ``payment_ref``,
 its checkout and, for a subscription, the period it paid; the refund takes those
 over here and is then applied like one that named them. A refund that arrives
-before its payment waits, and is applied right after the payment.
+before its payment waits, and is applied right after the payment; one whose payment
+is still unknown a day later is about a payment of something else sold through the
+same provider account, and is ignored.
 """
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 from nichevid.payments.providers import (
     CHARGED_BACK,
@@ -23,6 +27,8 @@ from nichevid.payments.tables import PaymentEvent
 # Events that collected money, and events that give it back.
 PAYING = (PAID, SUBSCRIPTION_ACTIVATED, SUBSCRIPTION_RENEWED, SUBSCRIPTION_CHANGED)
 UNDOING = (REFUNDED, CHARGED_BACK)
+# How long a refund waits for the payment it names (deliveries come minutes apart at most).
+PATIENCE = timedelta(days=1)
 
 
 def unmatched(event: PaymentEvent) -> bool:
@@ -62,6 +68,16 @@ async def match(event: PaymentEvent) -> PaymentEvent | None:
         ]
     )
     return paying
+
+
+def given_up(event: PaymentEvent, now: datetime | None = None) -> bool:
+    """Whether an unmatched ``event`` waited :data:`PATIENCE` for its payment in vain."""
+    received = event.received_at
+    if received is None:
+        return False
+    if received.tzinfo is None:
+        received = received.replace(tzinfo=UTC)
+    return (now or datetime.now(UTC)) - received > PATIENCE
 
 
 async def waiting_on(event: PaymentEvent) -> list[PaymentEvent]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -199,8 +200,16 @@ async def test_refunds_that_cannot_be_applied_change_nothing(
     # A partial refund: stored for the operator, nothing reversed.
     partial = refund("evt_partial", "pi_1", refunded=200)
     assert await _send(nv_resources, partial) == ["ignored"]
-    # A refund of a payment this instance never saw waits, changing nothing.
+    # A refund of a payment this instance never saw waits, changing nothing...
     assert await _send(nv_resources, refund("evt_foreign", "pi_other")) == ["waiting"]
+    # ...and is let go once its payment has not come for a day.
+    await PaymentEvent.update(
+        {PaymentEvent.received_at: datetime.now(UTC) - timedelta(days=2)}
+    ).where(PaymentEvent.event_id == "evt_foreign")
+    await events.reconcile(nv_resources, older_than=0)
+    foreign = await PaymentEvent.objects().where(PaymentEvent.event_id == "evt_foreign").first()
+    assert foreign is not None
+    assert (foreign.status, foreign.note) == ("ignored", "no payment of this instance has this id")
     # A refund of the charge for a change of tier is left to the operator.
     change = invoice(
         token, "invoice.paid", end, 250, "subscription_update", "pi_change", "evt_change_paid"
