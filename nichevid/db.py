@@ -154,7 +154,9 @@ def configure(engine: Engine, app_configs: list[AppConfig]) -> None:
 def _module_of(app: AppConfig) -> str:
     import sys
 
-    for name, module in list(sys.modules.items()):
+    # A copy taken in one step: iterating the live mapping fails when another thread
+    # (or a finaliser the garbage collector runs meanwhile) imports a module.
+    for name, module in sys.modules.copy().items():
         if getattr(module, "APP_CONFIG", None) is app:
             return name
     raise DatabaseError(f"Piccolo app {app.app_name!r} is not defined in an importable module")
