@@ -32,9 +32,11 @@ async def candidates(resources: Any, ctx: Context, user: Any, most: int) -> list
         resources.pm, "subscribed_videos", viewer=user, limit=ASK, resources=resources
     )
     blocked = ctx.seen | set(ctx.choices.hidden_videos)
+    named = (video for answer in found if isinstance(answer, list | tuple) for video in answer)
+    # A plugin's answer that is not a list of ids is left out, never breaks the feed.
     ids = [
         video
-        for video in dict.fromkeys(int(video) for answer in found for video in answer or ())
+        for video in dict.fromkeys(v for v in named if isinstance(v, int) and v > 0)
         if video not in blocked
     ]
     if not ids:

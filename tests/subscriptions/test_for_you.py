@@ -165,7 +165,17 @@ async def test_hook_subscribed_videos(
             asked.append((int(viewer.id), limit))
             return [gated.id]
 
-    nv_plugins.append(Circles())
+    class Garbage:
+        @hookimpl
+        def subscribed_videos(self, viewer: Any) -> Any:
+            return ["not an id", None, -3, {"id": 1}]
+
+    class Broken:
+        @hookimpl
+        def subscribed_videos(self, viewer: Any) -> Any:
+            return "nothing"
+
+    nv_plugins.extend([Circles(), Garbage(), Broken()])
     async with client_for(create_app(nv_settings, plugins=nv_plugins)) as client:
         await login(client, "ann")
         # Ann does not follow Bob: may_view refuses, the video stays out.
@@ -179,3 +189,13 @@ async def test_hook_subscribed_videos(
         page = (await client.get("/feed/next?cursor=r9")).text
         assert gated.slug in slugs(page)
         assert _reasons(page)[gated.slug] == "subscribed"
+
+
+def test_a_negative_subscribed_per_batch_stops_start_up(
+    nv_settings_factory: Callable[..., Any],
+) -> None:
+    from nichevid.recommend.settings import recommend_settings
+
+    settings = nv_settings_factory(plugin={"recommend": {"subscribed_per_batch": -1}})
+    with pytest.raises(Exception, match="subscribed_per_batch"):
+        recommend_settings(settings)
