@@ -1,0 +1,433 @@
+"""The Ansible deployment (deploy/ansible): its playbook parses for both sample inventories,
+and the files it writes (settings, secrets, systemd units, the nginx site) run a real
+instance: PostgreSQL, Redis, the web processes, a worker and nginx in front, serving
+media through X-Accel-Redirect.
+
+The playbook runs for real against this machine with ``--tags config``, writing into a
+temporary folder and starting no service (``nichevid_manage_services: false``). What it
+writes does not depend on the test shape, so those tests run once, in the embedded shape;
+the instance they describe runs in the production shape.
+"""
+
+from __future__ import annotations
+
+import grp
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from nichevid.testing.servers import _pg_bin, free_port, stop_process
+
+ROOT = Path(__file__).resolve().parents[1]
+ANSIBLE = ROOT / "deploy" / "ansible"
+PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+
+
+def _ansible_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NICHEVID_", "ANSIBLE_"))}
+    env.update(
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
+        ANSIBLE_REMOTE_TEMP=str(tmp_path / "ansible-remote"),
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+    )
+    return env
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("inventory", ["single", "cluster"])
+def test_the_playbook_parses_with_each_sample_inventory(tmp_path: Path, inventory: str) -> None:
+    done = subprocess.run(
+        [str(PLAYBOOK), "-i", f"inventories/{inventory}/hosts.yml", "site.yml", "--syntax-check"],
+        cwd=ANSIBLE,
+        env=_ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "WARNING" not in done.stderr, done.stderr
+
+
+@dataclass
+class Rendered:
+    """What one ``--tags config`` run wrote."""
+
+    root: Path
+    data_dir: Path
+    env: dict[str, str]
+    settings: Path
+    web_unit: Path
+    worker_unit: Path
+    nginx_site: Path
+    web_port: int
+    http_port: int
+
+    def command(self, unit: Path) -> list[str]:
+        """The ``ExecStart`` of a rendered systemd unit, as arguments."""
+        line = next(x for x in unit.read_text().splitlines() if x.startswith("ExecStart="))
+        return line.removeprefix("ExecStart=").split()
+
+    def process_env(self) -> dict[str, str]:
+        """This environment without ``NICHEVID_*``, plus the rendered environment file."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+        env.update(self.env, NICHEVID_LOG_FORMAT="json")
+        return env
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    pairs = {}
+    for line in path.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            pairs[name] = value
+    return pairs
+
+
+def render(tmp_path: Path, database_url: str, redis_url: str, **variables: object) -> Rendered:
+    """Run site.yml with ``--tags config`` on this machine as web, worker and proxy host."""
+    root = tmp_path / "deployed"
+    data_dir = root / "data"
+    data_dir.mkdir(parents=True)
+    inventory = root / "hosts.yml"
+    inventory.write_text(
+        json.dumps(
+            {
+                "all": {
+                    "children": {
+                        "web": {"hosts": {"localhost": {}}},
+                        "worker": {"hosts": {"localhost": {}}},
+                        "proxy": {"hosts": {"localhost": {}}},
+                        "db": {"hosts": {"datahost": {"ansible_host": "127.0.0.1"}}},
+                        "redis": {"hosts": {"datahost": {}}},
+                        "storage": {},
+                    }
+                }
+            }
+        )
+    )
+    web_port, http_port = free_port(), free_port()
+    extra = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+        "ansible_become": False,
+        "nichevid_manage_services": False,
+        # The group of the written environment file: ours, as we are not root here.
+        "nichevid_user": grp.getgrgid(os.getgid()).gr_name,
+        "nichevid_etc_dir": str(root / "etc"),
+        "nichevid_systemd_dir": str(root / "systemd"),
+        "nichevid_nginx_site": str(root / "nginx" / "nichevid.conf"),
+        "nichevid_data_dir": str(data_dir),
+        "nichevid_credentials_dir": str(root / "credentials"),
+        "nichevid_venv": str(Path(sys.executable).parent.parent),
+        "nichevid_database_url": database_url,
+        "nichevid_redis_url": redis_url,
+        "nichevid_web_port": web_port,
+        "nichevid_web_processes": 2,
+        "nichevid_http_port": http_port,
+        "nichevid_ipv6": False,
+        "nichevid_domain": "127.0.0.1",
+        "nichevid_site_name": 'Knit "n" climb',
+        **variables,
+    }
+    (root / "nginx").mkdir()
+    (root / "systemd").mkdir()
+    (root / "vars.json").write_text(json.dumps(extra))
+    done = subprocess.run(
+        [
+            str(PLAYBOOK),
+            "-i",
+            str(inventory),
+            "site.yml",
+            "--limit",
+            "localhost",
+            "--tags",
+            "config",
+            "-e",
+            f"@{root / 'vars.json'}",
+        ],
+        cwd=ANSIBLE,
+        env=_ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    assert "failed=0" in done.stdout
+    etc = root / "etc"
+    return Rendered(
+        root=root,
+        data_dir=data_dir,
+        env=_read_env_file(etc / "env"),
+        settings=etc / "nichevid.toml",
+        web_unit=root / "systemd" / "nichevid-web.service",
+        worker_unit=root / "systemd" / "nichevid-worker@.service",
+        nginx_site=root / "nginx" / "nichevid.conf",
+        web_port=web_port,
+        http_port=http_port,
+    )
+
+
+@pytest.mark.sqlite_only
+def test_the_written_settings_are_what_nichevid_reads(tmp_path: Path) -> None:
+    rendered = render(
+        tmp_path,
+        "postgresql://nichevid:s3cret@10.0.0.20:5432/nichevid",
+        "redis://:hush@10.0.0.20:6379/0",
+        nichevid_plugins=["moderation"],
+        nichevid_extra_settings='[plugin.moderation]\nhold = "first"\n',
+    )
+    env = rendered.env
+    assert env["NICHEVID_CONFIG"] == str(rendered.settings)
+    assert len(env["NICHEVID_SECRET_KEY"]) == 64
+    # Secrets are made once per credentials folder and kept: the next run writes them again.
+    credentials = str(rendered.root / "credentials")
+    again = render(
+        tmp_path / "again",
+        "postgresql://x@h/db",
+        "redis://h/0",
+        nichevid_credentials_dir=credentials,
+    )
+    assert again.env["NICHEVID_SECRET_KEY"] == env["NICHEVID_SECRET_KEY"]
+    shown = subprocess.run(
+        [*rendered.command(rendered.web_unit)[:1], "config", "show", "--json"],
+        env=rendered.process_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    settings = json.loads(shown.stdout)
+    assert settings["data_dir"] == str(rendered.data_dir)
+    assert settings["site_name"] == 'Knit "n" climb'
+    assert settings["database"]["url"] == "postgresql://nichevid:***@10.0.0.20:5432/nichevid"
+    assert settings["redis"]["url"] == "redis://:***@10.0.0.20:6379/0"
+    server = settings["server"]
+    assert (server["host"], server["port"]) == ("127.0.0.1", rendered.web_port)
+    assert server["workers"] == 2
+    assert server["x_accel_redirect"] is True
+    assert server["gzip_level"] == 0
+    assert server["trusted_proxies"] == ["127.0.0.1"]
+    assert settings["plugins"]["enabled"] == ["moderation"]
+    assert settings["plugin"]["moderation"]["hold"] == "first"
+    assert rendered.command(rendered.web_unit)[1:] == ["serve", "--no-migrate"]
+    assert rendered.command(rendered.worker_unit)[1:] == ["worker"]
+    assert f"server 127.0.0.1:{rendered.web_port};" in rendered.nginx_site.read_text()
+    assert oct(rendered.settings.parent.joinpath("env").stat().st_mode & 0o777) == "0o640"
+
+
+@pytest.mark.sqlite_only
+def test_an_inventory_without_a_database_host_is_refused(tmp_path: Path) -> None:
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(json.dumps({"all": {"children": {"web": {"hosts": {"localhost": {}}}}}}))
+    local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
+    done = subprocess.run(
+        [
+            str(PLAYBOOK),
+            "-i",
+            str(inventory),
+            "site.yml",
+            "--tags",
+            "config",
+            "-e",
+            json.dumps(local),
+        ],
+        cwd=ANSIBLE,
+        env=_ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "exactly one host in each of the groups db and redis" in done.stdout
+
+
+@pytest.mark.sqlite_only
+def test_the_cluster_inventory_points_every_host_at_the_data_host(tmp_path: Path) -> None:
+    """Every host of the sample cluster, rendered here: addresses, listeners, upstreams."""
+    out = tmp_path / "hosts"
+    per_host = str(out) + "/{{ inventory_hostname }}"
+    extra = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+        "ansible_become": False,
+        "nichevid_manage_services": False,
+        "nichevid_user": grp.getgrgid(os.getgid()).gr_name,
+        "nichevid_etc_dir": per_host + "/etc",
+        "nichevid_systemd_dir": per_host,
+        "nichevid_nginx_site": per_host + "/nichevid.conf",
+        "nichevid_credentials_dir": str(tmp_path / "credentials"),
+    }
+    for host in ("web1", "web2", "work1"):
+        (out / host / "etc").mkdir(parents=True)
+    limit = ["--limit", "web1,web2,work1", "-e", json.dumps(extra)]
+    done = subprocess.run(
+        [
+            str(PLAYBOOK),
+            "-i",
+            "inventories/cluster/hosts.yml",
+            "site.yml",
+            "--tags",
+            "config",
+            *limit,
+        ],
+        cwd=ANSIBLE,
+        env=_ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    password = (tmp_path / "credentials" / "db_password").read_text().split()[0]
+    for host in ("web1", "web2", "work1"):
+        env = _read_env_file(out / host / "etc" / "env")
+        assert env["NICHEVID_DATABASE_URL"] == (
+            f"postgresql://nichevid:{password}@10.0.0.20:5432/nichevid"
+        )
+        assert env["NICHEVID_REDIS_URL"].endswith("@10.0.0.20:6379/0")
+    web1 = (out / "web1" / "etc" / "nichevid.toml").read_text()
+    web2 = (out / "web2" / "etc" / "nichevid.toml").read_text()
+    # nginx runs on web1 alone: web1 listens on loopback, web2 on its private address
+    # and believes web1's forwarded headers.
+    assert 'host = "127.0.0.1"' in web1
+    assert 'host = "10.0.0.22"' in web2
+    assert 'trusted_proxies = ["127.0.0.1", "10.0.0.21"]' in web2
+    assert 'base_url = "https://knit.example.org"' in web1
+    site = (out / "web1" / "nichevid.conf").read_text()
+    assert "server 127.0.0.1:8000;" in site
+    assert "server 10.0.0.22:8000;" in site
+    assert "ssl_certificate /etc/letsencrypt/live/knit.example.org/fullchain.pem;" in site
+    assert "return 301 https://$host$request_uri;" in site
+    assert not (out / "web2" / "nichevid.conf").exists()
+    assert (out / "work1" / "nichevid-worker@.service").exists()
+    assert not (out / "work1" / "nichevid-web.service").exists()
+
+
+# -- the written files, running --------------------------------------------------------
+
+
+def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), exc.read()
+
+
+def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{url}: the process exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if _get(url)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"{url} did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+def _nginx_conf(rendered: Path, site: Path) -> Path:
+    """A main nginx.conf around the rendered site, writing only under ``rendered``."""
+    run = rendered / "nginx-run"
+    run.mkdir()
+    conf = rendered / "nginx.conf"
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    conf.write_text(
+        f"{user}pid {run}/nginx.pid;\nerror_log {run}/error.log;\nevents {{}}\nhttp {{\n"
+        f"  include /etc/nginx/mime.types;\n  access_log off;\n"
+        + "".join(
+            f"  {kind}_temp_path {run}/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        + f"  include {site};\n}}\n"
+    )
+    return conf
+
+
+@pytest.mark.postgres_only
+def test_the_deployed_instance_serves_through_nginx(
+    tmp_path: Path, nv_services: dict[str, str]
+) -> None:
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    base, _, _ = nv_services["database"].rpartition("/")
+    database = f"nichevid_deploy_{os.getpid()}_{free_port()}"
+    subprocess.run(
+        [_pg_bin("psql"), f"{base}/postgres", "-c", f"CREATE DATABASE {database}"],
+        check=True,
+        capture_output=True,
+    )
+    redis_url = nv_services["redis"].rsplit("/", 1)[0] + "/13"
+    rendered = render(tmp_path, f"{base}/{database}", redis_url, nichevid_web_processes=1)
+    env = rendered.process_env()
+    nichevid = rendered.command(rendered.web_unit)[0]
+    migrated = subprocess.run(
+        [nichevid, "migrate"], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        logs = {}
+        for name, command in (
+            ("web", rendered.command(rendered.web_unit)),
+            ("worker", rendered.command(rendered.worker_unit)),
+            (
+                "nginx",
+                [
+                    nginx,
+                    "-c",
+                    str(_nginx_conf(rendered.root, rendered.nginx_site)),
+                    "-g",
+                    "daemon off;",
+                ],
+            ),
+        ):
+            logs[name] = rendered.root / f"{name}.log"
+            with logs[name].open("wb") as out:
+                processes.append(
+                    subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+                )
+        _wait_for(f"http://127.0.0.1:{rendered.web_port}/readyz", processes[0], logs["web"])
+        front = f"http://127.0.0.1:{rendered.http_port}"
+        _wait_for(front + "/healthz", processes[2], logs["nginx"])
+        # Demo videos, processed by the worker the rendered unit started.
+        demo = subprocess.run(
+            [nichevid, "demo", "--timeout", "240", "--seconds", "2"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert demo.returncode == 0, demo.stdout + demo.stderr + logs["worker"].read_text()
+        for process in processes:
+            assert process.poll() is None
+        status, headers, body = _get(front + "/", {"Accept-Encoding": "gzip"})
+        assert status == 200
+        # nichevid leaves compression to nginx.
+        assert headers.get("Content-Encoding") == "gzip"
+        page = gzip.decompress(body).decode()
+        media = re.findall(r'src="(/media/[^"]+\.mp4)"', page)
+        assert media, page[:2000]
+        status, headers, body = _get(front + media[0], {"Range": "bytes=0-99"})
+        assert status == 206
+        assert len(body) == 100
+        assert body[4:8] == b"ftyp"
+        assert "X-Accel-Redirect" not in headers
+        whole = (rendered.data_dir / "media").rglob("*.mp4")
+        assert any(p.read_bytes()[:100] == body for p in whole)
+    finally:
+        for process in reversed(processes):
+            stop_process(process)
