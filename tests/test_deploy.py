@@ -32,6 +32,7 @@ from nichevid.testing.servers import _pg_bin, free_port, stop_process
 ROOT = Path(__file__).resolve().parents[1]
 ANSIBLE = ROOT / "deploy" / "ansible"
 PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
+GROUPS = ("db", "redis", "web", "worker", "proxy")
 
 
 def _ansible_env(tmp_path: Path) -> dict[str, str]:
@@ -431,3 +432,64 @@ def test_the_deployed_instance_serves_through_nginx(
     finally:
         for process in reversed(processes):
             stop_process(process)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.usefixtures("_nv_migrated")
+def test_the_nightly_backup_writes_a_dump_and_keeps_only_recent_ones(
+    tmp_path: Path, nv_database_url: str
+) -> None:
+    root = tmp_path / "deployed"
+    (root / "systemd").mkdir(parents=True)
+    backups = root / "backups"
+    inventory = root / "hosts.yml"
+    inventory.write_text(
+        json.dumps({"all": {"children": {g: {"hosts": {"localhost": {}}} for g in GROUPS}}})
+    )
+    extra = {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": sys.executable,
+        "ansible_become": False,
+        "nichevid_manage_services": False,
+        "nichevid_systemd_dir": str(root / "systemd"),
+        "nichevid_backup_dir": str(backups),
+        "nichevid_backup_script": str(root / "nichevid-backup"),
+        "nichevid_backup_keep_days": 3,
+        # The test database instead of the local one the postgres user reaches.
+        "nichevid_backup_dump": f"{_pg_bin('pg_dump')} --format=custom '{nv_database_url}'",
+    }
+    tags = ["--tags", "backup", "-e", json.dumps(extra)]
+    done = subprocess.run(
+        [str(PLAYBOOK), "-i", str(inventory), "site.yml", *tags],
+        cwd=ANSIBLE,
+        env=_ansible_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    timer = (root / "systemd" / "nichevid-backup.timer").read_text()
+    assert "OnCalendar=*-*-* 03:17:00" in timer
+    service = (root / "systemd" / "nichevid-backup.service").read_text()
+    assert f"ExecStart={root / 'nichevid-backup'}" in service
+    backups.mkdir()
+    old = backups / "nichevid-20200101T031700Z.dump"
+    old.write_bytes(b"an old dump")
+    os.utime(old, (time.time() - 5 * 86_400, time.time() - 5 * 86_400))
+    recent = backups / "nichevid-20991231T031700Z.dump"
+    recent.write_bytes(b"a recent dump")
+    ran = subprocess.run(
+        [str(root / "nichevid-backup")], capture_output=True, text=True, timeout=120
+    )
+    assert ran.returncode == 0, ran.stderr
+    dump = Path(ran.stdout.strip())
+    assert dump.parent == backups
+    assert oct(dump.stat().st_mode & 0o777) == "0o600"
+    listing = subprocess.run(
+        [_pg_bin("pg_restore"), "--list", str(dump)], capture_output=True, text=True, check=True
+    ).stdout
+    assert "TABLE public nv_video" in listing
+    assert "TABLE public nv_user" in listing
+    assert not old.exists()
+    assert recent.exists()
+    assert not list(backups.glob("*.partial"))
