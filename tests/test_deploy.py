@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ANSIBLE = ROOT / "deploy" / "ansible"
 PLAYBOOK = Path(sys.executable).parent / "ansible-playbook"
 GROUPS = ("db", "redis", "web", "worker", "proxy")
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
 def _ansible_env(tmp_path: Path) -> dict[str, str]:
@@ -259,6 +260,7 @@ def test_the_cluster_inventory_points_every_host_at_the_data_host(tmp_path: Path
     """Every host of the sample cluster, rendered here: addresses, listeners, upstreams."""
     out = tmp_path / "hosts"
     per_host = str(out) + "/{{ inventory_hostname }}"
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
     extra = {
         "ansible_connection": "local",
         "ansible_python_interpreter": sys.executable,
@@ -269,7 +271,16 @@ def test_the_cluster_inventory_points_every_host_at_the_data_host(tmp_path: Path
         "nichevid_systemd_dir": per_host,
         "nichevid_nginx_site": per_host + "/nichevid.conf",
         "nichevid_credentials_dir": str(tmp_path / "credentials"),
+        # A certificate nginx can load, where the inventory names Let's Encrypt's.
+        "nichevid_tls_certificate": cert,
+        "nichevid_tls_certificate_key": key,
     }
+    openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+    subprocess.run(
+        [*openssl, "-subj", "/CN=knit.example.org", "-keyout", key, "-out", cert],
+        check=True,
+        capture_output=True,
+    )
     for host in ("web1", "web2", "work1"):
         (out / host / "etc").mkdir(parents=True)
     limit = ["--limit", "web1,web2,work1", "-e", json.dumps(extra)]
@@ -308,8 +319,17 @@ def test_the_cluster_inventory_points_every_host_at_the_data_host(tmp_path: Path
     site = (out / "web1" / "nichevid.conf").read_text()
     assert "server 127.0.0.1:8000;" in site
     assert "server 10.0.0.22:8000;" in site
-    assert "ssl_certificate /etc/letsencrypt/live/knit.example.org/fullchain.pem;" in site
+    assert f"ssl_certificate {tmp_path / 'cert.pem'};" in site
     assert "return 301 https://$host$request_uri;" in site
+    # nginx itself accepts the site, HTTPS and all.
+    conf = _nginx_conf(tmp_path, out / "web1" / "nichevid.conf")
+    checked = subprocess.run(
+        [NGINX, "-t", "-c", str(conf), "-e", str(tmp_path / "nginx-test.log")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
     assert not (out / "web2" / "nichevid.conf").exists()
     assert (out / "work1" / "nichevid-worker@.service").exists()
     assert not (out / "work1" / "nichevid-web.service").exists()
@@ -363,7 +383,6 @@ def _nginx_conf(rendered: Path, site: Path) -> Path:
 def test_the_deployed_instance_serves_through_nginx(
     tmp_path: Path, nv_services: dict[str, str]
 ) -> None:
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     base, _, _ = nv_services["database"].rpartition("/")
     database = f"nichevid_deploy_{os.getpid()}_{free_port()}"
     subprocess.run(
@@ -388,7 +407,7 @@ def test_the_deployed_instance_serves_through_nginx(
             (
                 "nginx",
                 [
-                    nginx,
+                    NGINX,
                     "-c",
                     str(_nginx_conf(rendered.root, rendered.nginx_site)),
                     "-g",
