@@ -18,9 +18,9 @@ def register_routes(settings: Settings) -> list[Any]:
     from nichevid.accounts.api import AccountsApi
     from nichevid.accounts.language import LanguagePages
     from nichevid.accounts.routes import AuthPages
-    from nichevid.accounts.settings_routes import ProfilePages, SettingsPages
+    from nichevid.accounts.settings_routes import ProfilePages, SettingsPages, at_handle
 
-    return [AuthPages, SettingsPages, ProfilePages, AccountsApi, LanguagePages]
+    return [AuthPages, SettingsPages, ProfilePages, AccountsApi, LanguagePages, at_handle]
 
 
 @hookimpl

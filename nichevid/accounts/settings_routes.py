@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_301_MOVED_PERMANENTLY, HTTP_400_BAD_REQUEST
 
 from nichevid.accounts import services
 from nichevid.accounts.auth import start_session
@@ -150,6 +151,14 @@ class SettingsPages(Controller):
             tokens=await services.list_tokens(request.scope["user"]),
             **context,
         )
+
+
+@get("/{handle:str}", include_in_schema=False)
+async def at_handle(handle: FromPath[str]) -> Redirect:
+    """``/@name``, the address people share, leads to the profile ``/u/name``."""
+    if not handle.startswith("@") or len(handle) < 2:
+        raise NotFoundException()
+    return Redirect(f"/u/{quote(handle[1:], safe='')}", status_code=HTTP_301_MOVED_PERMANENTLY)
 
 
 class ProfilePages(Controller):

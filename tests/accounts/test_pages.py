@@ -239,6 +239,23 @@ async def test_public_profile_page(nv_client: Any, make_user: Any) -> None:
     assert missing.status_code == 404
 
 
+async def test_at_handles_lead_to_profiles(nv_client: Any, make_user: Any) -> None:
+    await make_user("alice")
+    shared = await nv_client.get("/@Alice", headers=HTML, follow_redirects=False)
+    assert shared.status_code == 301
+    assert shared.headers["location"] == "/u/Alice"
+    followed = await nv_client.get("/@alice", headers=HTML, follow_redirects=True)
+    assert followed.status_code == 200
+    assert "@alice" in followed.text
+    # Anything else of one segment is still not found, and other methods are not taken.
+    for path in ("/@", "/alice", "/@nobody/x", "/favicon.ico"):
+        assert (await nv_client.get(path, headers=HTML)).status_code == 404, path
+    nobody = await nv_client.get("/@nobody", headers=HTML, follow_redirects=True)
+    assert nobody.status_code == 404
+    odd = await nv_client.get("/@a%20b?x", follow_redirects=False)
+    assert odd.headers["location"] == "/u/a%20b"
+
+
 def test_every_post_form_carries_the_csrf_token() -> None:
     import re
     from pathlib import Path
