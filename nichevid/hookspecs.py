@@ -296,7 +296,9 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     author; ``context`` holds ``comment``, with ``author_id``, and ``video``),
     ``video_locked`` (on the page of a video the viewer may not watch; ``context``
     holds ``video``, the video row, and ``creator``, its owner's username),
-    ``admin_menu``, ``upload_form``, ``settings_menu``, ``wallet`` (on the member's
+    ``admin_menu`` (on the operators' home ``/admin``, for moderators and admins: one
+    ``<a>`` per page of yours; ``nichevid.admin.menu.admin_links`` writes them for the
+    roles that may open each), ``upload_form``, ``settings_menu``, ``wallet`` (on the member's
     wallet page, below the balances), ``body_end`` (last in the ``<body>`` of every
     page: banners, dialogs). The fragment is inserted as is, so
     escape any user text in it. Slots render inside templates, so the answer must be a

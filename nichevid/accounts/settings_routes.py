@@ -30,6 +30,11 @@ class SettingsPages(Controller):
     guards = [requires_login]
     include_in_schema = False
 
+    @get("/")
+    async def index(self) -> Redirect:
+        """``/settings`` opens the first settings page."""
+        return Redirect("/settings/profile")
+
     @get("/password")
     async def password_form(self, request: Request[Any, Any, Any]) -> Template:
         """The change-password form."""

@@ -61,12 +61,24 @@ def register_cron_jobs() -> list[Any]:
 
 @hookimpl
 def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
-    if slot != "settings_menu":
-        return None
     from markupsafe import escape
 
     from nichevid.accounts.services import has_role
     from nichevid.i18n import gettext
+
+    if slot == "admin_menu":
+        from nichevid.admin.menu import admin_links
+
+        return admin_links(
+            context,
+            [
+                ("admin", "/admin/revenue", gettext("Revenue")),
+                ("admin", "/admin/payouts", gettext("Payouts")),
+                ("admin", "/admin/ledger", gettext("Ledger")),
+            ],
+        )
+    if slot != "settings_menu":
+        return None
 
     request, user = context.get("request"), context.get("user")
     if request is None or user is None:

@@ -77,6 +77,11 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     request = context.get("request")
     if slot == "body_end":
         return _consent_banner(request, context)
+    if slot == "admin_menu":
+        from nichevid.admin.menu import admin_links
+
+        pages = gettext("Privacy policy and community guidelines")
+        return admin_links(context, [("admin", "/admin/pages/privacy", pages)])
     if slot != "settings_menu" or context.get("user") is None:
         return None
     current = request is not None and request.scope["path"].startswith("/settings/privacy")

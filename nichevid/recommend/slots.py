@@ -9,6 +9,7 @@ from markupsafe import escape
 
 from nichevid import i18n
 from nichevid.accounts.services import has_role
+from nichevid.admin.menu import admin_links
 from nichevid.recommend.catalogue import catalogue
 
 # Set by the For You feed while it chooses a batch: whether this viewer is still new.
@@ -31,6 +32,8 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
             return None
         tags = sorted(current.by_tag, key=lambda t: -len(current.by_tag[t]))[:PICKER_TAGS]
         return str(env.get_template("recommend/_picker.html").render(tags=tags, request=request))
+    if slot == "admin_menu":
+        return admin_links(context, [("admin", "/admin/recommender", i18n.gettext("Recommender"))])
     if slot == "settings_menu":
         links = [("/feed/settings", i18n.gettext("Your feed"))]
         user = request.scope.get("user")

@@ -7,6 +7,7 @@ from typing import Any
 from markupsafe import escape
 
 from nichevid.accounts.services import has_role
+from nichevid.admin.menu import admin_links
 from nichevid.i18n import gettext
 
 TOP_KEY = "nichevid_gifts.top"
@@ -67,6 +68,8 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
         )
     if slot in ("settings_menu", "wallet"):
         return _links(request, slot)
+    if slot == "admin_menu":
+        return admin_links(context, [("admin", "/admin/gifts", gettext("Gifts (operator)"))])
     return None
 
 

@@ -8,6 +8,7 @@ from markupsafe import escape
 
 from nichevid import i18n
 from nichevid.accounts.services import has_role
+from nichevid.admin.menu import admin_links
 
 FLAG_ICON = (
     '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M5 3h2v18H5zM8 4h10l-2 4 2 4H8z"/></svg>'
@@ -55,6 +56,16 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
         )
     if slot == "settings_menu":
         return _menu(request)
+    if slot == "admin_menu":
+        return admin_links(
+            context,
+            [
+                ("moderator", "/moderation", i18n.gettext("Review queue")),
+                ("moderator", "/moderation/appeals", i18n.gettext("Appeals to decide")),
+                ("moderator", "/moderation/audit", i18n.gettext("Audit log")),
+                ("admin", "/moderation/stats", i18n.gettext("Moderation statistics")),
+            ],
+        )
     return None
 
 

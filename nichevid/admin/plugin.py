@@ -1,0 +1,38 @@
+"""The admin home (``/admin``) and its place in the settings menu."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+
+from nichevid.plugins import hookimpl
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@hookimpl
+def register_routes(settings: Any) -> list[Any]:
+    from nichevid.admin.routes import AdminHome
+
+    return [AdminHome]
+
+
+@hookimpl
+def register_template_dirs() -> list[Any]:
+    return [TEMPLATES]
+
+
+@hookimpl
+def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
+    from nichevid.accounts.services import has_role
+    from nichevid.i18n import gettext
+
+    request, user = context.get("request"), context.get("user")
+    if slot != "settings_menu" or request is None or user is None:
+        return None
+    if not has_role(user, "moderator"):
+        return None
+    current = ' aria-current="page"' if request.scope["path"].rstrip("/") == "/admin" else ""
+    return f'<a href="/admin"{current}>{escape(gettext("Administration"))}</a>'
