@@ -63,7 +63,6 @@ def register_cron_jobs() -> list[Any]:
 def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     from markupsafe import escape
 
-    from nichevid.accounts.services import has_role
     from nichevid.i18n import gettext
 
     if slot == "admin_menu":
@@ -84,10 +83,6 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     if request is None or user is None:
         return None
     links = [("/wallet", gettext("Wallet")), ("/earnings", gettext("Earnings"))]
-    if has_role(user, "admin"):
-        links.append(("/admin/ledger", gettext("Ledger")))
-        links.append(("/admin/payouts", gettext("Payouts")))
-        links.append(("/admin/revenue", gettext("Revenue")))
     path = request.scope["path"].rstrip("/")
     current = ' aria-current="page"'
     return "\n".join(

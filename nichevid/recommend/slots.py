@@ -8,7 +8,6 @@ from typing import Any
 from markupsafe import escape
 
 from nichevid import i18n
-from nichevid.accounts.services import has_role
 from nichevid.admin.menu import admin_links
 from nichevid.recommend.catalogue import catalogue
 
@@ -35,12 +34,8 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
     if slot == "admin_menu":
         return admin_links(context, [("admin", "/admin/recommender", i18n.gettext("Recommender"))])
     if slot == "settings_menu":
-        links = [("/feed/settings", i18n.gettext("Your feed"))]
-        user = request.scope.get("user")
-        if user is not None and has_role(user, "admin"):
-            links.append(("/admin/recommender", i18n.gettext("Recommender")))
         path = request.scope["path"].rstrip("/")
-        return "\n".join(_link(href, text, path == href) for href, text in links)
+        return _link("/feed/settings", i18n.gettext("Your feed"), path == "/feed/settings")
     return None
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from markupsafe import escape
 
-from nichevid.accounts.services import has_role
 from nichevid.admin.menu import admin_links
 from nichevid.i18n import gettext
 
@@ -91,8 +90,6 @@ def _links(request: Any, slot: str) -> str | None:
         text = escape(gettext("Buy coins, see the gifts you sent and received"))
         return f'<p class="nv-gift-wallet-link"><a href="/gifts">{text}</a></p>'
     links = [("/gifts", gettext("Coins and gifts"))]
-    if has_role(user, "admin"):
-        links.append(("/admin/gifts", gettext("Gifts (operator)")))
     current = ' aria-current="page"'
     return "\n".join(
         f'<a href="{href}"{current if path == href else ""}>{escape(text)}</a>'

@@ -7,7 +7,6 @@ from typing import Any
 from markupsafe import escape
 
 from nichevid import i18n
-from nichevid.accounts.services import has_role
 from nichevid.admin.menu import admin_links
 
 FLAG_ICON = (
@@ -77,14 +76,6 @@ def _menu(request: Any) -> str | None:
         ("/moderation/mine/reports", i18n.gettext("Your reports")),
         ("/moderation/mine/appeals", i18n.gettext("Removals and appeals")),
     ]
-    if has_role(user, "moderator"):
-        links += [
-            ("/moderation", i18n.gettext("Review queue")),
-            ("/moderation/appeals", i18n.gettext("Appeals to decide")),
-            ("/moderation/audit", i18n.gettext("Audit log")),
-        ]
-    if has_role(user, "admin"):
-        links.append(("/moderation/stats", i18n.gettext("Moderation statistics")))
     path = request.scope["path"].rstrip("/")
     out = []
     for href, text in links:
