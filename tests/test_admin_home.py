@@ -7,33 +7,16 @@ from typing import Any
 
 import pytest
 
-from nichevid.accounts import services
 from nichevid.testing.factories import ready_video
+from tests.accounts.conftest import login
+from tests.conftest import user_maker
 
-PASSWORD = "correct horse battery"
 HTML = {"accept": "text/html"}
-
-
-async def _user(resources: Any, username: str, role: str) -> Any:
-    return await services.create_user(
-        resources.settings,
-        resources.pm,
-        username=username,
-        email=f"{username}@example.org",
-        password=PASSWORD,
-        role=role,
-    )
 
 
 async def _sign_in(client: Any, username: str) -> None:
     client.cookies.clear()
-    await client.get("/login")
-    response = await client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD},
-        headers={"x-csrftoken": client.cookies.get("nv_csrf", "")},
-    )
-    assert response.status_code == 303, response.text
+    assert (await login(client, username)).status_code == 303
 
 
 def _cell(page: str, attribute: str, value: str) -> int:
@@ -46,10 +29,11 @@ def _cell(page: str, attribute: str, value: str) -> int:
 async def test_admins_see_the_instance_and_every_operator_page(
     nv_client: Any, nv_resources: Any
 ) -> None:
-    await _user(nv_resources, "boss", "admin")
-    creator = await _user(nv_resources, "maker", "creator")
-    await _user(nv_resources, "viewer", "member")
-    await _user(nv_resources, "viewer2", "member")
+    make = user_maker(nv_resources)
+    await make("boss", role="admin")
+    creator = await make("maker", role="creator")
+    await make("viewer")
+    await make("viewer2")
     for _ in range(3):
         await ready_video(creator, caption="ready one")
     await ready_video(creator, caption="waiting", status="held")
@@ -89,8 +73,9 @@ async def test_admins_see_the_instance_and_every_operator_page(
 async def test_moderators_see_their_pages_only_and_members_none(
     nv_client: Any, nv_resources: Any
 ) -> None:
-    await _user(nv_resources, "keeper", "moderator")
-    await _user(nv_resources, "viewer", "member")
+    make = user_maker(nv_resources)
+    await make("keeper", role="moderator")
+    await make("viewer")
     await _sign_in(nv_client, "keeper")
     page = await nv_client.get("/admin", headers=HTML)
     assert page.status_code == 200

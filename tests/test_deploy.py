@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from nichevid.testing.servers import _pg_bin, free_port, stop_process
+from nichevid.testing.servers import _pg_bin, free_port, new_database, stop_process
 
 ROOT = Path(__file__).resolve().parents[1]
 ANSIBLE = ROOT / "deploy" / "ansible"
@@ -36,7 +36,8 @@ GROUPS = ("db", "redis", "web", "worker", "proxy")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def _ansible_env(tmp_path: Path) -> dict[str, str]:
+def playbook(tmp_path: Path, inventory: str | Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``ansible-playbook -i inventory site.yml args...`` from deploy/ansible."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NICHEVID_", "ANSIBLE_"))}
     env.update(
         ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-local"),
@@ -44,21 +45,41 @@ def _ansible_env(tmp_path: Path) -> dict[str, str]:
         ANSIBLE_NOCOLOR="1",
         ANSIBLE_FORCE_COLOR="0",
     )
-    return env
+    return subprocess.run(
+        [str(PLAYBOOK), "-i", str(inventory), "site.yml", *args],
+        cwd=ANSIBLE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def here(**variables: object) -> str:
+    """Extra variables (``-e``) that run the playbook on this machine, as this user,
+    starting no service; ``variables`` are added."""
+    return json.dumps(
+        {
+            "ansible_connection": "local",
+            "ansible_python_interpreter": sys.executable,
+            "ansible_become": False,
+            "nichevid_manage_services": False,
+            # The group of the written environment file: ours, as we are not root here.
+            "nichevid_user": grp.getgrgid(os.getgid()).gr_name,
+            **variables,
+        }
+    )
+
+
+def succeeded(done: subprocess.CompletedProcess[str]) -> None:
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
 
 
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("inventory", ["single", "cluster"])
 def test_the_playbook_parses_with_each_sample_inventory(tmp_path: Path, inventory: str) -> None:
-    done = subprocess.run(
-        [str(PLAYBOOK), "-i", f"inventories/{inventory}/hosts.yml", "site.yml", "--syntax-check"],
-        cwd=ANSIBLE,
-        env=_ansible_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = playbook(tmp_path, f"inventories/{inventory}/hosts.yml", "--syntax-check")
+    succeeded(done)
     assert "WARNING" not in done.stderr, done.stderr
 
 
@@ -120,52 +141,27 @@ def render(tmp_path: Path, database_url: str, redis_url: str, **variables: objec
         )
     )
     web_port, http_port = free_port(), free_port()
-    extra = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
-        "ansible_become": False,
-        "nichevid_manage_services": False,
-        # The group of the written environment file: ours, as we are not root here.
-        "nichevid_user": grp.getgrgid(os.getgid()).gr_name,
-        "nichevid_etc_dir": str(root / "etc"),
-        "nichevid_systemd_dir": str(root / "systemd"),
-        "nichevid_nginx_site": str(root / "nginx" / "nichevid.conf"),
-        "nichevid_data_dir": str(data_dir),
-        "nichevid_credentials_dir": str(root / "credentials"),
-        "nichevid_venv": str(Path(sys.executable).parent.parent),
-        "nichevid_database_url": database_url,
-        "nichevid_redis_url": redis_url,
-        "nichevid_web_port": web_port,
-        "nichevid_web_processes": 2,
-        "nichevid_http_port": http_port,
-        "nichevid_ipv6": False,
-        "nichevid_domain": "127.0.0.1",
-        "nichevid_site_name": 'Knit "n" climb',
-        **variables,
-    }
+    chosen: dict[str, object] = dict(
+        nichevid_etc_dir=str(root / "etc"),
+        nichevid_systemd_dir=str(root / "systemd"),
+        nichevid_nginx_site=str(root / "nginx" / "nichevid.conf"),
+        nichevid_data_dir=str(data_dir),
+        nichevid_credentials_dir=str(root / "credentials"),
+        nichevid_venv=str(Path(sys.executable).parent.parent),
+        nichevid_database_url=database_url,
+        nichevid_redis_url=redis_url,
+        nichevid_web_port=web_port,
+        nichevid_web_processes=2,
+        nichevid_http_port=http_port,
+        nichevid_ipv6=False,
+        nichevid_domain="127.0.0.1",
+        nichevid_site_name='Knit "n" climb',
+    )
+    extra = here(**{**chosen, **variables})
     (root / "nginx").mkdir()
     (root / "systemd").mkdir()
-    (root / "vars.json").write_text(json.dumps(extra))
-    done = subprocess.run(
-        [
-            str(PLAYBOOK),
-            "-i",
-            str(inventory),
-            "site.yml",
-            "--limit",
-            "localhost",
-            "--tags",
-            "config",
-            "-e",
-            f"@{root / 'vars.json'}",
-        ],
-        cwd=ANSIBLE,
-        env=_ansible_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    done = playbook(tmp_path, inventory, "--limit", "localhost", "--tags", "config", "-e", extra)
+    succeeded(done)
     assert "failed=0" in done.stdout
     etc = root / "etc"
     return Rendered(
@@ -233,24 +229,7 @@ def test_the_written_settings_are_what_nichevid_reads(tmp_path: Path) -> None:
 def test_an_inventory_without_a_database_host_is_refused(tmp_path: Path) -> None:
     inventory = tmp_path / "hosts.yml"
     inventory.write_text(json.dumps({"all": {"children": {"web": {"hosts": {"localhost": {}}}}}}))
-    local = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
-    done = subprocess.run(
-        [
-            str(PLAYBOOK),
-            "-i",
-            str(inventory),
-            "site.yml",
-            "--tags",
-            "config",
-            "-e",
-            json.dumps(local),
-        ],
-        cwd=ANSIBLE,
-        env=_ansible_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = playbook(tmp_path, inventory, "--tags", "config", "-e", here())
     assert done.returncode != 0
     assert "exactly one host in each of the groups db and redis" in done.stdout
 
@@ -261,20 +240,15 @@ def test_the_cluster_inventory_points_every_host_at_the_data_host(tmp_path: Path
     out = tmp_path / "hosts"
     per_host = str(out) + "/{{ inventory_hostname }}"
     cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
-    extra = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
-        "ansible_become": False,
-        "nichevid_manage_services": False,
-        "nichevid_user": grp.getgrgid(os.getgid()).gr_name,
-        "nichevid_etc_dir": per_host + "/etc",
-        "nichevid_systemd_dir": per_host,
-        "nichevid_nginx_site": per_host + "/nichevid.conf",
-        "nichevid_credentials_dir": str(tmp_path / "credentials"),
+    extra = here(
+        nichevid_etc_dir=per_host + "/etc",
+        nichevid_systemd_dir=per_host,
+        nichevid_nginx_site=per_host + "/nichevid.conf",
+        nichevid_credentials_dir=str(tmp_path / "credentials"),
         # A certificate nginx can load, where the inventory names Let's Encrypt's.
-        "nichevid_tls_certificate": cert,
-        "nichevid_tls_certificate_key": key,
-    }
+        nichevid_tls_certificate=cert,
+        nichevid_tls_certificate_key=key,
+    )
     openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
     subprocess.run(
         [*openssl, "-subj", "/CN=knit.example.org", "-keyout", key, "-out", cert],
@@ -283,24 +257,8 @@ def test_the_cluster_inventory_points_every_host_at_the_data_host(tmp_path: Path
     )
     for host in ("web1", "web2", "work1"):
         (out / host / "etc").mkdir(parents=True)
-    limit = ["--limit", "web1,web2,work1", "-e", json.dumps(extra)]
-    done = subprocess.run(
-        [
-            str(PLAYBOOK),
-            "-i",
-            "inventories/cluster/hosts.yml",
-            "site.yml",
-            "--tags",
-            "config",
-            *limit,
-        ],
-        cwd=ANSIBLE,
-        env=_ansible_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    limit = ["--limit", "web1,web2,work1", "--tags", "config", "-e", extra]
+    succeeded(playbook(tmp_path, "inventories/cluster/hosts.yml", *limit))
     password = (tmp_path / "credentials" / "db_password").read_text().split()[0]
     for host in ("web1", "web2", "work1"):
         env = _read_env_file(out / host / "etc" / "env")
@@ -383,15 +341,9 @@ def _nginx_conf(rendered: Path, site: Path) -> Path:
 def test_the_deployed_instance_serves_through_nginx(
     tmp_path: Path, nv_services: dict[str, str]
 ) -> None:
-    base, _, _ = nv_services["database"].rpartition("/")
-    database = f"nichevid_deploy_{os.getpid()}_{free_port()}"
-    subprocess.run(
-        [_pg_bin("psql"), f"{base}/postgres", "-c", f"CREATE DATABASE {database}"],
-        check=True,
-        capture_output=True,
-    )
     redis_url = nv_services["redis"].rsplit("/", 1)[0] + "/13"
-    rendered = render(tmp_path, f"{base}/{database}", redis_url, nichevid_web_processes=1)
+    database = new_database(nv_services, "deploy")
+    rendered = render(tmp_path, database, redis_url, nichevid_web_processes=1)
     env = rendered.process_env()
     nichevid = rendered.command(rendered.web_unit)[0]
     migrated = subprocess.run(
@@ -465,28 +417,15 @@ def test_the_nightly_backup_writes_a_dump_and_keeps_only_recent_ones(
     inventory.write_text(
         json.dumps({"all": {"children": {g: {"hosts": {"localhost": {}}} for g in GROUPS}}})
     )
-    extra = {
-        "ansible_connection": "local",
-        "ansible_python_interpreter": sys.executable,
-        "ansible_become": False,
-        "nichevid_manage_services": False,
-        "nichevid_systemd_dir": str(root / "systemd"),
-        "nichevid_backup_dir": str(backups),
-        "nichevid_backup_script": str(root / "nichevid-backup"),
-        "nichevid_backup_keep_days": 3,
+    extra = here(
+        nichevid_systemd_dir=str(root / "systemd"),
+        nichevid_backup_dir=str(backups),
+        nichevid_backup_script=str(root / "nichevid-backup"),
+        nichevid_backup_keep_days=3,
         # The test database instead of the local one the postgres user reaches.
-        "nichevid_backup_dump": f"{_pg_bin('pg_dump')} --format=custom '{nv_database_url}'",
-    }
-    tags = ["--tags", "backup", "-e", json.dumps(extra)]
-    done = subprocess.run(
-        [str(PLAYBOOK), "-i", str(inventory), "site.yml", *tags],
-        cwd=ANSIBLE,
-        env=_ansible_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
+        nichevid_backup_dump=f"{_pg_bin('pg_dump')} --format=custom '{nv_database_url}'",
     )
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    succeeded(playbook(tmp_path, inventory, "--tags", "backup", "-e", extra))
     timer = (root / "systemd" / "nichevid-backup.timer").read_text()
     assert "OnCalendar=*-*-* 03:17:00" in timer
     service = (root / "systemd" / "nichevid-backup.service").read_text()

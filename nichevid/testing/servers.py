@@ -182,6 +182,18 @@ def no_settings_file() -> Path:
     return path
 
 
+def new_database(services: dict[str, str], name: str) -> str:
+    """The URL of a new, empty database ``nichevid_<name>_...`` on the session's PostgreSQL."""
+    base, _, _ = services["database"].rpartition("/")
+    database = f"nichevid_{name}_{os.getpid()}_{free_port()}"
+    subprocess.run(
+        [_pg_bin("psql"), f"{base}/postgres", "-c", f"CREATE DATABASE {database}"],
+        check=True,
+        capture_output=True,
+    )
+    return f"{base}/{database}"
+
+
 def instance_env(
     services: dict[str, str], data_dir: Path, name: str, redis_db: int
 ) -> dict[str, str]:
@@ -200,14 +212,7 @@ def instance_env(
         NICHEVID_LOG_FORMAT="json",
     )
     if services["database"]:
-        base, _, _ = services["database"].rpartition("/")
-        database = f"nichevid_{name}_{os.getpid()}_{free_port()}"
-        subprocess.run(
-            [_pg_bin("psql"), f"{base}/postgres", "-c", f"CREATE DATABASE {database}"],
-            check=True,
-            capture_output=True,
-        )
-        env["NICHEVID_DATABASE_URL"] = f"{base}/{database}"
+        env["NICHEVID_DATABASE_URL"] = new_database(services, name)
         env["NICHEVID_REDIS_URL"] = services["redis"].rsplit("/", 1)[0] + f"/{redis_db}"
     return env
 
