@@ -69,10 +69,21 @@ case "${1:-help}" in
     "$VENV/bin/ruff" check .
     "$VENV/bin/mypy"
     mkdir -p test-artifacts
-    echo "== embedded shape: SQLite, in-process jobs"
-    NICHEVID_TEST_SHAPE=sqlite "$VENV/bin/python" -m pytest "$@"
-    echo "== production shape: PostgreSQL, Redis, arq worker"
-    NICHEVID_TEST_SHAPE=postgres "$VENV/bin/python" -m pytest "$@"
+    # Both shapes side by side: each starts its own PostgreSQL, Redis and servers on free
+    # ports of 127.0.0.1, and much of a run waits on browsers, ffmpeg and servers.
+    echo "== embedded shape (SQLite, in-process jobs) and production shape (PostgreSQL, Redis, arq worker), side by side"
+    NICHEVID_TEST_SHAPE=sqlite "$VENV/bin/python" -m pytest "$@" > test-artifacts/sqlite.log 2>&1 &
+    sqlite=$!
+    NICHEVID_TEST_SHAPE=postgres "$VENV/bin/python" -m pytest "$@" > test-artifacts/postgres.log 2>&1 &
+    postgres=$!
+    sqlite_status=0; wait "$sqlite" || sqlite_status=$?
+    postgres_status=0; wait "$postgres" || postgres_status=$?
+    echo "== embedded shape: SQLite, in-process jobs (exit $sqlite_status)"
+    cat test-artifacts/sqlite.log
+    echo "== production shape: PostgreSQL, Redis, arq worker (exit $postgres_status)"
+    cat test-artifacts/postgres.log
+    # Any failure fails the run, "no tests ran" (pytest's 5) included.
+    [ "$sqlite_status" = 0 ] && [ "$postgres_status" = 0 ]
     ;;
   *)
     echo "usage: ./dev.sh demo | test [pytest args]" >&2

@@ -25,6 +25,7 @@ import pytest
 
 from nichevid.media.settings import MediaSettings
 from nichevid.media.tools import ffmpeg_exe
+from nichevid.testing import shape
 from nichevid.testing.servers import free_port, instance_env, stop_process
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,7 +39,8 @@ CHROMIUM_ARGS = [
 ]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# One folder per shape: both shapes may run at once (./dev.sh test).
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / shape()
 # The password of the people an instance of its own is made with.
 PASSWORD = "correct horse battery staple"
 
@@ -119,7 +121,7 @@ def run_instance(
         for process in reversed(processes):
             stop_process(process)
         logs.close()
-        ARTIFACTS.mkdir(exist_ok=True)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shutil.copy(data_dir / "server.log", ARTIFACTS / f"{name}-server.log")
 
 
@@ -146,7 +148,7 @@ def live_server(
 
 async def shot(page: Any, request: pytest.FixtureRequest, label: str) -> None:
     """Keep a screenshot of ``page`` now, named after the test and ``label``."""
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
     await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"))
 
@@ -196,7 +198,7 @@ async def _page(browser: Any, request: pytest.FixtureRequest, viewport: dict[str
 
 
 async def _finish(page: Any, request: pytest.FixtureRequest, label: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
     await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"), full_page=False)
     await page.context.close()

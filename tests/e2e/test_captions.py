@@ -86,7 +86,7 @@ async def test_owner_uploads_captions_and_a_viewer_turns_them_on(
     await panel.locator("input[name=language]").fill("en")
     await panel.get_by_role("button", name="Upload captions").click()
     await panel.get_by_role("alert").get_by_text("after the video ends").wait_for()
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-panel.png"))
 
     # Signed out, as any viewer: the tracks are there, captions are off.

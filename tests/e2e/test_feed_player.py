@@ -32,7 +32,7 @@ def feed_server(live_server: Any) -> Any:
 
 
 async def shot(page: Any, request: pytest.FixtureRequest, label: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
     await page.screenshot(path=str(ARTIFACTS / f"{name}-{label}.png"))
 
