@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 VENV=${NICHEVID_VENV:-.venv}
 PY=${PYTHON:-python3}
-SYSTEM_PACKAGES=(ffmpeg postgresql redis-server chromium wrk nginx python3-venv)
+SYSTEM_PACKAGES=(ffmpeg postgresql redis-server chromium wrk nginx openssl python3-venv)
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -21,6 +21,7 @@ system_packages() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   command -v wrk >/dev/null || missing+=(wrk)
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v openssl >/dev/null || missing+=(openssl)
   command -v chromium >/dev/null || [ -x /usr/bin/chromium ] || missing+=(chromium)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
   "$PY" -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv)

@@ -293,6 +293,44 @@ def test_the_cluster_inventory_points_every_host_at_the_data_host(tmp_path: Path
     assert not (out / "work1" / "nichevid-web.service").exists()
 
 
+@pytest.mark.sqlite_only
+def test_several_hosts_without_a_shared_data_folder_are_refused(tmp_path: Path) -> None:
+    groups = {"db": ["localhost"], "redis": ["localhost"], "web": ["localhost", "web2"]}
+    children = {g: {"hosts": {h: {} for h in hosts}} for g, hosts in groups.items()}
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text(json.dumps({"all": {"children": {**children, "proxy": children["db"]}}}))
+    done = playbook(tmp_path, inventory, "--tags", "config", "-e", here())
+    assert done.returncode != 0
+    assert "put one host in the group storage" in done.stdout
+    assert not (tmp_path / "credentials").exists()
+
+
+@pytest.mark.sqlite_only
+def test_a_failed_backup_leaves_the_kept_dumps_alone(tmp_path: Path) -> None:
+    root = tmp_path / "deployed"
+    (root / "systemd").mkdir(parents=True)
+    backups = root / "backups"
+    backups.mkdir()
+    kept = backups / "nichevid-20991231T031700Z.dump"
+    kept.write_bytes(b"yesterday's dump")
+    inventory = root / "hosts.yml"
+    inventory.write_text(
+        json.dumps({"all": {"children": {g: {"hosts": {"localhost": {}}} for g in GROUPS}}})
+    )
+    extra = here(
+        nichevid_systemd_dir=str(root / "systemd"),
+        nichevid_backup_dir=str(backups),
+        nichevid_backup_script=str(root / "nichevid-backup"),
+        # A database that cannot be dumped.
+        nichevid_backup_dump="sh -c 'echo half a dump; exit 1'",
+    )
+    succeeded(playbook(tmp_path, inventory, "--tags", "backup", "-e", extra))
+    ran = subprocess.run([str(root / "nichevid-backup")], capture_output=True, timeout=60)
+    assert ran.returncode != 0
+    assert sorted(p.name for p in backups.glob("*.dump")) == [kept.name]
+    assert kept.read_bytes() == b"yesterday's dump"
+
+
 # -- the written files, running --------------------------------------------------------
 
 
