@@ -294,8 +294,10 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     its own page), ``comment_actions`` (beside a comment's actions; ``context`` holds
     ``comment``, with ``id`` and ``username``), ``comment_meta`` (after a comment's
     author; ``context`` holds ``comment``, with ``author_id``, and ``video``),
-    ``video_locked`` (on the page of a video the viewer may not watch; ``context``
-    holds ``video``, the video row, and ``creator``, its owner's username),
+    ``hashtag_header`` (under a hashtag page's title; ``context`` holds ``tag``, read
+    your data for it in ``prepare_hashtag``), ``video_locked`` (on the page of a video
+    the viewer may not watch; ``context`` holds ``video``, the video row, and
+    ``creator``, its owner's username),
     ``admin_menu`` (on the operators' home ``/admin``, for moderators and admins: one
     ``<a>`` per page of yours; ``nichevid.admin.menu.admin_links`` writes them for the
     roles that may open each), ``upload_form``, ``settings_menu``, ``wallet`` (on the member's
@@ -478,4 +480,14 @@ def prepare_profile(request: Any, member: Any) -> None:
     keep the data in ``request.scope`` under a key of your own. ``member`` is the
     ``accounts.tables.User`` row; the slots get ``member`` as its public profile (a
     dict with ``id`` and ``username``).
+    """
+
+
+@hookspec
+def prepare_hashtag(request: Any, tag: str) -> None:
+    """A hashtag's page is about to render: fetch what your ``hashtag_header`` slot shows.
+
+    As :func:`prepare_cards`: keep the data in ``request.scope`` under a key of your
+    own. ``tag`` is the hashtag as stored (lower case, without ``#``); the slot gets it
+    as ``tag``. May be async.
     """

@@ -36,7 +36,8 @@ from nichevid.i18n import gettext
 from nichevid.media.tables import Video
 from nichevid.recommend.ratings import Signals
 
-FeedName = Literal["foryou", "following", "hashtag", "profile", "search", "video"]
+# "sponsored": a promoted card an ads plugin put in the feed.
+FeedName = Literal["foryou", "following", "hashtag", "profile", "search", "video", "sponsored"]
 # Longest single viewing accepted whatever the video (a day), and most replays.
 MAX_WATCHED_MS = 86_400_000
 MAX_REPLAYS = 10_000

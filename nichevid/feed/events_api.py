@@ -78,7 +78,8 @@ async def watch_events_lifespan(app: Litestar) -> AsyncIterator[None]:
         await buffer.close()
 
 
-def _same_origin(request: Request[Any, Any, Any]) -> bool:
+def same_origin(request: Request[Any, Any, Any]) -> bool:
+    """Whether ``request`` comes from a page of this site (fetch metadata, else ``Origin``)."""
     site = request.headers.get("sec-fetch-site")
     if site is not None:
         return site == "same-origin"
@@ -160,7 +161,7 @@ class WatchEventsApi(Controller):
 
         Answers 202 with counts of accepted, duplicate and rejected events (by reason).
         """
-        if not _same_origin(request):
+        if not same_origin(request):
             raise PermissionDeniedException(
                 gettext("Watch events are accepted only from pages of this site.")
             )

@@ -206,8 +206,12 @@ class UploadPages(Controller):
 
     @get("/")
     async def form(self, request: Request[Any, Any, Any]) -> Template:
-        """The upload form; members who are not creators learn how to become one."""
+        """The upload form; members who are not creators learn how to become one.
+
+        ``?caption=`` starts the caption (a challenge's "join" link gives its hashtag).
+        """
         context = await _with_fields(request, page_context(request))
+        context["caption"] = request.query_params.get("caption", "")[: services.CAPTION_MAX]
         status = 200 if context["can_upload"] else HTTP_403_FORBIDDEN
         return Template(PAGE, context=context, status_code=status)
 

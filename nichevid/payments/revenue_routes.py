@@ -43,7 +43,8 @@ def major(amount: int, unit: str) -> str:
     return f"{Decimal(amount).scaleb(-places):.{places}f}"
 
 
-def _csv(rows: list[list[Any]], filename: str) -> Response[str]:
+def csv_response(rows: list[list[Any]], filename: str) -> Response[str]:
+    """``rows`` as a CSV download named ``filename``, every cell made formula-safe."""
     out = io.StringIO()
     writer = csv.writer(out)
     for row in rows:
@@ -142,7 +143,7 @@ class PayoutAdmin(Controller):
             ]
             for p in approved
         ]
-        return _csv(rows, "payouts-to-send.csv")
+        return csv_response(rows, "payouts-to-send.csv")
 
     @post("/mark-paid")
     async def mark_paid(self, request: Request[Any, Any, Any]) -> Response[Any]:
@@ -222,4 +223,4 @@ class RevenueAdmin(Controller):
             for unit, v in sorted(figures.paid_out.items())
         ]
         stamp = datetime.now(UTC).strftime("%Y%m%d")
-        return _csv(rows, f"revenue-{days}d-{stamp}.csv")
+        return csv_response(rows, f"revenue-{days}d-{stamp}.csv")

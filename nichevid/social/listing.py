@@ -14,6 +14,7 @@ import contextvars
 import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from piccolo.engine.sqlite import SQLiteEngine
@@ -82,6 +83,19 @@ def _not_owned_by(hide: Collection[int]) -> tuple[str, list[Any]]:
     if not owners:
         return "", []
     return f"AND v.owner NOT IN ({', '.join('{}' for _ in owners)}) ", list(owners)
+
+
+async def tagged_count(tag: str, since: datetime, until: datetime) -> int:
+    """How many open videos carrying ``#tag`` were published from ``since`` until ``until``."""
+    video = Video._meta.tablename
+    rows = await Video.raw(
+        f"SELECT COUNT(*) AS n FROM {video} v WHERE {OPEN_VIDEO} AND {_has_tag()} "  # noqa: S608
+        "AND v.published_at >= {} AND v.published_at < {}",
+        tag,
+        since,
+        until,
+    )
+    return int(rows[0]["n"]) if rows else 0
 
 
 async def _page(

@@ -246,6 +246,7 @@ class SocialPages(Controller):
             resources_of(request), tag, hide=hidden.ids, viewer=viewer
         )
         description = await hashtags.description_of(tag)
+        await notify(request.app.state.pm, "prepare_hashtag", request=request, tag=tag)
         context = {
             "user": viewer,
             "name": tag,

@@ -79,6 +79,29 @@ async def test_hook_prepare_profile(nv_client: Any, nv_resources: Any, make_user
     assert seen == ["ada"]
 
 
+async def test_hook_prepare_hashtag(nv_client: Any, nv_resources: Any) -> None:
+    seen: list[str] = []
+
+    class Sponsor:
+        @hookimpl
+        async def prepare_hashtag(self, request: Any, tag: str) -> None:
+            seen.append(tag)
+            request.scope["test.sponsor"] = {tag: "<Rope & Co>"}
+
+        @hookimpl
+        def extra_slot(self, slot: str, context: dict[str, Any]) -> str | None:
+            if slot == "hashtag_header":
+                sponsor = context["request"].scope.get("test.sponsor", {}).get(context["tag"])
+                return f'<p class="sponsor">{escape(sponsor)}</p>' if sponsor else None
+            return None
+
+    nv_resources.pm.register(Sponsor())
+    html = (await nv_client.get("/tag/Bouldering")).text
+    assert seen == ["bouldering"]
+    assert '<p class="sponsor">&lt;Rope &amp; Co&gt;</p>' in html
+    assert html.index("#bouldering</h1>") < html.index('class="sponsor"')
+
+
 async def test_profile_grid_pages_with_htmx(
     nv_client: Any, make_user: Any, make_video: Any
 ) -> None:

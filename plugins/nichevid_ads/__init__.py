@@ -1,0 +1,1 @@
+"""Advertising: promoted videos in the feed, brand takeovers and sponsored hashtag challenges."""
