@@ -12,7 +12,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 # One colour per series, readable on light and dark themes.
-COLOURS = ("#4aa3ff", "#7bd88f", "#f5a623", "#b58cff", "#9aa5b1")
+COLOURS = ("#4aa3ff", "#7bd88f", "#f5a623", "#ff7a9c", "#b58cff", "#9aa5b1")
 
 
 def stacked_bars(

@@ -1,7 +1,8 @@
 """Earnings and revenue figures, read from the ledger's entries.
 
 A *stream* is where money came from: the kind of the transaction that moved it
-(``gift``, ``donation``, ``subscription...``, ``top_up`` for coins sold), with
+(``gift``, ``donation``, ``subscription...``, ``affiliates`` for commissions on
+affiliate links, ``top_up`` for coins sold), with
 everything else grouped as ``other``. A refund or chargeback counts against the
 stream of the transaction it reverses. Payout moves are not earnings and are left
 out.
@@ -21,8 +22,16 @@ from nichevid.payments.moves import REVERSAL_KINDS
 from nichevid.payments.payouts import PAYOUT_KINDS, SETTLE_PAID
 from nichevid.payments.tables import LedgerEntry, LedgerTransaction
 
-CREATOR_STREAMS = ("gift", "donation", "subscription", "coin_conversion", "other")
-REVENUE_STREAMS = ("gift", "donation", "subscription", "top_up", "coin_conversion", "other")
+CREATOR_STREAMS = ("gift", "donation", "subscription", "affiliates", "coin_conversion", "other")
+REVENUE_STREAMS = (
+    "gift",
+    "donation",
+    "subscription",
+    "affiliates",
+    "top_up",
+    "coin_conversion",
+    "other",
+)
 # Periods offered, in days, and the default; steps of the charts.
 PERIODS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
@@ -70,6 +79,7 @@ def stream_label(name: str) -> str:
         "gift": gettext("Gifts"),
         "donation": gettext("Donations"),
         "subscription": gettext("Subscriptions"),
+        "affiliates": gettext("Affiliate links"),
         "top_up": gettext("Coins sold"),
         "coin_conversion": gettext("Coins converted to money"),
         "other": gettext("Other"),

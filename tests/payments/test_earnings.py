@@ -57,6 +57,7 @@ async def test_creator_series_by_stream_leaves_payouts_out(books: dict[str, Any]
         "gift": 800,
         "donation": 1600,
         "subscription": 0,
+        "affiliates": 0,
         "coin_conversion": 0,
         "other": 80,
     }
