@@ -17,7 +17,7 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppConfig, AppRegistry, Finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.table import Table
 
 from nichevid.plugins import collect_lists
@@ -115,6 +115,19 @@ class ReusingSQLiteEngine(SQLiteEngine):
 def is_sqlite(engine: Engine) -> bool:
     """Whether the engine is the embedded SQLite default."""
     return isinstance(engine, SQLiteEngine)
+
+
+def writing(table: type[Table]) -> Any:
+    """A write transaction on ``table``'s database that other writers wait for.
+
+    SQLite takes its write lock at the start (``BEGIN IMMEDIATE``), so a transaction
+    that reads, then writes, queues behind another writer instead of failing with
+    "database is locked" half-way; PostgreSQL locks what it writes as it goes.
+    """
+    db = table._meta.db
+    if isinstance(db, SQLiteEngine):
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
 
 
 def prepare_sqlite(engine: Engine) -> None:

@@ -260,13 +260,16 @@ async def seed(
         users = await ensure_users(resources, echo)
         echo("demo videos:")
         ids = await ensure_videos(resources, users, echo, seconds=seconds)
-        if demo_money.loaded(pm):
+        if demo_money.loaded(pm, "gifts", "subscriptions"):
             echo("demo gifts and subscriptions (test payments: no money moves):")
             await demo_money.seed_money(resources, users, echo)
             ids += await ensure_videos(
                 resources, users, echo, seconds=seconds, clips=(SUBSCRIBERS_CLIP,)
             )
         counts = await wait_until_processed(resources, ids, echo, limit=limit, run_jobs=run_jobs)
+        if demo_money.loaded(pm, "ads") or demo_money.loaded(pm, "affiliates"):
+            echo("demo promotions:")
+            await demo_money.seed_promotions(resources, echo)
     finally:
         await close_resources(resources)
     return counts

@@ -90,7 +90,7 @@ def test_demo_seeds_playable_videos_and_is_idempotent(
 
     first = invoke(args, env)
     assert first.exit_code == 0, first.output
-    assert "gifts and subscriptions: not enabled in nichevid.toml" in first.output
+    assert "gifts, subscriptions, ads, affiliates: not enabled in nichevid.toml" in first.output
     assert (tmp_path / "nichevid.toml").read_text(encoding="utf-8") == "[server]\nport = 8000\n"
     assert first.output.count("password:") == len(USERS)
     assert f"demo ready: {len(CLIPS)} videos" in first.output
@@ -116,16 +116,16 @@ def test_demo_seeds_playable_videos_and_is_idempotent(
     assert again["files"] == seeded["files"]
 
 
-def test_demo_enables_gifts_and_subscriptions_with_test_payments(
+def test_demo_enables_money_plugins_with_test_payments(
     demo_settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     # Under pytest entry-point plugins load only when named; the demo's file enables them.
-    monkeypatch.setenv("NICHEVID_LOAD_PLUGINS", "gifts,subscriptions")
+    monkeypatch.setenv("NICHEVID_LOAD_PLUGINS", "gifts,subscriptions,ads,affiliates")
     args = ["demo", "--seconds", "1", "--timeout", "120", "--run-jobs"]
     # An instance elsewhere than the local ./var keeps its settings: nothing is written.
     elsewhere = invoke([*args, "--timeout", "1"], _env(demo_settings))
-    assert "gifts and subscriptions: not enabled" in elsewhere.output
+    assert "gifts, subscriptions, ads, affiliates: not enabled" in elsewhere.output
     assert not (tmp_path / "nichevid.toml").exists()
     in_thread(lambda: clear_instance(demo_settings))
     # The local demo instance, as ./dev.sh demo runs it.
@@ -135,21 +135,31 @@ def test_demo_enables_gifts_and_subscriptions_with_test_payments(
     assert first.exit_code == 0, first.output
     assert not (tmp_path / "nichevid.toml").exists()
     written = (tmp_path / "var" / "nichevid.toml").read_text(encoding="utf-8")
-    assert 'enabled = ["gifts", "subscriptions"]' in written
+    assert 'enabled = ["gifts", "subscriptions", "ads", "affiliates"]' in written
     assert "test_provider = true" in written
     assert "wrote var/nichevid.toml" in first.output
     assert "NICHEVID_CONFIG=var/nichevid.toml" in first.output
     assert "tiers: @demo_alice offers Supporter, Studio pass" in first.output
+    assert "ads: a promoted clip by Demo Outfitters" in first.output
+    assert "ads: a sponsored challenge on #fractals" in first.output
+    assert "affiliates: a product link on the studio clip" in first.output
     assert f"demo ready: {len(CLIPS) + 1} videos" in first.output
     seeded = in_thread(lambda: _money(demo_settings))
     assert seeded["tiers"] == [("Supporter", 299, "EUR", 1), ("Studio pass", 699, "EUR", 2)]
     assert seeded["gifts"] >= 6
     assert seeded["subscribers_only"] == [(SUBSCRIBERS_CLIP.caption, "ready")]
+    assert seeded["campaigns"] == [
+        {"name": "Demo kit", "advertiser": "Demo Outfitters", "kind": "in_feed"}
+    ]
+    assert seeded["challenges"] == [{"tag": "fractals", "sponsor": "Demo Outfitters"}]
+    assert seeded["links"] == [
+        {"label": "The studio light", "url": "https://example.org/studio-light"}
+    ]
     # The next start reads the file: the coin packs and the test provider are on.
     from nichevid.settings import load_settings
 
     settings = load_settings(tmp_path / "var" / "nichevid.toml", environ=local)
-    assert settings.plugins.enabled == ["gifts", "subscriptions"]
+    assert settings.plugins.enabled == ["gifts", "subscriptions", "ads", "affiliates"]
     from nichevid_gifts.settings import gift_settings
 
     assert [p.name for p in gift_settings(settings).coin_packs] == ["handful", "pouch", "chest"]
@@ -158,6 +168,7 @@ def test_demo_enables_gifts_and_subscriptions_with_test_payments(
     assert second.exit_code == 0, second.output
     assert "wrote" not in second.output
     assert "already offers 2" in second.output
+    assert "ads: a promoted clip" not in second.output
     assert in_thread(lambda: _money(demo_settings)) == seeded
     in_thread(lambda: clear_instance(demo_settings))
 
@@ -166,6 +177,8 @@ async def _money(settings: Any) -> dict[str, Any]:
     from nichevid.media.tables import Video
     from nichevid.plugins import make_plugin_manager
     from nichevid.runtime import close_resources, open_resources
+    from nichevid_ads.tables import Campaign, Challenge
+    from nichevid_affiliates.tables import Link
     from nichevid_gifts.tables import GiftItem
     from nichevid_subscriptions.tables import Tier
 
@@ -181,6 +194,9 @@ async def _money(settings: Any) -> dict[str, Any]:
             "tiers": [(t["name"], t["price"], t["currency"], t["level"]) for t in tiers],
             "gifts": await GiftItem.count(),
             "subscribers_only": [(v["caption"], v["status"]) for v in videos],
+            "campaigns": await Campaign.select(Campaign.name, Campaign.advertiser, Campaign.kind),
+            "challenges": await Challenge.select(Challenge.tag, Challenge.sponsor),
+            "links": await Link.select(Link.label, Link.url),
         }
     finally:
         await close_resources(resources)

@@ -10,8 +10,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 
+from nichevid.db import writing
 from nichevid.media import keys
 from nichevid.media.services import images_of, ladder_of
 from nichevid.media.tables import Rendition, Video
@@ -27,15 +28,6 @@ STOPPED = ("removed", "failed")
 
 def _db() -> Any:
     return Video._meta.db
-
-
-def _writing() -> Any:
-    """A transaction that other writers of the same video wait for: SQLite takes its write
-    lock at the start; PostgreSQL locks the rows read with :func:`_for_update`."""
-    db = _db()
-    if isinstance(db, SQLiteEngine):
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
 
 
 def _for_update(query: Any) -> Any:
@@ -80,7 +72,7 @@ async def store_rendition(
     bitrate = int(size * 8 * 1000 / duration_ms) if duration_ms else 0
     # Asked before the write lock is taken: a plugin's gate may read the database.
     publish_as = await _review(video, pm, resources)
-    async with _writing():
+    async with writing(Video):
         row = await _for_update(
             Video.select(Video.status, Video.published_at).where(Video.id == video.id)
         )
@@ -137,7 +129,7 @@ async def _review(video: Video, pm: Any, resources: Any) -> str:
 
 async def drop_rung(storage: Storage, video: Video, label: str, reason: str) -> None:
     """Give up one rendition; the video fails only when no rendition is left to make."""
-    async with _writing():
+    async with writing(Video):
         fresh = await _for_update(Video.objects().where(Video.id == video.id)).first()
         if fresh is None or fresh.status in STOPPED:
             return
@@ -150,7 +142,7 @@ async def drop_rung(storage: Storage, video: Video, label: str, reason: str) -> 
 
 async def save_images(video: Video, images: dict[str, Any]) -> bool:
     """Record the posters; ``False`` when the video is gone (the caller removes the files)."""
-    async with _writing():
+    async with writing(Video):
         fresh = await _for_update(Video.objects().where(Video.id == video.id)).first()
         if fresh is None or fresh.status in STOPPED:
             return False
@@ -163,7 +155,7 @@ async def save_images(video: Video, images: dict[str, Any]) -> bool:
 
 async def save_strip(video: Video, strip: dict[str, Any]) -> bool:
     """Record the preview strip; ``False`` when the video is gone."""
-    async with _writing():
+    async with writing(Video):
         if not await _active(video):
             return False
         await Video.update({Video.strip: strip}).where(Video.id == video.id)
@@ -172,7 +164,7 @@ async def save_strip(video: Video, strip: dict[str, Any]) -> bool:
 
 async def save_hls(video: Video, key: str, width: int, height: int, bandwidth: int) -> bool:
     """Record the HLS master playlist as the video's ``hls`` rendition."""
-    async with _writing():
+    async with writing(Video):
         if not await _active(video):
             return False
         await Rendition.delete().where((Rendition.video == video.id) & (Rendition.kind == "hls"))
@@ -220,7 +212,7 @@ async def fail(storage: Storage, video: Video, reason: str, *, retryable: bool =
     original stays so the owner can retry (deleting the video removes it).
     """
     log.warning("video %s failed: %s", video.slug, reason)
-    async with _writing():
+    async with writing(Video):
         await Rendition.delete().where(Rendition.video == video.id)
         await Video.update(
             {

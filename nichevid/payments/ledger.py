@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
-
+from nichevid.db import writing
 from nichevid.payments.accounts import Account
 from nichevid.payments.rules import (
     MAX_AMOUNT,
@@ -61,15 +60,6 @@ __all__ = [
     "post",
     "transaction",
 ]
-
-
-def _writing() -> Any:
-    """A write transaction; SQLite takes its write lock at the start, so concurrent posts
-    queue for it instead of failing half-way."""
-    db = LedgerTransaction._meta.db
-    if isinstance(db, SQLiteEngine):
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
 
 
 async def _ensure_accounts(accounts: set[Account]) -> dict[str, int]:
@@ -162,7 +152,7 @@ async def post(settings: Any, txn: Transaction) -> Posted:
         LedgerEntry._meta.tablename,
     )
     try:
-        async with _writing():
+        async with writing(LedgerTransaction):
             rows = await LedgerTransaction.raw(
                 f"INSERT INTO {txns} (idempotency_key, fingerprint, kind, reference, reverses) "  # noqa: S608
                 "VALUES ({}, {}, {}, {}, {}) ON CONFLICT (idempotency_key) DO NOTHING "

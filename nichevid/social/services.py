@@ -18,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
-
 from nichevid.core.errors import no_video
+from nichevid.db import writing
 from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.tables import Video
@@ -87,15 +86,6 @@ def _id(row: Any) -> int:
     return int(row if isinstance(row, int) else row.id)
 
 
-def _writing() -> Any:
-    """A write transaction; SQLite takes its write lock at the start, so two toggles of
-    the same pair wait for each other instead of failing."""
-    db = VideoStats._meta.db
-    if isinstance(db, SQLiteEngine):
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
-
-
 async def visible_video(resources: Any, slug: str, viewer: Any) -> Video:
     """The ready video ``slug`` names, when ``viewer`` may watch it.
 
@@ -115,7 +105,7 @@ async def _toggle(
 ) -> bool:
     """Add or remove the (viewer, video) row and keep its counter; whether anything changed."""
     name = table._meta.tablename
-    async with _writing():
+    async with writing(VideoStats):
         if on:
             changed = await table.raw(
                 f"INSERT INTO {name} (viewer, video) VALUES ({{}}, {{}}) "  # noqa: S608
@@ -179,7 +169,7 @@ async def record_share(resources: Any, viewer: Any, video: Video) -> VideoState:
             ),
             verdict.retry_after,
         )
-    async with _writing():
+    async with writing(VideoStats):
         await Share.insert(Share(viewer=_id(viewer), video=video.id))
         await VideoStats.raw(
             f"INSERT INTO {_STATS} (video, shares) VALUES ({{}}, 1) "  # noqa: S608

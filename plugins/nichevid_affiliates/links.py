@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from nichevid.db import writing
 from nichevid_affiliates.checks import LinkInput
 from nichevid_affiliates.tables import Link
 
@@ -77,10 +78,12 @@ async def replace(video: Any, wanted: list[LinkInput]) -> None:
     operator); the others are marked removed, so sales reported later still book.
     """
     video_id = int(video.id)
-    current = await Link.objects().where((Link.video == video_id) & Link.removed_at.is_null())
-    by_url = {link.url: link for link in current}
     now = datetime.now(UTC)
-    async with Link._meta.db.transaction():
+    async with writing(Link):
+        current = await Link.objects().where(
+            (Link.video == video_id) & Link.removed_at.is_null()
+        )
+        by_url = {link.url: link for link in current}
         kept = {item.url for item in wanted}
         gone = [link.id for link in current if link.url not in kept]
         if gone:

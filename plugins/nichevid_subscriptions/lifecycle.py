@@ -28,8 +28,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 
+from nichevid.db import writing
 from nichevid.payments import accounts as acc
 from nichevid.payments.ledger import (
     Entry,
@@ -271,7 +272,7 @@ async def _save(
     Read and written in one write transaction (the row locked on PostgreSQL), so two
     events of one subscription applied at once by two processes both count.
     """
-    async with _writing():
+    async with writing(Subscription):
         if not isinstance(Subscription._meta.db, SQLiteEngine):
             table = Subscription._meta.tablename
             await Subscription.raw(f"SELECT id FROM {table} WHERE id = {{}} FOR UPDATE", sub_id)  # noqa: S608
@@ -284,14 +285,6 @@ async def _save(
             paid=paid,
             refunded_until=refunded_until,
         )
-
-
-def _writing() -> Any:
-    """A write transaction; SQLite takes its write lock at the start."""
-    db = Subscription._meta.db
-    if isinstance(db, SQLiteEngine):
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
 
 
 async def _change(
