@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 VENV=${NICHEVID_VENV:-.venv}
+# Every other NICHEVID_* variable is a setting of the instance, which would refuse this one.
+unset NICHEVID_VENV
 PY=${PYTHON:-python3}
 SYSTEM_PACKAGES=(ffmpeg postgresql redis-server chromium wrk nginx openssl python3-venv)
 

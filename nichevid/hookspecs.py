@@ -289,22 +289,22 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     """Return an HTML fragment for the named page slot, or ``None``.
 
     Slots: ``head``, ``nav``, ``splash``, ``profile_header``, ``profile_content``,
-    ``video_actions``, ``video_overlay``, ``video_head`` (in the ``<head>`` of a video's
-    own page; ``context`` also holds ``base_url``), ``video_page`` (below the video on
-    its own page), ``comment_actions`` (beside a comment's actions; ``context`` holds
-    ``comment``, with ``id`` and ``username``), ``comment_meta`` (after a comment's
-    author; ``context`` holds ``comment``, with ``author_id``, and ``video``),
-    ``hashtag_header`` (under a hashtag page's title; ``context`` holds ``tag``, read
-    your data for it in ``prepare_hashtag``), ``video_locked`` (on the page of a video
-    the viewer may not watch; ``context`` holds ``video``, the video row, and
-    ``creator``, its owner's username),
+    ``video_actions`` (the buttons beside a feed card; ``context`` holds ``video``, the
+    card), ``video_overlay`` (over a feed card's picture, under its caption: a product tag,
+    a badge; ``video`` as for ``video_actions``), ``video_head`` (in the ``<head>`` of a
+    video's own page; ``context`` also holds ``base_url``), ``video_page`` (below the video
+    on its own page), ``comment_actions`` (beside a comment's actions; ``context`` holds
+    ``comment``, with ``id`` and ``username``), ``comment_meta`` (after a comment's author;
+    ``context`` holds ``comment``, with ``author_id``, and ``video``), ``hashtag_header``
+    (under a hashtag page's title; ``context`` holds ``tag``, read your data for it in
+    ``prepare_hashtag``), ``video_locked`` (on the page of a video the viewer may not watch;
+    ``context`` holds ``video``, the video row, and ``creator``, its owner's username),
     ``admin_menu`` (on the operators' home ``/admin``, for moderators and admins: one
-    ``<a>`` per page of yours; ``nichevid.admin.menu.admin_links`` writes them for the
-    roles that may open each), ``upload_form``, ``settings_menu``, ``wallet`` (on the member's
-    wallet page, below the balances), ``body_end`` (last in the ``<body>`` of every
-    page: banners, dialogs). The fragment is inserted as is, so
-    escape any user text in it. Slots render inside templates, so the answer must be a
-    value, not an awaitable.
+    ``<a>`` per page of yours; ``nichevid.admin.menu.admin_links`` writes them for the roles
+    that may open each), ``upload_form``, ``settings_menu``, ``wallet`` (on the member's
+    wallet page, below the balances), ``body_end`` (last in the ``<body>`` of every page:
+    banners, dialogs). The fragment is inserted as is, so escape any user text in it. Slots
+    render inside templates, so the answer must be a value, not an awaitable.
     ``context`` holds ``request`` and ``user`` (or ``None``), plus what the page shows.
     """
 

@@ -93,7 +93,7 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
     video = context.get("video")
     if slot == "head":
         return f'<link rel="stylesheet" href="{STYLESHEET}">'
-    if slot == "video_actions" and video is not None:
+    if slot == "video_overlay" and video is not None:
         return chip(request, video)
     if slot == "video_page" and video is not None:
         return listing(request, video)
