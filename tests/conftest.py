@@ -54,6 +54,13 @@ def user_maker(resources: Any, default_role: str = "member") -> Any:
     return make
 
 
+@pytest.fixture
+def make_user(nv_resources: Any) -> Any:
+    """``await make_user("ada", role="creator", **fields)``: an account made by the service
+    (folders with needs of their own define theirs)."""
+    return user_maker(nv_resources)
+
+
 def mark_plugin_tests(items: list[pytest.Item], folder: str, plugin: str) -> None:
     """Run every test under ``tests/<folder>/`` with ``plugin`` loaded (for a folder's
     ``pytest_collection_modifyitems``)."""

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from litestar.exceptions import HTTPException
+from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
+
 from nichevid.core.tables import RateCounter
 
 PURGE_SECONDS = 60.0
@@ -19,6 +22,15 @@ class Verdict:
     allowed: bool
     count: int
     retry_after: int
+
+
+def too_many(verdict: Verdict, message: str) -> HTTPException:
+    """The 429 answer for a refused hit: ``message`` says how long to wait (``Retry-After``)."""
+    return HTTPException(
+        status_code=HTTP_429_TOO_MANY_REQUESTS,
+        detail=message,
+        headers={"Retry-After": str(verdict.retry_after)},
+    )
 
 
 class RateLimiter:

@@ -26,11 +26,11 @@ from litestar.status_codes import (
     HTTP_202_ACCEPTED,
     HTTP_400_BAD_REQUEST,
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from redis.exceptions import RedisError
 
+from nichevid.core.ratelimit import too_many
 from nichevid.feed.dedupe import MemoryRecentIds, RedisRecentIds
 from nichevid.feed.eventbuffer import BufferFull, MemoryBuffer, RedisBuffer
 from nichevid.feed.events import BatchError, EventIngest, VideoLookup, Viewer, decode_batch
@@ -132,14 +132,13 @@ async def _check_rate(request: Request[Any, Any, Any], viewer: Viewer) -> None:
             continue
         verdict = await resources.limiter.hit(key, limit, 60)
         if not verdict.allowed:
-            raise HTTPException(
-                status_code=HTTP_429_TOO_MANY_REQUESTS,
-                detail=gettext(
+            raise too_many(
+                verdict,
+                gettext(
                     "Too many watch-event requests. Wait %(seconds)s s, "
                     "then send the same events again.",
                     seconds=verdict.retry_after,
                 ),
-                headers={"Retry-After": str(verdict.retry_after)},
             )
 
 

@@ -13,9 +13,9 @@ from litestar.status_codes import (
     HTTP_204_NO_CONTENT,
     HTTP_303_SEE_OTHER,
     HTTP_400_BAD_REQUEST,
-    HTTP_429_TOO_MANY_REQUESTS,
 )
 
+from nichevid.core.ratelimit import too_many
 from nichevid.feed.events_api import new_viewer_cookie, same_origin, viewer_cookie
 from nichevid.i18n import gettext
 from nichevid.plugins import notify
@@ -97,13 +97,12 @@ class AdPages(Controller):
         client = request.client.host if request.client else "unknown"
         verdict = await resources.limiter.hit(f"ads:seen:{key or client}", SEEN_PER_MINUTE, 60)
         if not verdict.allowed:
-            raise HTTPException(
-                status_code=HTTP_429_TOO_MANY_REQUESTS,
-                detail=gettext(
+            raise too_many(
+                verdict,
+                gettext(
                     "Too many ad views at once. Wait %(seconds)s s, then send them again.",
                     seconds=verdict.retry_after,
                 ),
-                headers={"Retry-After": str(verdict.retry_after)},
             )
         await serving.record_views(resources, _tokens(await request.body()), key)
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_429_TOO_MANY_REQUESTS
+from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.guards import requires_login
+from nichevid.core.ratelimit import too_many
 from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.payments.checkout import display
@@ -58,13 +59,12 @@ class Go(Controller):
         viewer = clicks.viewer_of(request)
         verdict = await resources.limiter.hit(f"aff:go:{viewer}", config.clicks_per_minute, 60)
         if not verdict.allowed:
-            raise HTTPException(
-                status_code=HTTP_429_TOO_MANY_REQUESTS,
-                detail=gettext(
+            raise too_many(
+                verdict,
+                gettext(
                     "Too many product links opened at once. Wait %(seconds)s s, then try again.",
                     seconds=verdict.retry_after,
                 ),
-                headers={"Retry-After": str(verdict.retry_after)},
             )
         user = request.scope.get("user")
         token = await clicks.record(found.id, viewer, int(user.id) if user is not None else None)

@@ -11,7 +11,7 @@ import pytest
 from nichevid.testing.factories import ready_video
 from nichevid_affiliates.postback import signature
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
-from tests.conftest import mark_plugin_tests, user_maker
+from tests.conftest import mark_plugin_tests
 from tests.moderation.conftest import browser, form  # noqa: F401
 
 SECRET = "network-shared-secret"
@@ -36,12 +36,6 @@ def nv_settings(nv_settings_factory: Callable[..., Any]) -> Any:
             },
         }
     )
-
-
-@pytest.fixture
-def make_user(nv_resources: Any) -> Any:
-    """``await make_user("ada", role="member")``: an account made by the service."""
-    return user_maker(nv_resources)
 
 
 @pytest.fixture

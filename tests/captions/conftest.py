@@ -13,7 +13,6 @@ import pytest
 from nichevid.media.tables import Video
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
-from tests.conftest import user_maker
 
 # Two cues inside the 3-second videos ``make_video`` makes.
 VTT = b"WEBVTT\n\n00:00.500 --> 00:01.500\nHello\n\n00:01.500 --> 00:02.800\nWorld\n"
@@ -33,12 +32,6 @@ def nv_settings(nv_settings_factory: Any, request: pytest.FixtureRequest) -> Any
 def how(request: pytest.FixtureRequest) -> str:
     """How the caller authenticates: an API token or a browser session."""
     return str(request.param)
-
-
-@pytest.fixture
-def make_user(nv_resources: Any) -> Any:
-    """``await make_user("ada", role="creator")``: an account made through the service."""
-    return user_maker(nv_resources)
 
 
 @pytest.fixture

@@ -12,13 +12,6 @@ import pytest
 from nichevid.media.tables import Video
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
-from tests.conftest import user_maker
-
-
-@pytest.fixture
-def make_user(nv_resources: Any) -> Any:
-    """``await make_user("ada", role="member", **profile)``: an account made by the service."""
-    return user_maker(nv_resources)
 
 
 @pytest.fixture

@@ -11,18 +11,12 @@ import pytest
 
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
-from tests.conftest import mark_plugin_tests, user_maker
+from tests.conftest import mark_plugin_tests
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test here runs with the moderation plugin loaded."""
     mark_plugin_tests(items, "moderation", "moderation")
-
-
-@pytest.fixture
-def make_user(nv_resources: Any) -> Any:
-    """``await make_user("ada", role="member")``: an account made by the service."""
-    return user_maker(nv_resources)
 
 
 @pytest.fixture

@@ -1,3 +1,3 @@
 """The search tests use the comments tests' factories (users and ready videos as rows)."""
 
-from tests.comments.conftest import fast_hashes, make_user, make_video  # noqa: F401
+from tests.comments.conftest import fast_hashes, make_video  # noqa: F401

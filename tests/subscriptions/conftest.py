@@ -16,7 +16,7 @@ from nichevid.payments.test_provider import SIGNATURE_HEADER, TestProvider
 from nichevid_subscriptions import services, tiers
 from nichevid_subscriptions.tables import Subscription
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
-from tests.conftest import mark_plugin_tests, user_maker
+from tests.conftest import mark_plugin_tests
 
 MONTH = 30 * 86400
 
@@ -51,12 +51,6 @@ def with_stripe(nv_settings_factory: Callable[..., Any]) -> Any:
             }
         }
     )
-
-
-@pytest.fixture
-def make_user(nv_resources: Any) -> Any:
-    """``await make_user("ada", role="member")``: an account made by the service."""
-    return user_maker(nv_resources)
 
 
 @pytest.fixture
