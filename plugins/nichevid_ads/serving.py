@@ -61,7 +61,8 @@ async def _load(resources: Any) -> list[Running]:
     if not rows:
         return []
     delivered = await deliveries([int(r["id"]) for r in rows], day)
-    cards = {card.id: card for card in await cards_by_ids(resources, [r["video"] for r in rows])}
+    promoted = [int(r["video"]) for r in rows if r["video"] is not None]
+    cards = {card.id: card for card in await cards_by_ids(resources, promoted)}
     running = []
     for row in rows:
         card = cards.get(row["video"])

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from nichevid.media.tables import Video
 from nichevid.testing.factories import ready_video
 from nichevid_ads import campaigns, serving
 from nichevid_ads.settings import AdSettings
@@ -240,6 +241,14 @@ async def test_a_removed_video_stops_its_campaign(
     await promoted.save()
     serving.forget(nv_resources)
     assert await _ad(nv_client) is None
+    # Deleted altogether: the campaign stays, without a video, and serves nothing.
+    await Video.delete().where(Video.id == promoted.id)
+    serving.forget(nv_resources)
+    assert await _ad(nv_client) is None
+    assert (await campaigns.get(booked))["video"] is None
+    await login(nv_client, "root")
+    page = await nv_client.get(f"/admin/ads/{booked}")
+    assert "deleted: the campaign is not shown" in page.text
 
 
 async def test_languages_target_the_page_language(
