@@ -14,6 +14,7 @@ from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
     HTTP_400_BAD_REQUEST,
 )
+from markupsafe import escape
 
 from nichevid.core.ratelimit import too_many
 from nichevid.feed.events_api import new_viewer_cookie, same_origin, viewer_cookie
@@ -105,6 +106,17 @@ class AdPages(Controller):
                 ),
             )
         await serving.record_views(resources, _tokens(await request.body()), key)
+
+    @post("/hide/{token:str}", status_code=200)
+    async def hide(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Response[str]:
+        """Hide the ad's campaign from this viewer for good (htmx swaps in the answer)."""
+        key, _ = _viewer(request)
+        if not await serving.hide(request.app.state.resources, token, key):
+            raise NotFoundException(
+                gettext("This ad cannot be hidden from here; reload the page and try again.")
+            )
+        text = escape(gettext("Ad hidden. You will not see it again."))
+        return Response(f'<p class="nv-ad-hidden" role="status">{text}</p>', headers=PRIVATE)
 
     @get("/click/{token:str}")
     async def click(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Redirect:

@@ -24,7 +24,7 @@ from nichevid.core.secrets import instance_secret
 from nichevid.media.listing import Card, cards_by_ids
 from nichevid_ads.campaigns import Delivery, bought_views, deliveries, today
 from nichevid_ads.settings import ad_settings
-from nichevid_ads.tables import AdView, Campaign
+from nichevid_ads.tables import AdHide, AdView, Campaign
 
 _RUNNING = "ads.running"
 TOKEN_MAX = 80
@@ -123,6 +123,28 @@ async def seen_today(viewer: str) -> dict[int, int]:
     return {int(r["campaign"]): int(r["n"]) for r in rows}
 
 
+async def hidden(viewer: str) -> set[int]:
+    """The campaigns ``viewer`` asked not to see again."""
+    if not viewer:
+        return set()
+    rows = await AdHide.select(AdHide.campaign).where(AdHide.viewer == viewer)
+    return {int(r["campaign"]) for r in rows}
+
+
+async def hide(resources: Any, value: str, viewer: str) -> bool:
+    """Never show ``viewer`` the campaign of the ad ``value`` again.
+
+    Returns:
+        Whether the token was made for ``viewer`` (nothing is hidden otherwise).
+    """
+    campaign_id = campaign_of(resources, value, viewer)
+    if campaign_id is None or not viewer:
+        return False
+    if campaign_id not in await hidden(viewer):
+        await AdHide.insert(AdHide(campaign=campaign_id, viewer=viewer))
+    return True
+
+
 async def choose(resources: Any, viewer: str, kind: str) -> Running | None:
     """The ad of ``kind`` to serve ``viewer`` now, or ``None``."""
     language = i18n.current()
@@ -131,6 +153,8 @@ async def choose(resources: Any, viewer: str, kind: str) -> Running | None:
         for r in await running(resources)
         if r.kind == kind and (not r.languages or language in r.languages)
     ]
+    if offer and (refused := await hidden(viewer)):
+        offer = [r for r in offer if r.id not in refused]
     if not offer:
         return None
     seen = await seen_today(viewer)

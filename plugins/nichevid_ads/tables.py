@@ -69,6 +69,17 @@ class AdView(Table, tablename="nv_ad_view"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class AdHide(Table, tablename="nv_ad_hide"):
+    """A viewer asked not to see a campaign again."""
+
+    id = Serial(primary_key=True)
+
+    campaign = ForeignKey(references=Campaign, on_delete=OnDelete.cascade)
+    # As :attr:`AdView.viewer`.
+    viewer = Varchar(length=40, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class Challenge(Table, tablename="nv_ad_challenge"):
     """A sponsored hashtag challenge: a brand invites the community to post with a tag."""
 

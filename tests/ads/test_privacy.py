@@ -10,18 +10,19 @@ from typing import Any
 
 from nichevid.privacy import deletion, exports
 from nichevid_ads import campaigns
-from nichevid_ads.tables import AdView
+from nichevid_ads.tables import AdHide, AdView
 from tests.accounts.conftest import PASSWORD, login
 from tests.ads.test_serving import _ad, _seen
+from tests.moderation.conftest import form
 
 
-async def _exported(resources: Any, run_jobs: Any, user: Any) -> list[dict[str, Any]]:
+async def _exported(resources: Any, run_jobs: Any, user: Any) -> dict[str, Any]:
     assert await exports.request_export(resources, user)
     await run_jobs()
     keys = [o.key async for o in resources.storage.list(exports.export_prefix(user.id))]
     with zipfile.ZipFile(BytesIO(await resources.storage.read_bytes(keys[0]))) as archive:
         (name,) = [n for n in archive.namelist() if n.endswith("/ads.json")]
-        data: list[dict[str, Any]] = json.loads(archive.read(name))
+        data: dict[str, Any] = json.loads(archive.read(name))
     return data
 
 
@@ -33,17 +34,23 @@ async def test_export_and_erasure(
     assert token is not None
     await _seen(nv_client, token)
     await nv_client.get(f"/ads/click/{token}", follow_redirects=False)
+    hidden = await form(nv_client, f"/ads/hide/{token}", {})
+    assert hidden.status_code == 200
     ann = people["ann"]
-    assert await _exported(nv_resources, nv_run_jobs, ann) == [
-        {
-            "day": campaigns.today().isoformat(),
-            "campaign": "Spring ropes",
-            "advertiser": "Rope & Co",
-            "clicked": True,
-        }
-    ]
+    assert await _exported(nv_resources, nv_run_jobs, ann) == {
+        "views": [
+            {
+                "day": campaigns.today().isoformat(),
+                "campaign": "Spring ropes",
+                "advertiser": "Rope & Co",
+                "clicked": True,
+            }
+        ],
+        "hidden": [{"campaign": "Spring ropes", "advertiser": "Rope & Co"}],
+    }
     state = await deletion.request_deletion(nv_resources, ann, PASSWORD)
     await deletion.purge_due(nv_resources, now=state.due_at + timedelta(seconds=1))
     rows = await AdView.select(AdView.viewer, AdView.clicked)
     assert rows == [{"viewer": "", "clicked": True}]
     assert (await campaigns.deliveries([booked]))[booked].views == 1
+    assert await AdHide.count() == 0

@@ -14,10 +14,10 @@ from nichevid.media.tables import Video
 from nichevid.testing.factories import ready_video
 from nichevid_ads import campaigns, serving
 from nichevid_ads.settings import AdSettings
-from nichevid_ads.tables import AdView, Campaign
+from nichevid_ads.tables import AdHide, AdView, Campaign
 from tests.accounts.conftest import login
 from tests.ads.conftest import campaign_form
-from tests.moderation.conftest import browser
+from tests.moderation.conftest import browser, form
 
 HTMX = {"HX-Request": "true"}
 SAME_SITE = {"sec-fetch-site": "same-origin", "content-type": "application/json"}
@@ -288,3 +288,31 @@ async def test_the_home_page_loads_the_ad_script(
     script = await nv_client.get("/static/plugins/ads/ads.js")
     assert script.status_code == 200
     assert "/ads/next" in script.text
+
+
+async def test_a_hidden_ad_is_never_shown_again(
+    nv_client: Any, people: dict[str, Any], promoted: Any, booked: int
+) -> None:
+    other = await ready_video(people["cara"])
+    chalk = await campaigns.save(campaign_form(other, name="Chalk", per_viewer="50"))
+    await login(nv_client, "ann")
+    token = await _ad(nv_client)
+    assert token is not None
+    card = (await nv_client.get("/ads/next", headers=HTMX)).text
+    assert 'hx-post="/ads/hide/' in card
+    answer = await form(nv_client, f"/ads/hide/{token}", {}, headers=HTMX)
+    assert answer.status_code == 200
+    assert "Ad hidden. You will not see it again." in answer.text
+    gone = int(token.split(".")[0])
+    left = {booked, chalk} - {gone}
+    for _ in range(10):
+        shown = await _ad(nv_client)
+        assert shown is not None
+        assert int(shown.split(".")[0]) in left
+    # Someone else's token, a forged one, or no consent to count: nothing is hidden.
+    async with browser(nv_client, None, 4003) as other_browser:
+        refused = await form(other_browser, f"/ads/hide/{shown}", {}, headers=HTMX)
+        assert refused.status_code == 404
+        assert "cannot be hidden" in refused.text
+    assert (await form(nv_client, "/ads/hide/1.a.b", {}, headers=HTMX)).status_code == 404
+    assert (await AdHide.select(AdHide.campaign)) == [{"campaign": gone}]
