@@ -9,7 +9,6 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from nichevid import i18n
 from nichevid.accounts.guards import requires_role
 from nichevid.payments.checkout import display
 from nichevid.payments.revenue_routes import csv_response, major
@@ -60,7 +59,6 @@ async def overview(
         "delivery": await campaigns.deliveries([int(r["id"]) for r in rows]),
         "challenges": every,
         "entries": await challenges.entries(every),
-        "languages": i18n.LANGUAGES,
         "display": display,
         "error": error,
         "campaign_draft": campaign or fresh,
@@ -99,7 +97,6 @@ async def campaign_page(
         "delivered": delivered,
         "bought": campaigns.bought_views(row),
         "days": await campaigns.by_day(campaign_id),
-        "languages": i18n.LANGUAGES,
         "display": display,
         "error": error,
         "values": draft or _shown(row),

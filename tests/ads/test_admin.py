@@ -60,8 +60,11 @@ async def test_operator_books_a_campaign(
     assert "0 / 20000" in page.text  # 100 EUR at 5 EUR per thousand buys 20,000 views
     assert 'value="100.00"' in page.text
     assert f'value="{promoted.slug}"' in page.text
+    assert 'value="es" checked> <span lang="es">Español</span>' in page.text
     home = await nv_client.get("/admin/ads")
     assert f'data-campaign="{row.id}"' in home.text
+    # The page's own language menu still lists the languages by name.
+    assert '<option value="en" lang="en" selected>English</option>' in home.text
     assert "Rope &amp; Co" in home.text
     assert '<a href="/admin/ads">' in (await nv_client.get("/admin")).text
 
