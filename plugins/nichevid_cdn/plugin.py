@@ -80,7 +80,7 @@ def storage_backend(settings: Any) -> Storage:
     config = _config(settings)
     if config.origin != "local":
         raise ConfigError(
-            f'plugin.cdn.origin {config.origin!r} is picked by name: also set [storage] '
+            f"plugin.cdn.origin {config.origin!r} is picked by name: also set [storage] "
             f'backend = "cdn" (or leave plugin.cdn.origin = "local")'
         )
     return CdnStorage(default_storage.storage_backend(settings), config)
