@@ -25,6 +25,11 @@ class LocalStorage(Storage):
 
     name = "local"
 
+    @property
+    def signed_by_media_route(self) -> bool:
+        """Local files are served by the media route, which checks the core's signature."""
+        return True
+
     def __init__(self, root: Path, url_prefix: str = "/media") -> None:
         self.root = root.resolve()
         self.url_prefix = url_prefix.rstrip("/")

@@ -44,6 +44,17 @@ class Storage(abc.ABC):
 
     name: str = "storage"
 
+    @property
+    def signed_by_media_route(self) -> bool:
+        """Whether nichevid's own media route checks this backend's signed URLs.
+
+        ``True`` (local disk): ``url(key, expires_in=...)`` answers the media route's
+        plain URL, and nichevid appends and checks its own ``exp``/``sig`` signature.
+        ``False`` (the default): the URL the backend returns is already signed (S3
+        presigning, a CDN token) and is handed out as it is.
+        """
+        return False
+
     @abc.abstractmethod
     async def put(self, key: str, chunks: AsyncIterable[bytes]) -> int:
         """Store the streamed bytes under ``key`` (replacing it) and return the size.

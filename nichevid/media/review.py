@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nichevid.core.secrets import instance_secret
-from nichevid.default_storage import LocalStorage
 from nichevid.i18n import gettext
 from nichevid.media.settings import media_settings
 from nichevid.media.signing import signed_query
@@ -92,6 +91,6 @@ async def review_url(resources: Any, key: str) -> str:
     """
     ttl = media_settings(resources.settings).signed_url_ttl
     url = str(await resources.storage.url(key, expires_in=ttl))
-    if isinstance(resources.storage, LocalStorage):
+    if resources.storage.signed_by_media_route:
         url += "?" + signed_query(instance_secret(resources.settings), key, ttl)
     return url

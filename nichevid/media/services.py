@@ -16,7 +16,6 @@ from typing import Any
 
 from nichevid.accounts.tables import User
 from nichevid.core.secrets import instance_secret
-from nichevid.default_storage import LocalStorage
 from nichevid.i18n import gettext
 from nichevid.media import gates, keys
 from nichevid.media.settings import media_settings
@@ -309,7 +308,7 @@ async def signed_url(resources: Any, key: str) -> str:
     """
     ttl = media_settings(resources.settings).signed_url_ttl
     url = str(await resources.storage.url(key, expires_in=ttl))
-    if isinstance(resources.storage, LocalStorage):
-        # Local files are served by the media route, which checks this signature.
+    if resources.storage.signed_by_media_route:
+        # Served by the media route, which checks this signature (local disk).
         url += "?" + signed_query(instance_secret(resources.settings), key, ttl)
     return url
