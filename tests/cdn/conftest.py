@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.accounts.conftest import PASSWORD, csrf_token, fast_hashes, login  # noqa: F401
-from tests.conftest import mark_plugin_tests, user_maker
+from tests.conftest import mark_plugin_tests
 
 CDN = "https://cdn.example.com/media"
 SECRET = "edge-secret"
@@ -26,8 +26,3 @@ def nv_settings(nv_settings_factory: Callable[..., Any]) -> Any:
         plugin={"cdn": {"base_url": CDN, "signing": "nginx", "secret": SECRET}}
     )
 
-
-@pytest.fixture
-def make_user(nv_resources: Any) -> Any:
-    """``await make_user("ada", role="member")``: an account made by the service."""
-    return user_maker(nv_resources)
