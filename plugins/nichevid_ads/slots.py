@@ -16,7 +16,7 @@ SCRIPT = '<script src="/static/plugins/ads/ads.js" defer></script>'
 
 
 def _styled(path: str) -> bool:
-    return path == "/" or path.startswith(("/tag/", "/challenges"))
+    return path == "/" or path.startswith(("/tag/", "/challenges", "/admin/ads"))
 
 
 async def prepare_hashtag(request: Any, tag: str) -> None:
