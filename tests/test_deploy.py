@@ -184,9 +184,14 @@ def test_the_written_settings_are_what_nichevid_reads(tmp_path: Path) -> None:
         "postgresql://nichevid:s3cret@10.0.0.20:5432/nichevid",
         "redis://:hush@10.0.0.20:6379/0",
         nichevid_plugins=["moderation"],
-        nichevid_extra_settings='[plugin.moderation]\nhold = "first"\n',
+        nichevid_extra_settings=(
+            '[plugin.moderation]\nhold = "first"\n\n'
+            '[mail]\nsmtp_host = "mail.example"\nsmtp_password = { env = "NV_SMTP_PASSWORD" }\n'
+        ),
+        nichevid_extra_environment={"NV_SMTP_PASSWORD": "p0stm4n"},
     )
     env = rendered.env
+    assert env["NV_SMTP_PASSWORD"] == "p0stm4n"
     assert env["NICHEVID_CONFIG"] == str(rendered.settings)
     assert len(env["NICHEVID_SECRET_KEY"]) == 64
     # Secrets are made once per credentials folder and kept: the next run writes them again.
@@ -219,6 +224,10 @@ def test_the_written_settings_are_what_nichevid_reads(tmp_path: Path) -> None:
     assert server["trusted_proxies"] == ["127.0.0.1"]
     assert settings["plugins"]["enabled"] == ["moderation"]
     assert settings["plugin"]["moderation"]["hold"] == "first"
+    # The secret comes from the environment file and is never shown.
+    assert settings["mail"]["smtp_host"] == "mail.example"
+    assert settings["mail"]["smtp_password"] == "*** (env:NV_SMTP_PASSWORD)"
+    assert "p0stm4n" not in shown.stdout
     assert rendered.command(rendered.web_unit)[1:] == ["serve", "--no-migrate"]
     assert rendered.command(rendered.worker_unit)[1:] == ["worker"]
     assert f"server 127.0.0.1:{rendered.web_port};" in rendered.nginx_site.read_text()
