@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import zipfile
 from datetime import timedelta
-from io import BytesIO
 from typing import Any
 
-from nichevid.privacy import deletion, exports
+from nichevid.privacy import deletion
+from nichevid.testing.exports import exported_file
 from nichevid_ads import campaigns
 from nichevid_ads.tables import AdHide, AdView
 from tests.accounts.conftest import PASSWORD, login
 from tests.ads.test_serving import _ad, _seen
 from tests.moderation.conftest import form
-
-
-async def _exported(resources: Any, run_jobs: Any, user: Any) -> dict[str, Any]:
-    assert await exports.request_export(resources, user)
-    await run_jobs()
-    keys = [o.key async for o in resources.storage.list(exports.export_prefix(user.id))]
-    with zipfile.ZipFile(BytesIO(await resources.storage.read_bytes(keys[0]))) as archive:
-        (name,) = [n for n in archive.namelist() if n.endswith("/ads.json")]
-        data: dict[str, Any] = json.loads(archive.read(name))
-    return data
 
 
 async def test_export_and_erasure(
@@ -37,7 +25,7 @@ async def test_export_and_erasure(
     hidden = await form(nv_client, f"/ads/hide/{token}", {})
     assert hidden.status_code == 200
     ann = people["ann"]
-    assert await _exported(nv_resources, nv_run_jobs, ann) == {
+    assert await exported_file(nv_resources, nv_run_jobs, ann, "ads.json") == {
         "views": [
             {
                 "day": campaigns.today().isoformat(),

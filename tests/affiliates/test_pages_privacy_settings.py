@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from io import BytesIO
 from typing import Any
 
 import pytest
@@ -14,8 +12,9 @@ import pytest
 from nichevid.app import create_app
 from nichevid.payments import accounts as acc
 from nichevid.payments.ledger import balance
-from nichevid.privacy import deletion, exports
+from nichevid.privacy import deletion
 from nichevid.settings import ConfigError, redacted
+from nichevid.testing.exports import exported_file
 from nichevid_affiliates import clicks
 from nichevid_affiliates.tables import Click, Conversion, Link
 from tests.accounts.conftest import PASSWORD
@@ -88,16 +87,6 @@ async def test_visitors_are_sent_to_log_in(nv_client: Any) -> None:
         assert "/login" in answer.headers["location"]
 
 
-async def _exported(resources: Any, run_jobs: Any, user: Any) -> dict[str, Any]:
-    assert await exports.request_export(resources, user)
-    await run_jobs()
-    keys = [o.key async for o in resources.storage.list(exports.export_prefix(user.id))]
-    with zipfile.ZipFile(BytesIO(await resources.storage.read_bytes(keys[0]))) as archive:
-        (name,) = [n for n in archive.namelist() if n.endswith("/affiliates.json")]
-        data: dict[str, Any] = json.loads(archive.read(name))
-    return data
-
-
 async def test_export_and_erasure(
     nv_client: Any, nv_resources: Any, nv_run_jobs: Any, people: dict[str, Any], video: Any
 ) -> None:
@@ -106,7 +95,7 @@ async def test_export_and_erasure(
     token = await clicks.record(yarn, f"u{ann.id}", ann.id)
     await clicks.record(yarn, "sviewer9", None)
     await _sale(nv_client, token, "O-3", 1000)
-    theirs = await _exported(nv_resources, nv_run_jobs, cara)
+    theirs = await exported_file(nv_resources, nv_run_jobs, cara, "affiliates.json")
     (link,) = theirs["links"]
     assert (link["label"], link["url"], link["clicks"], link["video"]) == (
         "Yarn",
@@ -115,7 +104,7 @@ async def test_export_and_erasure(
         video.slug,
     )
     assert [(s["order"], s["your_share"]) for s in theirs["sales"]] == [("O-3", 800)]
-    mine = await _exported(nv_resources, nv_run_jobs, ann)
+    mine = await exported_file(nv_resources, nv_run_jobs, ann, "affiliates.json")
     assert [(c["label"], c["url"]) for c in mine["clicks_made"]] == [("Yarn", SHOP)]
     assert mine["links"] == []
     # Ann's erasure keeps Cara's click count but not Ann in it.

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import zipfile
 from datetime import timedelta
-from io import BytesIO
 from typing import Any
 
 from nichevid.core.secrets import pseudonym
 from nichevid.payments import accounts as acc
 from nichevid.payments.check import check
 from nichevid.payments.ledger import balance
-from nichevid.privacy import deletion, exports
+from nichevid.privacy import deletion
+from nichevid.testing.exports import exported_file
 from nichevid_gifts import fans, nonprofits, sending
 from nichevid_gifts.tables import Gift, Receipt
 from tests.accounts.conftest import PASSWORD
-
-
-async def exported(resources: Any, run_jobs: Any, user: Any) -> dict[str, Any]:
-    assert await exports.request_export(resources, user)
-    await run_jobs()
-    keys = [o.key async for o in resources.storage.list(exports.export_prefix(user.id))]
-    with zipfile.ZipFile(BytesIO(await resources.storage.read_bytes(keys[0]))) as archive:
-        (name,) = [n for n in archive.namelist() if n.endswith("/gifts.json")]
-        data: dict[str, Any] = json.loads(archive.read(name))
-    return data
 
 
 async def test_export_and_erasure(
@@ -51,7 +39,7 @@ async def test_export_and_erasure(
         target=sending.Target(username="bob"),
     )
     await fans.choose(cara.id, True)
-    mine = await exported(nv_resources, nv_run_jobs, ann)
+    mine = await exported_file(nv_resources, nv_run_jobs, ann, "gifts.json")
     assert [(g["gift"], g["count"], g["coins"], g["to"], g["kind"]) for g in mine["sent"]] == [
         ("Star", 1, 50, "cara", "gift"),
         ("Coffee", 2, 20, "bob", "donation"),
@@ -63,7 +51,7 @@ async def test_export_and_erasure(
         20,
         "Yarn Aid",
     )
-    theirs = await exported(nv_resources, nv_run_jobs, cara)
+    theirs = await exported_file(nv_resources, nv_run_jobs, cara, "gifts.json")
     assert [(g["from"], g["coins"]) for g in theirs["received"]] == [("ann", 50)]
     assert theirs["show_top_gifters"] is True
 

@@ -130,6 +130,22 @@ async def give_poster(resources: Any, video: Video) -> dict[str, Any]:
 # --- the page ------------------------------------------------------------------------
 
 
+async def test_a_caption_in_the_address_starts_the_caption_escaped_and_cut(
+    nv_client: Any, creator: Any
+) -> None:
+    await log_in(nv_client, "maker")
+    page = (await nv_client.get("/upload?caption=%23bouldering", headers=HTML)).text
+    assert ">#bouldering</textarea>" in page
+    hostile = "</textarea><script>x()</script>"
+    page = (await nv_client.get("/upload", params={"caption": hostile}, headers=HTML)).text
+    assert "&lt;/textarea&gt;&lt;script&gt;x()&lt;/script&gt;</textarea>" in page
+    assert "<script>x()" not in page
+    long = "a" * (services.CAPTION_MAX + 50)
+    page = (await nv_client.get("/upload", params={"caption": long}, headers=HTML)).text
+    assert f">{'a' * services.CAPTION_MAX}</textarea>" in page
+    assert "a" * (services.CAPTION_MAX + 1) not in page
+
+
 async def test_creators_get_the_form_with_its_limits_and_scripts(
     nv_client: Any, creator: Any
 ) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import zipfile
 from datetime import timedelta
-from io import BytesIO
 from typing import Any
 
 from nichevid.core.secrets import pseudonym
@@ -14,7 +11,8 @@ from nichevid.payments.check import check
 from nichevid.payments.ledger import balance
 from nichevid.payments.moves import spend
 from nichevid.payments.tables import LedgerAccount
-from nichevid.privacy import deletion, exports
+from nichevid.privacy import deletion
+from nichevid.testing.exports import exported_file
 from tests.accounts.conftest import PASSWORD
 
 
@@ -31,12 +29,7 @@ async def test_money_records_are_exported_and_survive_erasure_under_a_pseudonym(
         unit="coins",
         idempotency_key="gift:1",
     )
-    assert await exports.request_export(nv_resources, ada)
-    await nv_run_jobs()
-    keys = [o.key async for o in nv_resources.storage.list(exports.export_prefix(ada.id))]
-    with zipfile.ZipFile(BytesIO(await nv_resources.storage.read_bytes(keys[0]))) as archive:
-        (name,) = [n for n in archive.namelist() if n.endswith("/money.json")]
-        mine = json.loads(archive.read(name))
+    mine = await exported_file(nv_resources, nv_run_jobs, ada, "money.json")
     (wallet,) = mine["accounts"]
     assert (wallet["account"], wallet["unit"], wallet["balance"]) == ("wallet", "coins", 60)
     assert sorted(e["amount"] for e in wallet["entries"]) == [-40, 100]

@@ -13,6 +13,7 @@ from nichevid.plugins import answers
 from nichevid.safety import services as safety
 from nichevid.safety.tables import Block, Mute
 from nichevid.social.tables import Follow
+from nichevid.testing.exports import exported_file
 
 from .conftest import bearer, browser
 
@@ -277,12 +278,9 @@ async def test_mute_and_block_from_the_card_and_comment_menus(
 async def test_the_export_and_the_erasure_cover_the_safety_tables(
     nv_resources: Any, nv_run_jobs: Any, make_user: Any
 ) -> None:
-    import json
-    import zipfile
     from datetime import timedelta
-    from io import BytesIO
 
-    from nichevid.privacy import deletion, exports
+    from nichevid.privacy import deletion
     from nichevid.safety.tables import SafetyPrefs, ScreenTime
     from nichevid.safety.wellbeing import add_watched
     from tests.accounts.conftest import PASSWORD
@@ -292,12 +290,7 @@ async def test_the_export_and_the_erasure_cover_the_safety_tables(
     await safety.mute(bob, ada)
     await safety.save_prefs(ada, safety.Prefs(who_may_comment="followers"))
     await add_watched(ada.id, 5000)
-    assert await exports.request_export(nv_resources, ada)
-    await nv_run_jobs()
-    keys = [o.key async for o in nv_resources.storage.list(exports.export_prefix(ada.id))]
-    with zipfile.ZipFile(BytesIO(await nv_resources.storage.read_bytes(keys[0]))) as archive:
-        (name,) = [n for n in archive.namelist() if n.endswith("/safety.json")]
-        mine = json.loads(archive.read(name))
+    mine = await exported_file(nv_resources, nv_run_jobs, ada, "safety.json")
     assert [b["username"] for b in mine["blocked"]] == ["bob"]
     # Who mutes them is not theirs to know.
     assert mine["muted"] == []
