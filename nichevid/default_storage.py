@@ -30,6 +30,11 @@ class LocalStorage(Storage):
         """Local files are served by the media route, which checks the core's signature."""
         return True
 
+    @property
+    def on_local_disk(self) -> bool:
+        """The files are under the data folder, where nginx's internal location points."""
+        return True
+
     def __init__(self, root: Path, url_prefix: str = "/media") -> None:
         self.root = root.resolve()
         self.url_prefix = url_prefix.rstrip("/")
@@ -185,3 +190,11 @@ class NamedStorage:
             )
         storage: Storage = factories[name](settings)
         return storage
+
+
+@hookimpl
+def register_cli_commands() -> list[Any]:
+    """``nichevid storage check`` and ``nichevid storage copy``."""
+    from nichevid.storage_cli import storage_group
+
+    return [storage_group]

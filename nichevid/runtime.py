@@ -1,8 +1,9 @@
 """Long-lived resources shared by the web app, the worker and CLI commands.
 
-:func:`open_resources` connects the database, Redis (when configured), storage and
-the job queue, in that order, and fails fast with a :class:`ResourceError` naming
-what to fix; :func:`close_resources` releases them in reverse.
+:func:`open_resources` connects the database, Redis (when configured), storage
+(checked: an unreachable bucket stops it too) and the job queue, in that order,
+and fails fast with a :class:`ResourceError` naming what to fix;
+:func:`close_resources` releases them in reverse.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from nichevid.db import configure, connect, disconnect, make_engine, piccolo_app
 from nichevid.jobs import ArqJobQueue, JobQueue, JobRegistry, LocalJobQueue, redis_settings
 from nichevid.plugins import call_first
 from nichevid.settings import Settings, redact_url
-from nichevid.storage import Storage
+from nichevid.storage import Storage, StorageError
 
 # Seconds to wait for the database before giving up (PostgreSQL has its own 5 s connect timeout).
 DATABASE_CONNECT_TIMEOUT = 15.0
+# Seconds to wait for the media storage's check (an object store across the network).
+STORAGE_CHECK_TIMEOUT = 20.0
 
 
 class ResourceError(Exception):
@@ -111,8 +114,23 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+async def check_storage(storage: Storage) -> None:
+    """Check that the media storage can be used, within a bounded time.
+
+    Raises:
+        ResourceError: Saying what the backend answered, and so what to fix.
+    """
+    try:
+        await asyncio.wait_for(storage.check(), timeout=STORAGE_CHECK_TIMEOUT)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            await storage.close()
+        reason = str(exc) if isinstance(exc, StorageError) else _reason(exc)
+        raise ResourceError(f"the {storage.name} media storage cannot be used: {reason}") from exc
+
+
 async def check_services(settings: Settings) -> None:
-    """Check that the database and Redis (when configured) answer, then disconnect.
+    """Check that the database, Redis (when configured) and the media storage answer.
 
     Commands call this before they start long-running servers, so that a service that
     is down stops them with one clear line instead of a traceback.
@@ -126,6 +144,13 @@ async def check_services(settings: Settings) -> None:
     if settings.uses_redis:
         client = await connect_redis(settings)
         await client.aclose()
+    from nichevid.plugins import make_plugin_manager
+
+    storage = await call_first(
+        make_plugin_manager(settings).hook.storage_backend, settings=settings
+    )
+    await check_storage(storage)
+    await storage.close()
 
 
 async def open_resources(
@@ -172,6 +197,7 @@ async def open_resources(
                 lease=settings.jobs.lease,
             )
         storage = await call_first(pm.hook.storage_backend, settings=settings)
+        await check_storage(storage)
         resources = Resources(
             settings=settings,
             pm=pm,
@@ -197,6 +223,7 @@ async def open_resources(
 async def close_resources(resources: Resources) -> None:
     """Release what :func:`open_resources` opened."""
     await resources.jobs.close()
+    await resources.storage.close()
     if resources.redis is not None:
         await resources.redis.aclose()
     await disconnect(resources.engine)

@@ -215,6 +215,15 @@ def _secret_from_env(name: str) -> Secret:
     return Secret(os.environ[name], source=f"env:{name}")
 
 
+def _env_ref_names(tree: Any) -> set[str]:
+    """The variables every ``{ env = "NAME" }`` table in ``tree`` names."""
+    if _is_env_ref(tree):
+        return {str(tree["env"])}
+    if isinstance(tree, dict):
+        return {name for value in tree.values() for name in _env_ref_names(value)}
+    return set()
+
+
 def _resolve_env_refs(tree: Any, where: str) -> Any:
     """Turn every ``{ env = "NAME" }`` table under ``where`` into a :class:`Secret`."""
     if _is_env_ref(tree):
@@ -253,10 +262,17 @@ def _parse_env_value(raw: str) -> Any:
         return raw
 
 
-def _env_overrides(environ: dict[str, str]) -> list[tuple[tuple[str, ...], Any]]:
+def _env_overrides(
+    environ: dict[str, str], holders: set[str] | None = None
+) -> list[tuple[tuple[str, ...], Any]]:
+    """``NICHEVID_*`` variables as setting paths and values.
+
+    ``holders`` are variables that settings name as ``{ env = "NAME" }``: they hold
+    a secret, and are not settings themselves even when they start with ``NICHEVID_``.
+    """
     overrides: list[tuple[tuple[str, ...], Any]] = []
     for name, raw in environ.items():
-        if not name.startswith(ENV_PREFIX):
+        if not name.startswith(ENV_PREFIX) or name in (holders or set()):
             continue
         key = name[len(ENV_PREFIX) :]
         if key in NON_SETTING_ENV:
@@ -300,6 +316,33 @@ def _check_url(value: str, schemes: tuple[str, ...], what: str) -> None:
         raise ConfigError(
             f"{what} {shown!r} is not a valid URL: the port must be a number 1..65535"
         ) from None
+
+
+def http_url_problem(key: str, url: str, example: str) -> str | None:
+    """Why ``url`` cannot be an http(s) base URL, or ``None`` when it can.
+
+    For settings that name a service's address (a CDN, an object store): the URL
+    must name a host and carry no spaces, query, fragment or credentials.
+
+    Args:
+        key: The setting's full name, for the message.
+        url: The value to check.
+        example: What a good value looks like, e.g. ``"e.g. https://cdn.example.com"``.
+    """
+    if any(c.isspace() for c in url):
+        return f"{key} {url!r} must not contain spaces ({example})"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        return f"{key} {url!r} is not a valid URL ({exc}); use {example}"
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        return f"{key} {url!r} must start with https:// or http:// and name a host ({example})"
+    if "?" in url or "#" in url:
+        return f"{key} {url!r} must not have a query or fragment ({example})"
+    if parts.username or parts.password:
+        return f"{key} {url!r} must not carry a user or password ({example})"
+    return None
 
 
 def _check_not_negative(section: str, values: msgspec.Struct) -> None:
@@ -468,7 +511,8 @@ def load_settings(
         except UnicodeDecodeError as exc:
             raise ConfigError(f"{path} is not UTF-8 text: {exc.reason}") from exc
     sources: dict[tuple[str, ...], str] = {}
-    for key_path, value in _env_overrides(env):
+    holders = _env_ref_names(tree) | _env_ref_names(overrides or {})
+    for key_path, value in _env_overrides(env, holders):
         name = next(
             (f"{ENV_PREFIX}{short}" for short, p in SHORTCUTS.items() if p == key_path),
             f"{ENV_PREFIX}{'__'.join(key_path).upper()}",

@@ -13,6 +13,24 @@ from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 CHUNK_SIZE = 1024 * 1024
+# The Content-Type of each kind of media file, by extension.
+CONTENT_TYPES = {
+    "mp4": "video/mp4",
+    "m4s": "video/iso.segment",
+    "m3u8": "application/vnd.apple.mpegurl",
+    "webm": "video/webm",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "png": "image/png",
+    "avif": "image/avif",
+    "vtt": "text/vtt; charset=utf-8",
+}
+
+
+def content_type(key: str) -> str:
+    """The ``Content-Type`` of the file stored under ``key``, by its extension."""
+    return CONTENT_TYPES.get(key.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 class StorageError(Exception):
@@ -52,6 +70,15 @@ class Storage(abc.ABC):
         plain URL, and nichevid appends and checks its own ``exp``/``sig`` signature.
         ``False`` (the default): the URL the backend returns is already signed (S3
         presigning, a CDN token) and is handed out as it is.
+        """
+        return False
+
+    @property
+    def on_local_disk(self) -> bool:
+        """Whether the files are the data folder's own, which nginx can send itself.
+
+        Only then does ``server.x_accel_redirect`` hand media to nginx; other backends'
+        files are streamed by the media route.
         """
         return False
 
@@ -107,3 +134,6 @@ class Storage(abc.ABC):
 
     async def check(self) -> None:  # noqa: B027 - optional for backends
         """Raise :class:`StorageError` when the backend cannot be used (readiness)."""
+
+    async def close(self) -> None:  # noqa: B027 - optional for backends
+        """Release connections (the process is done with the backend); idempotent."""

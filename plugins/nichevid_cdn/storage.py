@@ -40,6 +40,10 @@ class CdnStorage(Storage):
         """Only when the CDN does not sign: signed URLs are then the origin's own."""
         return self.config.signing == "none" and self.origin.signed_by_media_route
 
+    @property
+    def on_local_disk(self) -> bool:
+        return self.origin.on_local_disk
+
     async def put(self, key: str, chunks: AsyncIterable[bytes]) -> int:
         return await self.origin.put(key, chunks)
 
@@ -66,6 +70,9 @@ class CdnStorage(Storage):
 
     async def delete_prefix(self, prefix: str) -> int:
         return await self.origin.delete_prefix(prefix)
+
+    async def close(self) -> None:
+        await self.origin.close()
 
     async def url(self, key: str, *, expires_in: int | None = None) -> str:
         """The CDN's URL of ``key``; signed for ``expires_in`` seconds when set.

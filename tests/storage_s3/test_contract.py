@@ -1,0 +1,68 @@
+"""The S3 backend passes the shared storage contract against a real SeaweedFS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from nichevid.plugins import call_first, make_plugin_manager
+from nichevid.settings import load_settings
+from nichevid.storage import Storage
+from nichevid.testing.servers import S3_ACCESS_KEY, S3_SECRET_KEY, Server
+from nichevid.testing.storage_contract import StorageContract
+from nichevid_storage_s3 import plugin
+from nichevid_storage_s3.storage import S3Storage
+
+from .conftest import s3_config
+
+
+class TestS3Storage(StorageContract):
+    """Built directly: at the bucket's root, and under a prefix in it."""
+
+    @pytest.fixture(params=["", "nichevid/"], ids=["root", "prefix"])
+    async def storage(
+        self, request: pytest.FixtureRequest, s3_server: Server, s3_bucket: str
+    ) -> AsyncIterator[Storage]:
+        storage = S3Storage(s3_config(s3_server, s3_bucket, prefix=request.param))
+        yield storage
+        await storage.close()
+
+
+class TestS3StorageFromPlugins(StorageContract):
+    """As the plugin manager builds it from ``[storage] backend = "s3"``."""
+
+    @pytest.fixture
+    async def storage(
+        self,
+        tmp_path: Path,
+        s3_server: Server,
+        s3_bucket: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> AsyncIterator[Storage]:
+        monkeypatch.setenv("NICHEVID_TEST_S3_SECRET", S3_SECRET_KEY)
+        config = tmp_path / "nichevid.toml"
+        config.write_text("")
+        (tmp_path / "data").mkdir()
+        settings = load_settings(
+            config,
+            environ={},
+            overrides={
+                "data_dir": str(tmp_path / "data"),
+                "storage": {"backend": "s3"},
+                "plugin": {
+                    "s3": {
+                        "bucket": s3_bucket,
+                        "endpoint_url": s3_server.url,
+                        "access_key_id": S3_ACCESS_KEY,
+                        "secret_access_key": {"env": "NICHEVID_TEST_S3_SECRET"},
+                    }
+                },
+            },
+        )
+        pm = make_plugin_manager(settings, extra_plugins=[plugin])
+        storage: Storage = await call_first(pm.hook.storage_backend, settings=settings)
+        assert isinstance(storage, S3Storage)
+        yield storage
+        await storage.close()
