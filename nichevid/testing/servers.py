@@ -62,9 +62,15 @@ class Server:
     url: str
     process: subprocess.Popen[bytes]
     workdir: Path
+    # False: killed at once (a server whose files are thrown away anyway and whose
+    # graceful stop takes long).
+    graceful: bool = True
 
     def stop(self) -> None:
         """Stop the server by its process id and remove its files."""
+        if self.process.poll() is None and not self.graceful:
+            self.process.kill()
+            self.process.wait()
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
@@ -229,7 +235,8 @@ def start_seaweedfs() -> Server:
         process.kill()
         process.wait()
         raise ServerError(f"SeaweedFS did not start: see {workdir / 'weed.log'}") from None
-    return Server(f"http://127.0.0.1:{ports['s3']}", process, workdir)
+    # Its graceful stop takes over 20 s; the store is thrown away with its folder.
+    return Server(f"http://127.0.0.1:{ports['s3']}", process, workdir, graceful=False)
 
 
 def no_settings_file() -> Path:

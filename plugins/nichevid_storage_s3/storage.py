@@ -51,6 +51,24 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
+_sessions: dict[str, Any] = {}
+
+
+def shared_session(kind: str) -> Any:
+    """One aiobotocore (``"async"``) or botocore (``"sync"``) session per process.
+
+    A session caches the S3 service description it loads for its first client (a
+    large file); every client of the process shares it.
+    """
+    if kind not in _sessions:
+        if kind == "async":
+            from aiobotocore.session import get_session
+        else:
+            from botocore.session import get_session
+        _sessions[kind] = get_session()
+    return _sessions[kind]
+
+
 class S3Storage(Storage):
     """Media in one bucket of an S3-compatible object store.
 
@@ -107,10 +125,8 @@ class S3Storage(Storage):
             self._lock, self._loop, self._client, self._stack = asyncio.Lock(), loop, None, None
         async with self._lock:
             if self._client is None:
-                from aiobotocore.session import get_session
-
                 stack = contextlib.AsyncExitStack()
-                creator = get_session().create_client(
+                creator = shared_session("async").create_client(
                     "s3", **self._client_args(self.config.endpoint_url)
                 )
                 self._client = await stack.enter_async_context(creator)
@@ -124,10 +140,8 @@ class S3Storage(Storage):
 
     def _presigner(self) -> Any:
         if self._signer is None:
-            import botocore.session
-
             endpoint = self.config.browser_endpoint_url or self.config.endpoint_url
-            self._signer = botocore.session.get_session().create_client(
+            self._signer = shared_session("sync").create_client(
                 "s3", **self._client_args(endpoint)
             )
         return self._signer

@@ -49,10 +49,11 @@ def s3_config(server: Server, bucket: str, **overrides: Any) -> S3Settings:
 
 async def admin_client(server: Server) -> Any:
     """An aiobotocore client context of the test server's admin identity."""
-    from aiobotocore.session import get_session
     from botocore.config import Config
 
-    return get_session().create_client(
+    from nichevid_storage_s3.storage import shared_session
+
+    return shared_session("async").create_client(
         "s3",
         endpoint_url=server.url,
         region_name="us-east-1",
