@@ -275,3 +275,36 @@ def test_foryou_bench_cursors_cover_the_order_and_the_tail() -> None:
     assert found == cursors(1000, seed=4)
     with pytest.raises(SystemExit):
         parse_args(["--users", "5", "--viewers", "6"])
+
+
+@pytest.mark.sqlite_only
+def test_media_bench_reads_ranges_from_disk_and_from_a_bucket(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_CONFIG"] = str(no_settings_file())
+    command = [
+        sys.executable, "-m", "bench.media", "--size-mb", "1", "--range-kb", "64",
+        "--rounds", "1", "--duration", "1", "--warmup", "1", "--threads", "1",
+        "--connections", "2", "--label", "smoke", "--results-dir", str(tmp_path),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [result] = tmp_path.glob("*-smoke.json")
+    report = json.loads(result.read_text())
+    assert report["file"] == {"bytes": 1024**2, "range_bytes": 64 * 1024}
+    names = [target["name"] for target in report["targets"]]
+    assert names == ["local disk, media route", "S3 proxy, media route", "S3 direct (presign)"]
+    for target in report["targets"]:
+        [run] = target["runs"]
+        assert run["requests"] > 0
+        assert run["non_2xx_3xx"] == 0
+    assert "| S3 proxy, media route |" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [["--size-mb", "0"], ["--size-mb", "1", "--range-kb", "2048"], ["--rounds", "11"]]
+)
+def test_media_bench_refuses_bad_flags(args: list[str]) -> None:
+    from bench.media import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(args)

@@ -159,12 +159,15 @@ async def test_hook_register_cron_jobs(job_out: Path, nv_resources: Any, nv_run_
 
 
 class MemoryStorage(LocalStorage):
-    """Local disk under a folder of its own; its check names it."""
+    """Local disk under a folder of its own; its check names it once ``broken`` (after
+    start-up, which checks the storage too)."""
 
     name = "memory"
+    broken = False
 
     async def check(self) -> None:
-        raise OSError(f"{self.name} storage check ran")
+        if self.broken:
+            raise OSError(f"{self.name} storage check ran")
 
 
 class StorageBackends:
@@ -179,6 +182,7 @@ async def test_hook_register_storage_backends(nv_settings_factory: Callable[...,
     app = create_app(settings, plugins=[StorageBackends()])
     async with client_for(app) as client:
         storage = app.state.resources.storage
+        storage.broken = True
         readiness = (await client.get("/readyz")).json()
     assert isinstance(storage, MemoryStorage)
     assert storage.root == (settings.data_dir / "elsewhere").resolve()
@@ -350,11 +354,33 @@ async def test_hook_storage_backend(nv_plugins: list[Any], nv_settings: Any) -> 
     app = create_app(nv_settings, plugins=[OwnStorage()])
     async with client_for(app) as client:
         storage = app.state.resources.storage
+        storage.broken = True
         response = await client.get("/readyz")
     assert isinstance(storage, MemoryStorage), "a plugin answer beats the local default"
     assert storage.root == (nv_settings.data_dir / "own").resolve()
     assert response.status_code == 503
     assert response.json()["checks"]["storage"]["error"] == "OSError: memory storage check ran"
+
+
+class BrokenStorage:
+    @hookimpl
+    def storage_backend(self, settings: Any) -> Any:
+        storage = MemoryStorage(settings.data_dir / "own")
+        storage.broken = True
+        return storage
+
+
+@pytest.mark.usefixtures("_nv_migrated")
+async def test_a_storage_failing_its_check_stops_start_up(nv_settings: Any) -> None:
+    from nichevid.runtime import ResourceError
+    from nichevid.testing import running
+
+    app = create_app(nv_settings, plugins=[BrokenStorage()])
+    with pytest.raises(
+        ResourceError, match=r"^the memory media storage cannot be used: OSError: memory storage"
+    ):
+        async with running(app):
+            pass
 
 
 # ---------------------------------------------------------------- gates and events

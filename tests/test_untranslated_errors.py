@@ -40,6 +40,8 @@ OPERATOR_FACING = (
     "scaffold/",
     "settings.py",
     "storage.py",
+    "storage_cli.py",
+    "storage_copy.py",
     "testing/",
 )
 # The ledger's own checks speak to the plugins that post (their errors are typed, and a

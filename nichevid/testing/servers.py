@@ -223,6 +223,8 @@ def start_seaweedfs() -> Server:
         f"-s3.config={workdir / 's3.json'}",
         "-s3.port.iceberg=0",
         "-s3.port.lance=0",
+        # As Amazon S3 does: a put into a missing bucket fails instead of making it.
+        "-s3.autoCreateBucket=false",
         f"-metricsPort={free_port()}",
     ]
     for name, port in ports.items():

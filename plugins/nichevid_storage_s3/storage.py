@@ -29,8 +29,10 @@ from nichevid.storage import (
 )
 from nichevid_storage_s3.settings import PRESIGN_MAX_SECONDS, S3Settings
 
-# What S3 servers answer for a key or bucket that is not there.
-MISSING = frozenset({"NoSuchKey", "404", "NotFound", "NoSuchBucket"})
+# What S3 servers answer for a key that is not there (a HEAD answer carries no code
+# but its status). A missing bucket is an error, not a missing object.
+MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+NO_BUCKET = frozenset({"NoSuchBucket", "404", "NotFound"})
 DENIED = frozenset(
     {"403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "Forbidden"}
 )
@@ -289,6 +291,8 @@ class S3Storage(Storage):
         try:
             async for page in pages:
                 for item in page.get("Contents", []):
+                    if not item["Key"].startswith(self.config.prefix):
+                        continue
                     key = item["Key"][skip:]
                     if not key.startswith(prefix):
                         continue  # some servers normalise "a/../" prefixes
@@ -357,7 +361,7 @@ class S3Storage(Storage):
             ) from exc
         except ClientError as exc:
             code = _code(exc)
-            if code in MISSING:
+            if code in NO_BUCKET:
                 raise StorageError(
                     f"bucket {config.bucket!r} does not exist at {where}: create it, or fix "
                     "plugin.s3.bucket"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from nichevid.runtime import ResourceError, check_storage
-from nichevid.storage import StorageError
+from nichevid.storage import NotFound, StorageError
 from nichevid.testing.servers import S3_SECRET_KEY, Server, free_port
 from nichevid.testing.storage_contract.helpers import (
     StreamBroke,
@@ -131,6 +131,21 @@ async def test_a_missing_bucket_says_to_create_it(s3_server: Server) -> None:
         await storage.check()
     with pytest.raises(ResourceError, match=r"the s3 media storage cannot be used: bucket"):
         await check_storage(storage)
+
+
+async def test_a_bucket_gone_while_running_is_an_error_not_a_missing_file(
+    s3_server: Server,
+) -> None:
+    storage = S3Storage(s3_config(s3_server, "removed-meanwhile"))
+    with pytest.raises(StorageError) as caught:
+        await storage.read_bytes("videos/g1/360p.mp4")
+    assert not isinstance(caught.value, NotFound)
+    assert "'videos/g1/360p.mp4' in bucket 'removed-meanwhile': NoSuchBucket" in str(caught.value)
+    with pytest.raises(StorageError, match="NoSuchBucket"):
+        await storage.put_bytes("videos/g1/360p.mp4", b"data")
+    with pytest.raises(StorageError, match="NoSuchBucket"):
+        [obj async for obj in storage.list()]
+    await storage.close()
 
 
 async def test_a_wrong_secret_says_which_settings_to_check(
