@@ -117,7 +117,11 @@ async def _prepare(data: bytes, endpoint: str) -> str:
     resources = await open_resources(settings, pm, start_jobs=False)
     try:
         owner = await create_user(
-            settings, pm, username="bench", email="bench@example.com", password="x" * 16
+            settings,
+            pm,
+            username="bench",
+            email="bench@example.com",
+            password="correct horse battery staple",
         )
         await Video(
             slug=SLUG, owner=owner.id, visibility="public", status="ready", caption="bench"

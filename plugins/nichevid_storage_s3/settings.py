@@ -55,6 +55,9 @@ class S3Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # With ``serve = "presign"``: how long addresses of open videos' files stay valid
     # (restricted videos' use ``media.signed_url_ttl``). 60 to 604800 (7 days).
     presign_seconds: int = 6 * 3600
+    # Seconds a web process keeps a file's size between the ranges a player asks for
+    # (saves a request to the store per range); 0: ask every time.
+    size_cache_seconds: float = 10.0
     # Streams larger than this go up in parts of this size (MiB, 5 to 5120).
     part_size_mb: int = 8
     # Seconds to wait for a connection, and for each answer.
@@ -125,6 +128,10 @@ class S3Settings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         for key in ("connect_timeout", "read_timeout"):
             if getattr(self, key) <= 0:
                 found.append(f"plugin.s3.{key} must be more than 0 seconds")
+        if not 0 <= self.size_cache_seconds <= 3600:
+            found.append(
+                f"plugin.s3.size_cache_seconds {self.size_cache_seconds} must be 0 to 3600"
+            )
         if not 1 <= self.max_attempts <= 20:
             found.append(f"plugin.s3.max_attempts {self.max_attempts} must be 1 to 20")
         return [line for line in found if line]

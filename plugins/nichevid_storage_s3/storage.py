@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +34,8 @@ from nichevid_storage_s3.settings import PRESIGN_MAX_SECONDS, S3Settings
 # but its status). A missing bucket is an error, not a missing object.
 MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
 NO_BUCKET = frozenset({"NoSuchBucket", "404", "NotFound"})
+# How many object sizes a process keeps at most (a few MB).
+SIZE_CACHE_ENTRIES = 20_000
 DENIED = frozenset(
     {"403", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "Forbidden"}
 )
@@ -89,6 +92,8 @@ class S3Storage(Storage):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
         self._signer: Any = None
+        # key -> (until, size): sizes the media route asked for lately (see ``size``).
+        self._sizes: dict[str, tuple[float, int]] = {}
 
     # ------------------------------------------------------------------ clients
 
@@ -172,6 +177,7 @@ class S3Storage(Storage):
         from botocore.exceptions import BotoCoreError, ClientError
 
         name = self._name(key)
+        self._sizes.pop(key, None)
         client = await self.client()
         bucket, part_size = self.config.bucket, self.config.part_size
         common = {"Bucket": bucket, "Key": name}
@@ -217,6 +223,7 @@ class S3Storage(Storage):
                     f"S3 could not store {key!r} in bucket {bucket!r}: {_reason(exc)}"
                 ) from exc
             raise
+        self._sizes.pop(key, None)
         return size
 
     async def open(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
@@ -232,11 +239,13 @@ class S3Storage(Storage):
         except ClientError as exc:
             if _code(exc) in ("InvalidRange", "416"):
                 # A start at or past the end: nothing to read, if the object exists.
+                self._sizes.pop(key, None)
                 await self.size(key)
                 return
             raise self._failed(exc, "read", key) from exc
         except BotoCoreError as exc:
             raise self._failed(exc, "read", key) from exc
+        self._learn_size(key, answer)
         async with answer["Body"] as body:
             try:
                 async for chunk in body.iter_chunks(CHUNK_SIZE):
@@ -262,6 +271,7 @@ class S3Storage(Storage):
     async def delete(self, key: str) -> bool:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        self._sizes.pop(key, None)
         if await self._head(key) is None:
             return False
         client = await self.client()
@@ -275,10 +285,40 @@ class S3Storage(Storage):
         return await self._head(key) is not None
 
     async def size(self, key: str) -> int:
+        """The object's size; kept ``size_cache_seconds`` for the next ranges of a file.
+
+        A player asks for many ranges of one file in a row, and each would otherwise
+        cost a ``HEAD`` before its ``GET``. Every ``GET`` answer carries the object's
+        real size, which replaces a kept one that differs (a file replaced meanwhile
+        by another process), so a stale size serves at most one request.
+        """
+        kept = self._sizes.get(check_key(key))
+        now = time.monotonic()
+        if kept is not None and kept[0] > now:
+            return kept[1]
         head = await self._head(key)
         if head is None:
+            self._sizes.pop(key, None)
             raise NotFound(f"no object {key!r}")
-        return int(head["ContentLength"])
+        size = int(head["ContentLength"])
+        self._keep_size(key, size, now)
+        return size
+
+    def _keep_size(self, key: str, size: int, now: float) -> None:
+        if self.config.size_cache_seconds <= 0:
+            return
+        if len(self._sizes) >= SIZE_CACHE_ENTRIES:
+            self._sizes.clear()
+        self._sizes[key] = (now + self.config.size_cache_seconds, size)
+
+    def _learn_size(self, key: str, answer: dict[str, Any]) -> None:
+        """Correct a kept size from a ``GET`` answer (``Content-Range: bytes a-b/size``)."""
+        if key not in self._sizes:
+            return
+        total = str(answer.get("ContentRange", "")).rpartition("/")[2]
+        size = int(total) if total.isdigit() else answer.get("ContentLength")
+        if size is not None and self._sizes[key][1] != int(size):
+            self._sizes.pop(key, None)
 
     async def list(self, prefix: str = "") -> AsyncIterator[StoredObject]:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -311,6 +351,8 @@ class S3Storage(Storage):
         from botocore.exceptions import BotoCoreError, ClientError
 
         keys = [obj.key async for obj in self.list(prefix)]
+        for key in keys:
+            self._sizes.pop(key, None)
         client = await self.client()
         for first in range(0, len(keys), 1000):
             batch = [{"Key": self.config.prefix + key} for key in keys[first : first + 1000]]

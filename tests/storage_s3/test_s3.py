@@ -122,6 +122,40 @@ async def test_delete_prefix_removes_more_than_one_batch(s3_server: Server, s3_b
     await storage.close()
 
 
+async def test_sizes_are_kept_between_ranges_and_corrected_by_the_store(
+    s3_server: Server, s3_bucket: str
+) -> None:
+    web = S3Storage(s3_config(s3_server, s3_bucket))
+    worker = S3Storage(s3_config(s3_server, s3_bucket))
+    key = "videos/k1/360p.mp4"
+    await worker.put_bytes(key, b"0123456789")
+    assert await web.size(key) == 10
+    # Another process replaces the file: the web process still has the old size...
+    await worker.put_bytes(key, b"abcdefghijklmnopqrst")
+    assert await web.size(key) == 10
+    # ...until its next read of the file, whose answer carries the real one.
+    assert await read(web, key, 2, 5) == b"cdef"
+    assert await web.size(key) == 20
+    # Its own writes and deletes forget what it kept at once.
+    await web.put_bytes(key, b"xyz")
+    assert await web.size(key) == 3
+    assert await web.delete(key)
+    with pytest.raises(NotFound):
+        await web.size(key)
+    # A range past the end of a shorter replacement is empty, and corrects the size too.
+    await web.put_bytes(key, b"0123456789")
+    assert await web.size(key) == 10
+    await worker.put_bytes(key, b"01234")
+    assert await read(web, key, 7, 9) == b""
+    assert await web.size(key) == 5
+    uncached = S3Storage(s3_config(s3_server, s3_bucket, size_cache_seconds=0))
+    assert await uncached.size(key) == 5
+    await worker.put_bytes(key, b"0123456")
+    assert await uncached.size(key) == 7
+    for storage in (web, worker, uncached):
+        await storage.close()
+
+
 # ----------------------------------------------------------------- errors
 
 

@@ -56,6 +56,7 @@ def nv_settings() -> None:
         ({"connect_timeout": 0}, "plugin.s3.connect_timeout must be more than 0"),
         ({"read_timeout": -1}, "plugin.s3.read_timeout must be more than 0"),
         ({"max_attempts": 0}, "plugin.s3.max_attempts 0 must be 1 to 20"),
+        ({"size_cache_seconds": -1}, "plugin.s3.size_cache_seconds -1.0 must be 0 to 3600"),
         ({"serve": "public"}, "plugin.s3.serve"),
         ({"addressing_style": "dns"}, "plugin.s3.addressing_style"),
         ({"colour": "red"}, "plugin.s3.colour"),
