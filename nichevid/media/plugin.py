@@ -28,6 +28,13 @@ def register_cron_jobs() -> list[Any]:
 
 
 @hookimpl
+def register_lifespan() -> list[Any]:
+    from nichevid.media.tus.jobs import tidy_lifespan
+
+    return [tidy_lifespan]
+
+
+@hookimpl
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.media.api import VideoApi
     from nichevid.media.edit_page import VideoEditPages

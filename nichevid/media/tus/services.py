@@ -26,6 +26,9 @@ from nichevid.media.settings import MediaSettings, media_settings
 from nichevid.media.tables import Upload, Video
 
 LEASE_SECONDS = 60.0
+# A partial file no unfinished upload owns is deleted once it is this old (a file is
+# made just before its upload's row, so a young one may still get its row).
+ORPHAN_SECONDS = 3600.0
 # Bytes gathered from the network before one write in a worker thread: a thread hop
 # per network read (up to 256 KiB) costs more than the write itself.
 WRITE_SIZE = 1024 * 1024
@@ -414,6 +417,51 @@ async def finish_stalled(resources: Any) -> int:
             await finish(resources, upload)
             done += 1
     return done
+
+
+async def remove_orphans(settings: Any, older_than: float = ORPHAN_SECONDS) -> int:
+    """Delete the partial files here that no unfinished upload owns any more.
+
+    An upload deleted or expired by a process on another machine (which cannot reach
+    this machine's ``<data_dir>/uploads``) leaves its file behind; so does a crash
+    between deleting a row and its file.
+
+    Returns:
+        How many files were deleted.
+    """
+    folder = uploads_dir(settings)
+    cutoff = time.time() - older_than
+    old: dict[str, Path] = {}
+    for path in await asyncio.to_thread(lambda: list(folder.glob("*.part"))):
+        try:
+            if path.stat().st_mtime < cutoff:
+                old[path.name.removesuffix(".part")] = path
+        except FileNotFoundError:
+            continue
+    uids = list(old)
+    owned: set[str] = set()
+    for first in range(0, len(uids), 500):
+        rows = await Upload.select(Upload.uid).where(
+            Upload.uid.is_in(uids[first : first + 500]) & (Upload.status == "uploading")
+        )
+        owned.update(row["uid"] for row in rows)
+    removed = 0
+    for uid, path in old.items():
+        if uid not in owned:
+            await asyncio.to_thread(path.unlink, missing_ok=True)
+            removed += 1
+    return removed
+
+
+async def tidy_here(resources: Any) -> tuple[int, int]:
+    """What only the machine holding the partial files can do: finish the stalled
+    uploads whose file is here, and delete the files no upload owns.
+
+    Returns:
+        How many uploads were finished and how many files deleted.
+    """
+    finished = await finish_stalled(resources)
+    return finished, await remove_orphans(resources.settings)
 
 
 async def bytes_in_use(owner: Any) -> int:
