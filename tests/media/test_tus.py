@@ -498,3 +498,27 @@ async def test_hook_upload_accept(nv_client: Any, nv_resources: Any, auth: dict[
     allowed = await create(nv_client, auth, 100)
     assert allowed.status_code == 201
     assert asked == [("maker", "spam"), ("maker", "spam"), ("maker", "My #first clip")]
+
+
+@pytest.mark.parametrize("checksum", [False, True])
+async def test_a_patch_reaching_a_server_without_the_first_bytes_is_refused(
+    nv_client: Any, nv_resources: Any, auth: dict[str, str], checksum: bool
+) -> None:
+    created = await create(nv_client, auth, 20)
+    uid = upload_id(created)
+    assert (await patch(nv_client, auth, uid, 0, b"a" * 10)).status_code == 204
+    # As a web host without the shared folder sees it: the partial file is elsewhere.
+    part = tus_services.part_path(nv_resources.settings, uid)
+    part.unlink()
+    extra: dict[str, str] = {}
+    if checksum:
+        digest = base64.b64encode(hashlib.sha1(b"b" * 10).digest()).decode()
+        extra["Upload-Checksum"] = f"sha1 {digest}"
+    refused = await patch(nv_client, auth, uid, 10, b"b" * 10, **extra)
+    assert refused.status_code == 404
+    assert "start the upload again" in refused.text
+    assert not part.exists(), "no second file may start in the middle of an upload"
+    head = await nv_client.head(f"/uploads/{uid}", headers={**TUS, **auth})
+    assert head.headers["upload-offset"] == "10"
+    row = await Upload.objects().where(Upload.uid == uid).first()
+    assert (row.received, row.lease_until, row.status) == (10, 0, "uploading")

@@ -287,7 +287,19 @@ async def append(
     written = 0
     keep = checksum is None
     try:
-        fh = await asyncio.to_thread(_open_at, path, offset)
+        try:
+            fh = await asyncio.to_thread(_open_at, path, offset)
+        except FileNotFoundError:
+            # Its first bytes are on another machine (or were lost): never start a
+            # second file at this offset. A tus client starts the upload again.
+            keep = True
+            raise UploadError(
+                404,
+                gettext(
+                    "This upload's data is not on this server (it went to another one, or "
+                    "was lost); start the upload again."
+                ),
+            ) from None
         parts: list[bytes] = []
         pending = 0
         # One batch is written in a worker thread while the next one arrives.
