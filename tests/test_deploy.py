@@ -289,14 +289,7 @@ def test_the_cluster_inventory_points_every_host_at_the_data_host(tmp_path: Path
     assert f"ssl_certificate {tmp_path / 'cert.pem'};" in site
     assert "return 301 https://$host$request_uri;" in site
     # nginx itself accepts the site, HTTPS and all.
-    conf = _nginx_conf(tmp_path, out / "web1" / "nichevid.conf")
-    checked = subprocess.run(
-        [NGINX, "-t", "-c", str(conf), "-e", str(tmp_path / "nginx-test.log")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert checked.returncode == 0, checked.stderr
+    nginx_accepts(tmp_path, out / "web1" / "nichevid.conf")
     assert not (out / "web2" / "nichevid.conf").exists()
     assert (out / "work1" / "nichevid-worker@.service").exists()
     assert not (out / "work1" / "nichevid-web.service").exists()
@@ -364,6 +357,18 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], log: Path, seconds: fl
             pass
         time.sleep(0.3)
     pytest.fail(f"{url} did not answer within {seconds} s:\n{log.read_text()[-3000:]}")
+
+
+def nginx_accepts(tmp_path: Path, site: Path) -> None:
+    """Assert that nginx (``nginx -t``) takes the rendered ``site``."""
+    conf = _nginx_conf(tmp_path, site)
+    checked = subprocess.run(
+        [NGINX, "-t", "-c", str(conf), "-e", str(tmp_path / "nginx-test.log")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stderr
 
 
 def _nginx_conf(rendered: Path, site: Path) -> Path:

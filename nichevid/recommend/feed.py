@@ -15,6 +15,7 @@ from typing import Any
 
 from litestar import Litestar
 
+from nichevid.core.tasks import in_background
 from nichevid.feed import foryou
 from nichevid.feed.events_api import VIEWER_COOKIE
 from nichevid.feed.foryou import bad_position
@@ -73,13 +74,8 @@ async def model_lifespan(app: Litestar) -> AsyncIterator[None]:
                 log.error("recommender model not loaded: %s", models.error)
             await asyncio.sleep(every)
 
-    task = asyncio.create_task(watch())
-    try:
+    async with in_background(watch()):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 def viewer_key(request: Any) -> str | None:

@@ -29,6 +29,7 @@ from tests.test_deploy import (
     _read_env_file,
     _wait_for,
     here,
+    nginx_accepts,
     playbook,
     render,
     succeeded,
@@ -131,14 +132,7 @@ def test_several_hosts_with_media_in_a_bucket_need_no_shared_folder(tmp_path: Pa
     uploads = site.split("location ~ ^/(uploads|api/videos)(/|$) {", 1)[1].split("}", 1)[0]
     assert "proxy_pass http://nichevid_uploads;" in uploads
     assert "proxy_pass http://nichevid;" in site.split("location / {", 1)[1]
-    conf = _nginx_conf(tmp_path, out / "web1" / "nichevid.conf")
-    checked = subprocess.run(
-        [NGINX, "-t", "-c", str(conf), "-e", str(tmp_path / "nginx-test.log")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert checked.returncode == 0, checked.stderr
+    nginx_accepts(tmp_path, out / "web1" / "nichevid.conf")
 
 
 @pytest.mark.sqlite_only

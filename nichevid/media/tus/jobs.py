@@ -14,6 +14,7 @@ import random
 from collections.abc import AsyncIterator
 from typing import Any
 
+from nichevid.core.tasks import in_background
 from nichevid.jobs import CronJob
 from nichevid.media.tus.services import (
     delete_expired,
@@ -62,10 +63,5 @@ async def tidy_lifespan(app: Any) -> AsyncIterator[None]:
             except Exception:
                 log.exception("tidying the uploads folder failed; trying again later")
 
-    task = asyncio.create_task(loop())
-    try:
+    async with in_background(loop()):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
