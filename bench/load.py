@@ -444,6 +444,27 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return report(args, started, targets, facts, "python -m bench.load")
 
 
+def wrk_options(args: argparse.Namespace) -> dict[str, int]:
+    """How wrk ran, as kept with the results."""
+    return {
+        "threads": args.threads,
+        "connections": args.connections,
+        "seconds": args.duration,
+        "rounds": args.rounds,
+    }
+
+
+def summary(target: Target) -> dict[str, Any]:
+    """A target's medians and every run, as kept with the results."""
+    return {
+        "name": target.name,
+        "median_requests_per_s": target.median("requests_per_s"),
+        "median_p50_ms": target.median("p50_ms"),
+        "median_p99_ms": target.median("p99_ms"),
+        "runs": [asdict(r) for r in target.runs],
+    }
+
+
 def report(
     args: argparse.Namespace,
     started: datetime,
@@ -460,25 +481,13 @@ def report(
         "data": {"users": args.users, "videos": args.videos, "events": args.events}
         if not args.data_dir
         else {"data_dir": str(args.data_dir)},
-        "wrk": {
-            "threads": args.threads,
-            "connections": args.connections,
-            "seconds": args.duration,
-            "rounds": args.rounds,
-        },
+        "wrk": wrk_options(args),
         "app": args.app,
         "settings": args.settings,
         "uvicorn": uvicorn_options(),
         "machine": facts,
         "targets": [
-            {
-                "name": t.name,
-                "median_requests_per_s": t.median("requests_per_s"),
-                "median_p50_ms": t.median("p50_ms"),
-                "median_p99_ms": t.median("p99_ms"),
-                "ratio_to_hello": t.median("requests_per_s") / hello_rps,
-                "runs": [asdict(r) for r in t.runs],
-            }
+            {**summary(t), "ratio_to_hello": t.median("requests_per_s") / hello_rps}
             for t in targets
         ],
         "markdown": markdown(targets),

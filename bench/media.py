@@ -33,7 +33,6 @@ import tempfile
 import time
 import urllib.request
 from contextlib import ExitStack
-from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,8 @@ from bench.load import (
     measure,
     save,
     serve,
+    summary,
+    wrk_options,
 )
 from nichevid.testing.servers import (
     S3_ACCESS_KEY,
@@ -258,23 +259,9 @@ def report(
         "started": started.isoformat(timespec="seconds"),
         "command": " ".join(["python -m bench.media", *sys.argv[1:]]),
         "file": {"bytes": args.size_mb * KIB * KIB, "range_bytes": span},
-        "wrk": {
-            "threads": args.threads,
-            "connections": args.connections,
-            "seconds": args.duration,
-            "rounds": args.rounds,
-        },
+        "wrk": wrk_options(args),
         "machine": facts,
-        "targets": [
-            {
-                "name": t.name,
-                "median_requests_per_s": t.median("requests_per_s"),
-                "median_p50_ms": t.median("p50_ms"),
-                "median_p99_ms": t.median("p99_ms"),
-                "runs": [asdict(r) for r in t.runs],
-            }
-            for t in targets
-        ],
+        "targets": [summary(t) for t in targets],
         "markdown": "\n".join(lines),
     }
 
