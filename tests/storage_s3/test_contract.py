@@ -66,3 +66,51 @@ class TestS3StorageFromPlugins(StorageContract):
         assert isinstance(storage, S3Storage)
         yield storage
         await storage.close()
+
+
+class TestCdnInFrontOfS3(StorageContract):
+    """The CDN plugin with the bucket as its origin (docs/s3.md): files in the bucket,
+    addresses on the CDN."""
+
+    @pytest.fixture
+    async def storage(
+        self, tmp_path: Path, s3_server: Server, s3_bucket: str
+    ) -> AsyncIterator[Storage]:
+        from nichevid_cdn import plugin as cdn_plugin
+        from nichevid_cdn.storage import CdnStorage
+
+        config = tmp_path / "nichevid.toml"
+        config.write_text("")
+        (tmp_path / "data").mkdir()
+        settings = load_settings(
+            config,
+            environ={},
+            overrides={
+                "data_dir": str(tmp_path / "data"),
+                "storage": {"backend": "cdn"},
+                "plugin": {
+                    "cdn": {"base_url": "https://cdn.example.com/media", "origin": "s3"},
+                    "s3": {
+                        "bucket": s3_bucket,
+                        "endpoint_url": s3_server.url,
+                        "access_key_id": S3_ACCESS_KEY,
+                        "secret_access_key": S3_SECRET_KEY,
+                    },
+                },
+            },
+        )
+        pm = make_plugin_manager(settings, extra_plugins=[plugin, cdn_plugin])
+        storage: Storage = await call_first(pm.hook.storage_backend, settings=settings)
+        assert isinstance(storage, CdnStorage)
+        assert isinstance(storage.origin, S3Storage)
+        assert not storage.on_local_disk
+        assert await storage.url("videos/c1/360p.mp4") == (
+            "https://cdn.example.com/media/videos/c1/360p.mp4"
+        )
+        # Restricted files stay on the core's signed media route, read from the bucket.
+        assert storage.signed_by_media_route
+        assert await storage.url("videos/c1/360p.mp4", expires_in=60) == (
+            "/media/videos/c1/360p.mp4"
+        )
+        yield storage
+        await storage.close()
