@@ -122,6 +122,7 @@ async def check_storage(storage: Storage) -> None:
     """
     try:
         await asyncio.wait_for(storage.check(), timeout=STORAGE_CHECK_TIMEOUT)
+        await asyncio.wait_for(storage.check_writable(), timeout=STORAGE_CHECK_TIMEOUT)
     except Exception as exc:
         with contextlib.suppress(Exception):
             await storage.close()

@@ -135,5 +135,12 @@ class Storage(abc.ABC):
     async def check(self) -> None:  # noqa: B027 - optional for backends
         """Raise :class:`StorageError` when the backend cannot be used (readiness)."""
 
+    async def check_writable(self) -> None:  # noqa: B027 - optional for backends
+        """Raise :class:`StorageError` when files cannot be written (checked at start only).
+
+        :meth:`check` runs on every readiness probe and should be cheap; this one may
+        write and delete a file of the backend's own, which :meth:`list` never yields.
+        """
+
     async def close(self) -> None:  # noqa: B027 - optional for backends
         """Release connections (the process is done with the backend); idempotent."""

@@ -184,6 +184,8 @@ def start_redis() -> Server:
 
 
 S3_ACCESS_KEY = "nichevid-test"
+# An identity that may only read and list (a misconfigured key).
+S3_READER_KEY = "nichevid-test-reader"
 S3_SECRET_KEY = "nichevid-test-secret"  # noqa: S105 - a throw-away test server's
 
 
@@ -191,7 +193,8 @@ def start_seaweedfs() -> Server:
     """A SeaweedFS object store with its S3 gateway, on free ports of 127.0.0.1.
 
     Requests must be signed with :data:`S3_ACCESS_KEY` / :data:`S3_SECRET_KEY` (an
-    admin identity, which may create buckets); anonymous ones are refused.
+    admin identity, which may create buckets), or :data:`S3_READER_KEY` (may only
+    read and list); anonymous ones are refused.
     """
     binary = shutil.which("weed") or shutil.which("weed", path=str(Path(sys.executable).parent))
     if binary is None:
@@ -203,7 +206,12 @@ def start_seaweedfs() -> Server:
                 "name": "nichevid",
                 "credentials": [{"accessKey": S3_ACCESS_KEY, "secretKey": S3_SECRET_KEY}],
                 "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-            }
+            },
+            {
+                "name": "reader",
+                "credentials": [{"accessKey": S3_READER_KEY, "secretKey": S3_SECRET_KEY}],
+                "actions": ["Read", "List"],
+            },
         ]
     }
     (workdir / "s3.json").write_text(json.dumps(identities))

@@ -71,6 +71,9 @@ class CdnStorage(Storage):
     async def delete_prefix(self, prefix: str) -> int:
         return await self.origin.delete_prefix(prefix)
 
+    async def check_writable(self) -> None:
+        await self.origin.check_writable()
+
     async def close(self) -> None:
         await self.origin.close()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
@@ -387,6 +388,24 @@ class S3Storage(Storage):
             ExpiresIn=max(1, min(seconds, PRESIGN_MAX_SECONDS)),
         )
         return url
+
+    async def check_writable(self) -> None:
+        """Write and delete a small file of our own, so a read-only key stops start-up
+        instead of the first upload. Its name holds a backslash, which no key may, so
+        it is never listed."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = await self.client()
+        name = f"{self.config.prefix}.nichevid-check\\{secrets.token_hex(8)}"
+        try:
+            await client.put_object(Bucket=self.config.bucket, Key=name, Body=b"ok")
+            await client.delete_object(Bucket=self.config.bucket, Key=name)
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(
+                f"S3 refused to write a test file to bucket {self.config.bucket!r} "
+                f"({_reason(exc)}): check that plugin.s3.access_key_id may write and delete "
+                "in the bucket"
+            ) from exc
 
     async def check(self) -> None:
         """Raise :class:`StorageError` saying what to fix when the bucket cannot be used."""

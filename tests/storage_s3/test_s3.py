@@ -12,7 +12,7 @@ import pytest
 
 from nichevid.runtime import ResourceError, check_storage
 from nichevid.storage import NotFound, StorageError
-from nichevid.testing.servers import S3_SECRET_KEY, Server, free_port
+from nichevid.testing.servers import S3_READER_KEY, S3_SECRET_KEY, Server, free_port
 from nichevid.testing.storage_contract.helpers import (
     StreamBroke,
     blob,
@@ -197,6 +197,21 @@ async def test_a_wrong_secret_says_which_settings_to_check(
         await storage.put_bytes("videos/w1/a.mp4", b"data")
     assert await bucket_keys(s3_server, s3_bucket) == []
     await storage.close()
+
+
+async def test_a_key_that_may_only_read_stops_start_up_not_the_first_upload(
+    s3_server: Server, s3_bucket: str
+) -> None:
+    reader = S3Storage(s3_config(s3_server, s3_bucket, access_key_id=S3_READER_KEY))
+    await reader.check()  # it may see the bucket...
+    with pytest.raises(StorageError, match=r"refused to write a test file to bucket .* may write"):
+        await reader.check_writable()  # ...but not write to it
+    with pytest.raises(ResourceError, match="the s3 media storage cannot be used: S3 refused"):
+        await check_storage(reader)
+    writer = S3Storage(s3_config(s3_server, s3_bucket, prefix="nv/"))
+    await check_storage(writer)
+    assert await bucket_keys(s3_server, s3_bucket) == [], "the test file is deleted again"
+    await writer.close()
 
 
 async def test_a_server_that_does_not_answer_says_to_check_the_endpoint(s3_bucket: str) -> None:

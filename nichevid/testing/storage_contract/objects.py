@@ -188,5 +188,9 @@ class ObjectChecks:
 
     async def test_check_passes_for_a_working_store(self, storage: Storage) -> None:
         await storage.check()
+        await storage.check_writable()
         await storage.put_bytes("after/check.txt", b"ok")
         await storage.check()
+        await storage.check_writable()
+        # Whatever the write check wrote is gone, or at least never listed.
+        assert await listing(storage) == {"after/check.txt": 2}
