@@ -45,7 +45,11 @@ async def _backends(settings: Any, source_name: str, target_name: str) -> tuple[
             "backend, or --from the one that holds them"
         )
     await check_storage(source)
-    await check_storage(target)
+    try:
+        await check_storage(target)
+    except BaseException:
+        await source.close()
+        raise
     return source, target
 
 
