@@ -15,8 +15,8 @@ from typing import Any
 
 from PIL import Image
 
-from nichevid.default_storage import LocalStorage
 from nichevid.media.images import grab_frame
+from nichevid.media.jobs import local_copy
 from nichevid.media.settings import media_settings
 from nichevid_moderation.settings import ModerationSettings
 
@@ -73,13 +73,7 @@ async def hold_reason(resources: Any, config: ModerationSettings, video: Any) ->
     storage = resources.storage
     workdir = Path(tempfile.mkdtemp(prefix="nv-phash-"))
     try:
-        if isinstance(storage, LocalStorage):
-            path = storage.path(video.source_key)
-        else:
-            path = workdir / "source"
-            with path.open("wb") as fh:
-                async for chunk in storage.open(video.source_key):
-                    fh.write(chunk)
+        path = await local_copy(storage, video.source_key, workdir)
         hashes = await video_hashes(
             path, int(video.duration_ms or 0), config.hash_frames, resources.settings
         )
