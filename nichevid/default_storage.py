@@ -40,6 +40,9 @@ class LocalStorage(Storage):
         self.url_prefix = url_prefix.rstrip("/")
         self.root.mkdir(parents=True, exist_ok=True)
 
+    def describe(self) -> str:
+        return f"{self.name}: {self.root}"
+
     def path(self, key: str) -> Path:
         """The file holding ``key`` (which may not exist)."""
         return self.root / check_key(key)

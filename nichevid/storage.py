@@ -82,6 +82,10 @@ class Storage(abc.ABC):
         """
         return False
 
+    def describe(self) -> str:
+        """Where the files are, for operators (the admin home page): ``name: place``."""
+        return self.name
+
     @abc.abstractmethod
     async def put(self, key: str, chunks: AsyncIterable[bytes]) -> int:
         """Store the streamed bytes under ``key`` (replacing it) and return the size.

@@ -48,6 +48,8 @@ async def test_admins_see_the_instance_and_every_operator_page(
     assert _cell(text, "jobs", "failed") >= 0
     shape = "PostgreSQL" if nv_resources.settings.database_url.startswith("postgres") else "SQLite"
     assert f"<td>{shape}</td>" in text
+    media = (nv_resources.settings.data_dir / "media").resolve()
+    assert f"<td>local: {media}</td>" in text
     for href in (
         "/admin/recommender",
         "/admin/ledger",

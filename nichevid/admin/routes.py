@@ -43,7 +43,7 @@ class AdminHome(Controller):
             "version": __version__,
             "database": "PostgreSQL" if settings.database_url.startswith("postgres") else "SQLite",
             "redis": settings.uses_redis,
-            "storage": type(resources.storage).__name__,
+            "storage": resources.storage.describe(),
             "roles": await _count_by(User, User.role, ROLES),
             "videos": await _count_by(Video, Video.status, STATUSES),
             "jobs": await resources.jobs.counts() if admin else {},

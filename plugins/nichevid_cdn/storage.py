@@ -40,6 +40,9 @@ class CdnStorage(Storage):
         """Only when the CDN does not sign: signed URLs are then the origin's own."""
         return self.config.signing == "none" and self.origin.signed_by_media_route
 
+    def describe(self) -> str:
+        return f"{self.name}: {self.config.base_url} <- {self.origin.describe()}"
+
     @property
     def on_local_disk(self) -> bool:
         return self.origin.on_local_disk

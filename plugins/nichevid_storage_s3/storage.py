@@ -169,6 +169,11 @@ class S3Storage(Storage):
 
     # ---------------------------------------------------------------- interface
 
+    def describe(self) -> str:
+        config = self.config
+        where = config.endpoint_url or f"Amazon S3 {config.region}"
+        return f"{self.name}: {config.bucket}/{config.prefix} @ {where} ({config.serve})"
+
     @property
     def signed_by_media_route(self) -> bool:
         """With ``serve = "proxy"`` the media route serves files and checks signatures."""

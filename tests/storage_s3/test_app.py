@@ -13,7 +13,7 @@ from nichevid.media import services
 from nichevid.testing.servers import Server
 from nichevid_storage_s3.storage import S3Storage
 
-from .conftest import bucket_keys
+from .conftest import bucket_keys, login
 
 
 @pytest.fixture
@@ -30,11 +30,19 @@ async def _ready(nv_resources: Any, nv_run_jobs: Any, owner: Any, clip: Path, **
     return ready
 
 
-async def test_the_instance_checks_and_uses_the_bucket(nv_client: Any, nv_resources: Any) -> None:
+async def test_the_instance_checks_and_uses_the_bucket(
+    nv_client: Any, nv_resources: Any, make_user: Any, s3_server: Server, s3_bucket: str
+) -> None:
     assert isinstance(nv_resources.storage, S3Storage)
     ready = await nv_client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json()["checks"]["storage"]["ok"] is True
+    # The admin home says where the media are.
+    await make_user("root", role="admin")
+    assert (await login(nv_client, "root")).status_code == 303
+    page = await nv_client.get("/admin", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert f"<td>s3: {s3_bucket}/ @ {s3_server.url} (proxy)</td>" in page.text
 
 
 async def test_an_upload_is_processed_from_and_into_the_bucket(

@@ -104,6 +104,9 @@ class TestCdnInFrontOfS3(StorageContract):
         assert isinstance(storage, CdnStorage)
         assert isinstance(storage.origin, S3Storage)
         assert not storage.on_local_disk
+        assert storage.describe() == (
+            f"cdn: https://cdn.example.com/media <- s3: {s3_bucket}/ @ {s3_server.url} (proxy)"
+        )
         assert await storage.url("videos/c1/360p.mp4") == (
             "https://cdn.example.com/media/videos/c1/360p.mp4"
         )
