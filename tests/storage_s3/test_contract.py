@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nichevid.plugins import call_first, make_plugin_manager
-from nichevid.settings import load_settings
+from nichevid.settings import Settings, load_settings
 from nichevid.storage import Storage
 from nichevid.testing.servers import S3_ACCESS_KEY, S3_SECRET_KEY, Server
 from nichevid.testing.storage_contract import StorageContract
@@ -16,6 +17,32 @@ from nichevid_storage_s3 import plugin
 from nichevid_storage_s3.storage import S3Storage
 
 from .conftest import s3_config
+
+
+def instance_settings(
+    tmp_path: Path, server: Server, bucket: str, backend: str, **sections: dict[str, Any]
+) -> Settings:
+    """Settings of an instance keeping its media in ``bucket`` (``[storage] backend``
+    ``backend``), with more ``[plugin.<name>]`` values in ``sections``."""
+    config = tmp_path / "nichevid.toml"
+    config.write_text("")
+    (tmp_path / "data").mkdir()
+    s3 = {
+        "bucket": bucket,
+        "endpoint_url": server.url,
+        "access_key_id": S3_ACCESS_KEY,
+        "secret_access_key": S3_SECRET_KEY,
+        **sections.pop("s3", {}),
+    }
+    return load_settings(
+        config,
+        environ={},
+        overrides={
+            "data_dir": str(tmp_path / "data"),
+            "storage": {"backend": backend},
+            "plugin": {"s3": s3, **sections},
+        },
+    )
 
 
 class TestS3Storage(StorageContract):
@@ -42,25 +69,8 @@ class TestS3StorageFromPlugins(StorageContract):
         monkeypatch: pytest.MonkeyPatch,
     ) -> AsyncIterator[Storage]:
         monkeypatch.setenv("NICHEVID_TEST_S3_SECRET", S3_SECRET_KEY)
-        config = tmp_path / "nichevid.toml"
-        config.write_text("")
-        (tmp_path / "data").mkdir()
-        settings = load_settings(
-            config,
-            environ={},
-            overrides={
-                "data_dir": str(tmp_path / "data"),
-                "storage": {"backend": "s3"},
-                "plugin": {
-                    "s3": {
-                        "bucket": s3_bucket,
-                        "endpoint_url": s3_server.url,
-                        "access_key_id": S3_ACCESS_KEY,
-                        "secret_access_key": {"env": "NICHEVID_TEST_S3_SECRET"},
-                    }
-                },
-            },
-        )
+        section = {"secret_access_key": {"env": "NICHEVID_TEST_S3_SECRET"}}
+        settings = instance_settings(tmp_path, s3_server, s3_bucket, "s3", s3=section)
         pm = make_plugin_manager(settings, extra_plugins=[plugin])
         storage: Storage = await call_first(pm.hook.storage_backend, settings=settings)
         assert isinstance(storage, S3Storage)
@@ -79,26 +89,8 @@ class TestCdnInFrontOfS3(StorageContract):
         from nichevid_cdn import plugin as cdn_plugin
         from nichevid_cdn.storage import CdnStorage
 
-        config = tmp_path / "nichevid.toml"
-        config.write_text("")
-        (tmp_path / "data").mkdir()
-        settings = load_settings(
-            config,
-            environ={},
-            overrides={
-                "data_dir": str(tmp_path / "data"),
-                "storage": {"backend": "cdn"},
-                "plugin": {
-                    "cdn": {"base_url": "https://cdn.example.com/media", "origin": "s3"},
-                    "s3": {
-                        "bucket": s3_bucket,
-                        "endpoint_url": s3_server.url,
-                        "access_key_id": S3_ACCESS_KEY,
-                        "secret_access_key": S3_SECRET_KEY,
-                    },
-                },
-            },
-        )
+        cdn = {"base_url": "https://cdn.example.com/media", "origin": "s3"}
+        settings = instance_settings(tmp_path, s3_server, s3_bucket, "cdn", cdn=cdn)
         pm = make_plugin_manager(settings, extra_plugins=[plugin, cdn_plugin])
         storage: Storage = await call_first(pm.hook.storage_backend, settings=settings)
         assert isinstance(storage, CdnStorage)
