@@ -102,6 +102,16 @@ class Rendered:
         line = next(x for x in unit.read_text().splitlines() if x.startswith("ExecStart="))
         return line.removeprefix("ExecStart=").split()
 
+    def nichevid(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the rendered units' ``nichevid`` with ``args`` in their environment."""
+        return subprocess.run(
+            [*self.command(self.web_unit)[:1], *args],
+            env=self.process_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
     def process_env(self) -> dict[str, str]:
         """This environment without ``NICHEVID_*``, plus the rendered environment file."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
@@ -203,13 +213,7 @@ def test_the_written_settings_are_what_nichevid_reads(tmp_path: Path) -> None:
         nichevid_credentials_dir=credentials,
     )
     assert again.env["NICHEVID_SECRET_KEY"] == env["NICHEVID_SECRET_KEY"]
-    shown = subprocess.run(
-        [*rendered.command(rendered.web_unit)[:1], "config", "show", "--json"],
-        env=rendered.process_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    shown = rendered.nichevid("config", "show", "--json")
     assert shown.returncode == 0, shown.stderr
     settings = json.loads(shown.stdout)
     assert settings["data_dir"] == str(rendered.data_dir)

@@ -142,6 +142,21 @@ def test_bad_backends_are_refused(
     assert "registered by the enabled plugins" in errors[0] or "already in" in errors[0]
 
 
+async def test_a_prefix_no_key_can_start_with_copies_nothing(
+    tmp_path: Path, local: LocalStorage, s3_server: Server, s3_bucket: str
+) -> None:
+    before = fingerprint(local.root)
+    for prefix in ("../", "/", "videos//"):
+        result = await invoke(
+            ["storage", "copy", "--to", "s3", "--prefix", prefix],
+            env_for(tmp_path, s3_server, s3_bucket),
+        )
+        assert result.exit_code == 0, result.output
+        assert "copied 0 file(s) (0 B), 0 already there, 0 failed" in result.output
+    assert await bucket_keys(s3_server, s3_bucket) == []
+    assert fingerprint(local.root) == before
+
+
 async def test_a_missing_bucket_stops_the_copy_before_anything_is_read(
     tmp_path: Path, local: LocalStorage, s3_server: Server
 ) -> None:

@@ -59,26 +59,13 @@ def test_a_deployed_instance_uses_the_bucket(
         nichevid_extra_environment={"NICHEVID_S3_SECRET": S3_SECRET_KEY},
     )
     assert rendered.env["NICHEVID_S3_SECRET"] == S3_SECRET_KEY
-    nichevid = rendered.command(rendered.web_unit)[:1]
-    shown = subprocess.run(
-        [*nichevid, "config", "show", "--json"],
-        env=rendered.process_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    shown = rendered.nichevid("config", "show", "--json")
     assert shown.returncode == 0, shown.stderr
     settings = json.loads(shown.stdout)
     assert settings["storage"]["backend"] == "s3"
     assert settings["plugin"]["s3"]["secret_access_key"] == "*** (env:NICHEVID_S3_SECRET)"
     assert S3_SECRET_KEY not in shown.stdout
-    checked = subprocess.run(
-        [*nichevid, "storage", "check"],
-        env=rendered.process_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    checked = rendered.nichevid("storage", "check")
     assert checked.returncode == 0, checked.stderr
     assert checked.stdout.strip() == "s3 storage: ok"
 
