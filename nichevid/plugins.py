@@ -51,6 +51,7 @@ DEFAULT_PLUGINS = (
     "nichevid.recommend.plugin",
     "nichevid.privacy.plugin",
     "nichevid.payments.plugin",
+    "nichevid.studio.plugin",
     "nichevid.admin.plugin",
     "nichevid.default_payments",
 )

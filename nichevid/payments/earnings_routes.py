@@ -11,10 +11,10 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.guards import requires_login
+from nichevid.core.charts import stacked_bars
 from nichevid.i18n import gettext
 from nichevid.payments import accounts as acc
 from nichevid.payments import earnings, moves, payouts
-from nichevid.payments.charts import stacked_bars
 from nichevid.payments.checkout import CheckoutError, display, minor_units
 from nichevid.payments.ledger import IdempotencyConflict, Overdraft, balances, history
 from nichevid.payments.settings import payment_settings

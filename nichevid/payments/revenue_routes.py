@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,22 +14,11 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.guards import requires_role
 from nichevid.accounts.tables import User
+from nichevid.core.csvfile import csv_response
 from nichevid.i18n import gettext
 from nichevid.payments import earnings, payouts
 from nichevid.payments.accounts import COINS
 from nichevid.payments.checkout import display
-
-# Spreadsheets run a cell that starts with one of these as a formula.
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
-
-
-def safe_cell(value: Any) -> str:
-    """``value`` as a CSV cell no spreadsheet runs as a formula (numbers stay numbers)."""
-    text = str(value)
-    if text.startswith(_FORMULA) and not _NUMBER.match(text):
-        return "'" + text
-    return text
 
 
 def major(amount: int, unit: str) -> str:
@@ -41,19 +27,6 @@ def major(amount: int, unit: str) -> str:
         return str(amount)
     places = get_currency_precision(unit)
     return f"{Decimal(amount).scaleb(-places):.{places}f}"
-
-
-def csv_response(rows: list[list[Any]], filename: str) -> Response[str]:
-    """``rows`` as a CSV download named ``filename``, every cell made formula-safe."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 async def _names(owners: set[str]) -> dict[str, str]:

@@ -10,8 +10,9 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.guards import requires_role
+from nichevid.core.csvfile import csv_response
 from nichevid.payments.checkout import display
-from nichevid.payments.revenue_routes import csv_response, major
+from nichevid.payments.revenue_routes import major
 from nichevid_ads import campaigns, challenges, serving
 from nichevid_ads.errors import AdError
 

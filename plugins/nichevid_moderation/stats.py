@@ -103,24 +103,3 @@ def daily_chart(daily: list[tuple[date, int, int]], title: str, legend: tuple[st
         f'<text x="{pad + 174}" y="{height + 27}">{escape(legend[1])}</text></svg>'
     )
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
-
-
-def bar_chart(values: dict[str, int], title: str) -> Markup:
-    """Horizontal bars, one per label, as an accessible inline SVG."""
-    row, width, label_width = 24, 640, 200
-    top = max([*values.values(), 1])
-    height = row * max(len(values), 1) + 8
-    parts = [
-        f'<svg class="nv-chart" fill="currentColor" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{escape(title)}"><title>{escape(title)}</title>'
-    ]
-    for i, (label, value) in enumerate(values.items()):
-        y = 4 + i * row
-        w = (width - label_width - 60) * value / top
-        parts.append(
-            f'<text x="{label_width - 8}" y="{y + 16}" text-anchor="end">{escape(label)}</text>'
-            f'<rect fill="#4aa3ff" x="{label_width}" y="{y + 4}" width="{w:.1f}" '
-            f'height="{row - 8}"/><text x="{label_width + w + 6:.1f}" y="{y + 16}">{value}</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))  # noqa: S704 - every text above is escaped

@@ -8,6 +8,7 @@ from litestar import Controller, Request, get
 from litestar.response import Template
 
 from nichevid.accounts.guards import requires_role
+from nichevid.core.charts import hbars
 from nichevid.i18n import gettext
 from nichevid_moderation import reports, stats
 from nichevid_moderation.routes import page
@@ -40,5 +41,5 @@ class StatsPage(Controller):
                 gettext("Reports per day"),
                 (gettext("Reports in"), gettext("Handled")),
             ),
-            removals_svg=stats.bar_chart(removals, gettext("Removals by reason")),
+            removals_svg=hbars(removals, gettext("Removals by reason")),
         )

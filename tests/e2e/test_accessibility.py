@@ -115,6 +115,7 @@ PAGES = [
     ("profile", "/u/demo_bob", True),
     ("upload", "/upload", True),
     ("search", "/search?q=fractals", True),
+    ("studio", "/studio", True),
 ]
 
 

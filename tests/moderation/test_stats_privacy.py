@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from nichevid.core.charts import hbars
 from nichevid.testing.factories import ready_video
 from nichevid_moderation import actions, appeals, audit, reports, stats
 from nichevid_moderation.privacy import delete_for, export_for
@@ -56,7 +57,7 @@ async def test_figures(nv_resources: Any, people: dict[str, Any]) -> None:
 
 
 def test_charts_are_escaped_svg() -> None:
-    chart = stats.bar_chart({"<b>spam</b>": 3, "hate": 1}, "Removals <by> reason")
+    chart = hbars({"<b>spam</b>": 3, "hate": 1}, "Removals <by> reason")
     assert chart.startswith("<svg")
     assert "<b>" not in chart
     assert "&lt;b&gt;spam&lt;/b&gt;" in chart

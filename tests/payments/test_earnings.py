@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from nichevid.core.charts import stacked_bars
 from nichevid.payments import earnings, moves, payouts
-from nichevid.payments.charts import stacked_bars
 from nichevid.payments.tables import LedgerTransaction
 from tests.accounts.conftest import login
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from nichevid.app import create_app
+from nichevid.core.csvfile import safe_cell
 from nichevid.payments import accounts as acc
 from nichevid.payments import moves, payouts
 from nichevid.payments.ledger import balance
-from nichevid.payments.revenue_routes import safe_cell
 from nichevid.payments.tables import Payout
 from nichevid.settings import ConfigError
 from tests.accounts.conftest import login, post_form

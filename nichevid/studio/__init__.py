@@ -1,0 +1,1 @@
+"""The creator's studio: figures of their videos (views, watch time, retention, sources)."""

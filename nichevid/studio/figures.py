@@ -1,0 +1,326 @@
+"""A creator's figures over a period: views, watch time, retention, sources, reactions.
+
+Everything is read from the stored rows when asked (watch events, likes, comments,
+shares, follows), so the figures follow erasures and deletions at once and need no
+tables of their own. Rules:
+
+* A view is one viewing of a card as the player reported it (see
+  :mod:`nichevid.feed.events`); the creator's own viewings, likes and comments are not
+  counted.
+* Days are UTC days; a period of ``days`` days ends today and starts ``days - 1`` days
+  before, at midnight UTC.
+* The share watched of a view is its watch time capped at the video's duration (a
+  replay counts the whole video once); retention at ``k`` tenths is the share of views
+  that reached at least ``k`` tenths of the video, the end counting as reached by
+  viewings that completed or replayed it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from piccolo.engine.postgres import PostgresEngine
+
+from nichevid.comments.tables import Comment
+from nichevid.feed.tables import WatchEvent
+from nichevid.media.tables import Video
+from nichevid.social.tables import Follow, Like, Share
+
+# Periods offered, in days, and the default.
+PERIODS = (7, 30, 90)
+DEFAULT_DAYS = 30
+TENTHS = 10
+
+
+@dataclass
+class Watching:
+    """What the views of some videos add up to."""
+
+    views: int = 0
+    watched_ms: int = 0
+    # Watch time capped at each video's duration, and the durations of the viewed videos.
+    capped_ms: int = 0
+    duration_ms: int = 0
+    completions: int = 0
+    skips: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.views += int(row["views"] or 0)
+        self.watched_ms += int(row["watched"] or 0)
+        self.capped_ms += int(row["capped"] or 0)
+        self.duration_ms += int(row["durations"] or 0)
+        self.completions += int(row["completions"] or 0)
+        self.skips += int(row["skips"] or 0)
+
+    @property
+    def average_watch_s(self) -> float:
+        return self.watched_ms / 1000 / self.views if self.views else 0.0
+
+    @property
+    def share_watched(self) -> float:
+        return min(self.capped_ms / self.duration_ms, 1.0) if self.duration_ms else 0.0
+
+    @property
+    def completion_rate(self) -> float:
+        return self.completions / self.views if self.views else 0.0
+
+    @property
+    def skip_rate(self) -> float:
+        return self.skips / self.views if self.views else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "views": self.views,
+            "watched_ms": self.watched_ms,
+            "average_watch_s": round(self.average_watch_s, 2),
+            "share_watched": round(self.share_watched, 4),
+            "completion_rate": round(self.completion_rate, 4),
+            "skip_rate": round(self.skip_rate, 4),
+        }
+
+
+@dataclass
+class Reactions:
+    """Likes, comments and shares from others in the period."""
+
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+
+    def as_json(self) -> dict[str, int]:
+        return {"likes": self.likes, "comments": self.comments, "shares": self.shares}
+
+
+@dataclass
+class Figures:
+    """One creator's (or one video's) figures over ``days`` days from ``start``."""
+
+    days: int
+    start: date
+    watching: Watching
+    viewers: int
+    reactions: Reactions
+    daily: list[tuple[date, int]]
+    sources: dict[str, int]
+    retention: list[float] = field(default_factory=list)
+    new_followers: int = 0
+    followers: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "days": self.days,
+            "start": self.start.isoformat(),
+            **self.watching.as_json(),
+            "viewers": self.viewers,
+            **self.reactions.as_json(),
+            "daily": [{"day": day.isoformat(), "views": views} for day, views in self.daily],
+            "sources": self.sources,
+        }
+        if self.retention:
+            found["retention"] = [round(share, 4) for share in self.retention]
+        else:
+            found["new_followers"] = self.new_followers
+            found["followers"] = self.followers
+        return found
+
+
+@dataclass
+class VideoLine:
+    """One of the creator's videos with its figures of the period."""
+
+    video: dict[str, Any]
+    watching: Watching
+    reactions: Reactions
+
+    def as_json(self) -> dict[str, Any]:
+        v = self.video
+        published = v["published_at"]
+        return {
+            "id": v["slug"],
+            "caption": v["caption"],
+            "status": v["status"],
+            "visibility": v["visibility"],
+            "published_at": published.isoformat() if published else None,
+            **self.watching.as_json(),
+            **self.reactions.as_json(),
+        }
+
+
+def period_start(days: int, now: datetime | None = None) -> datetime:
+    """Midnight UTC of the period's first day."""
+    today = (now or datetime.now(UTC)).astimezone(UTC).date()
+    return datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=UTC)
+
+
+def _postgres() -> bool:
+    return isinstance(WatchEvent._meta.db, PostgresEngine)
+
+
+def _day(column: str) -> str:
+    if _postgres():
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+    # Piccolo keeps SQLite timestamps as ISO text in UTC.
+    return f"substr({column}, 1, 10)"
+
+
+_REACH = (
+    f"CASE WHEN e.completed OR e.replays > 0 THEN {TENTHS} WHEN v.duration_ms <= 0 THEN 0 "
+    f"ELSE e.watched_ms * {TENTHS} / v.duration_ms END"
+)
+
+
+_VIEWERS = (
+    "COUNT(DISTINCT CASE WHEN e.viewer IS NULL THEN 's' || e.session_id "
+    "ELSE 'u' || CAST(e.viewer AS TEXT) END)"
+)
+
+
+def _watching_sql(key: str | None, video: bool) -> str:
+    """Views of the owner's videos since a time, grouped by ``key`` (totals without)."""
+    event, videos = WatchEvent._meta.tablename, Video._meta.tablename
+    one = " AND e.video = {}" if video else ""
+    group = f" GROUP BY {key}" if key else ""
+    head = f"{key} AS k" if key else f"'all' AS k, {_VIEWERS} AS viewers"
+    return f"""
+        SELECT {head}, COUNT(*) AS views, SUM(e.watched_ms) AS watched,
+               SUM(CASE WHEN v.duration_ms > 0 AND e.watched_ms > v.duration_ms
+                        THEN v.duration_ms ELSE e.watched_ms END) AS capped,
+               SUM(v.duration_ms) AS durations,
+               SUM(CASE WHEN e.completed THEN 1 ELSE 0 END) AS completions,
+               SUM(CASE WHEN e.skipped THEN 1 ELSE 0 END) AS skips
+          FROM {event} e JOIN {videos} v ON v.id = e.video
+         WHERE v.owner = {{}} AND e.created_at >= {{}}
+           AND (e.viewer IS NULL OR e.viewer <> v.owner){one}{group}
+    """  # noqa: S608 - table names and fixed expressions only
+
+
+_NOT_DELETED = " AND r.deleted_at IS NULL"
+
+
+def _reaction_sql(table: str, who: str, extra: str, video: bool) -> str:
+    one = " AND r.video = {}" if video else ""
+    return f"""
+        SELECT r.video AS k, COUNT(*) AS n
+          FROM {table} r JOIN {Video._meta.tablename} v ON v.id = r.video
+         WHERE v.owner = {{}} AND r.created_at >= {{}} AND r.{who} <> v.owner{extra}{one}
+         GROUP BY r.video
+    """  # noqa: S608 - table and column names only
+
+
+async def _rows(key: str | None, owner: int, since: datetime, video: int | None) -> Any:
+    args: list[Any] = [owner, since] + ([video] if video is not None else [])
+    return await WatchEvent.raw(_watching_sql(key, video is not None), *args)
+
+
+async def _watching(
+    key: str, owner: int, since: datetime, video: int | None
+) -> dict[Any, Watching]:
+    found: dict[Any, Watching] = defaultdict(Watching)
+    for row in await _rows(key, owner, since, video):
+        found[row["k"]].add(row)
+    return found
+
+
+async def _reactions(owner: int, since: datetime, video: int | None) -> dict[int, Reactions]:
+    args: list[Any] = [owner, since] + ([video] if video is not None else [])
+    one = video is not None
+    found: dict[int, Reactions] = defaultdict(Reactions)
+    kinds = (
+        ("likes", _reaction_sql(Like._meta.tablename, "viewer", "", one)),
+        (
+            "comments",
+            _reaction_sql(Comment._meta.tablename, "author", " AND r.deleted_at IS NULL", one),
+        ),
+        ("shares", _reaction_sql(Share._meta.tablename, "viewer", "", one)),
+    )
+    for name, sql in kinds:
+        for row in await Video.raw(sql, *args):
+            setattr(found[int(row["k"])], name, int(row["n"]))
+    return found
+
+
+def _days(start: date, days: int, counts: dict[Any, Watching]) -> list[tuple[date, int]]:
+    shown = [start + timedelta(days=i) for i in range(days)]
+    return [
+        (day, counts[day.isoformat()].views if day.isoformat() in counts else 0) for day in shown
+    ]
+
+
+async def figures(
+    owner: int, days: int, *, video: int | None = None, now: datetime | None = None
+) -> Figures:
+    """The figures of ``owner``'s videos (or of their video ``video``) over ``days`` days."""
+    since = period_start(days, now)
+    totals, viewers = Watching(), 0
+    for row in await _rows(None, owner, since, video):
+        totals.add(row)
+        viewers = int(row["viewers"] or 0)
+    reactions = Reactions()
+    for each in (await _reactions(owner, since, video)).values():
+        reactions.likes += each.likes
+        reactions.comments += each.comments
+        reactions.shares += each.shares
+    sources = {
+        str(feed): counts.views
+        for feed, counts in sorted(
+            (await _watching("e.feed", owner, since, video)).items(), key=lambda kv: -kv[1].views
+        )
+    }
+    found = Figures(
+        days=days,
+        start=since.date(),
+        watching=totals,
+        viewers=viewers,
+        reactions=reactions,
+        daily=_days(since.date(), days, await _watching(_day("e.created_at"), owner, since, video)),
+        sources=sources,
+    )
+    if video is not None:
+        found.retention = _retention(await _watching(_REACH, owner, since, video))
+    else:
+        found.followers = await Follow.count().where(Follow.followee == owner)
+        found.new_followers = await Follow.count().where(
+            (Follow.followee == owner) & (Follow.created_at >= since)
+        )
+    return found
+
+
+def _retention(by_reach: dict[Any, Watching]) -> list[float]:
+    """Share of views that reached at least 0, 1, ... 10 tenths of the video."""
+    reached = [0] * (TENTHS + 1)
+    for reach, counts in by_reach.items():
+        reached[min(max(int(reach), 0), TENTHS)] += counts.views
+    total = sum(reached)
+    if not total:
+        return [0.0] * (TENTHS + 1)
+    shares, left = [], total
+    for count in reached:
+        shares.append(left / total)
+        left -= count
+    return shares
+
+
+async def video_lines(owner: int, days: int, *, now: datetime | None = None) -> list[VideoLine]:
+    """Every video of ``owner`` with its figures, most viewed first, then newest."""
+    since = period_start(days, now)
+    watching = await _watching("e.video", owner, since, None)
+    reactions = await _reactions(owner, since, None)
+    rows = await Video.select(
+        Video.id,
+        Video.slug,
+        Video.caption,
+        Video.status,
+        Video.visibility,
+        Video.duration_ms,
+        Video.created_at,
+        Video.published_at,
+    ).where(Video.owner == owner)
+    lines = [
+        VideoLine(row, watching.get(row["id"], Watching()), reactions.get(row["id"], Reactions()))
+        for row in rows
+    ]
+    lines.sort(key=lambda line: (-line.watching.views, -line.video["created_at"].timestamp()))
+    return lines
