@@ -17,6 +17,7 @@ tables of their own. Rules:
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -54,6 +55,14 @@ class Watching:
         self.duration_ms += int(row["durations"] or 0)
         self.completions += int(row["completions"] or 0)
         self.skips += int(row["skips"] or 0)
+
+    def merge(self, other: Watching) -> None:
+        self.views += other.views
+        self.watched_ms += other.watched_ms
+        self.capped_ms += other.capped_ms
+        self.duration_ms += other.duration_ms
+        self.completions += other.completions
+        self.skips += other.skips
 
     @property
     def average_watch_s(self) -> float:
@@ -172,36 +181,48 @@ _REACH = (
 )
 
 
-_VIEWERS = (
-    "COUNT(DISTINCT CASE WHEN e.viewer IS NULL THEN 's' || e.session_id "
-    "ELSE 'u' || CAST(e.viewer AS TEXT) END)"
-)
+_FROM = """
+          FROM {event} e JOIN {videos} v ON v.id = e.video
+         WHERE v.owner = {{}} AND e.created_at >= {{}}
+           AND (e.viewer IS NULL OR e.viewer <> v.owner){one}"""
 
 
-def _watching_sql(key: str | None, video: bool) -> str:
-    """Views of the owner's videos since a time, grouped by ``key`` (totals without)."""
-    event, videos = WatchEvent._meta.tablename, Video._meta.tablename
-    one = " AND e.video = {}" if video else ""
-    group = f" GROUP BY {key}" if key else ""
-    head = f"{key} AS k" if key else f"'all' AS k, {_VIEWERS} AS viewers"
+def _from(video: bool) -> str:
+    """The viewings counted: of the owner's videos, in the period, by someone else."""
+    return _FROM.format(
+        event=WatchEvent._meta.tablename,
+        videos=Video._meta.tablename,
+        one=" AND e.video = {}" if video else "",
+    )
+
+
+def _watching_sql(key: str, video: bool) -> str:
+    """Views of the owner's videos since a time, grouped by ``key``."""
     return f"""
-        SELECT {head}, COUNT(*) AS views, SUM(e.watched_ms) AS watched,
+        SELECT {key} AS k, COUNT(*) AS views, SUM(e.watched_ms) AS watched,
                SUM(CASE WHEN v.duration_ms > 0 AND e.watched_ms > v.duration_ms
                         THEN v.duration_ms ELSE e.watched_ms END) AS capped,
                SUM(v.duration_ms) AS durations,
                SUM(CASE WHEN e.completed THEN 1 ELSE 0 END) AS completions,
-               SUM(CASE WHEN e.skipped THEN 1 ELSE 0 END) AS skips
-          FROM {event} e JOIN {videos} v ON v.id = e.video
-         WHERE v.owner = {{}} AND e.created_at >= {{}}
-           AND (e.viewer IS NULL OR e.viewer <> v.owner){one}{group}
-    """  # noqa: S608 - table names and fixed expressions only
+               SUM(CASE WHEN e.skipped THEN 1 ELSE 0 END) AS skips{_from(video)}
+         GROUP BY {key}
+    """
+
+
+def _viewers_sql(video: bool) -> str:
+    """Distinct members and anonymous sessions among the views."""
+    return f"""
+        SELECT COUNT(DISTINCT CASE WHEN e.viewer IS NULL THEN 's' || e.session_id
+                                   ELSE 'u' || CAST(e.viewer AS TEXT) END) AS viewers{_from(video)}
+    """
 
 
 _NOT_DELETED = " AND r.deleted_at IS NULL"
 
 
-def _reaction_sql(table: str, who: str, extra: str, video: bool) -> str:
-    one = " AND r.video = {}" if video else ""
+def _reaction_sql(table: str, who: str, extra: str, videos: int | None) -> str:
+    """Reactions by others to the owner's videos since a time (to ``videos`` of them)."""
+    one = f" AND r.video IN ({', '.join(['{}'] * videos)})" if videos else ""
     return f"""
         SELECT r.video AS k, COUNT(*) AS n
           FROM {table} r JOIN {Video._meta.tablename} v ON v.id = r.video
@@ -210,23 +231,28 @@ def _reaction_sql(table: str, who: str, extra: str, video: bool) -> str:
     """  # noqa: S608 - table and column names only
 
 
-async def _rows(key: str | None, owner: int, since: datetime, video: int | None) -> Any:
-    args: list[Any] = [owner, since] + ([video] if video is not None else [])
-    return await WatchEvent.raw(_watching_sql(key, video is not None), *args)
+def _args(owner: int, since: datetime, video: int | None) -> list[Any]:
+    return [owner, since] + ([video] if video is not None else [])
 
 
 async def _watching(
     key: str, owner: int, since: datetime, video: int | None
 ) -> dict[Any, Watching]:
     found: dict[Any, Watching] = defaultdict(Watching)
-    for row in await _rows(key, owner, since, video):
+    sql = _watching_sql(key, video is not None)
+    for row in await WatchEvent.raw(sql, *_args(owner, since, video)):
         found[row["k"]].add(row)
     return found
 
 
-async def _reactions(owner: int, since: datetime, video: int | None) -> dict[int, Reactions]:
-    args: list[Any] = [owner, since] + ([video] if video is not None else [])
-    one = video is not None
+async def _reactions(
+    owner: int, since: datetime, videos: list[int] | None = None
+) -> dict[int, Reactions]:
+    """Reactions per video of ``owner`` (of ``videos`` among them when given)."""
+    if videos == []:
+        return {}
+    args: list[Any] = [owner, since, *(videos or [])]
+    one = len(videos) if videos else None
     found: dict[int, Reactions] = defaultdict(Reactions)
     kinds = (
         ("likes", _reaction_sql(Like._meta.tablename, "viewer", "", one)),
@@ -249,42 +275,58 @@ def _days(start: date, days: int, counts: dict[Any, Watching]) -> list[tuple[dat
     ]
 
 
+async def _followers(owner: int, since: datetime) -> tuple[int, int]:
+    """All the owner's followers, and those who followed since ``since``."""
+    everyone = await Follow.count().where(Follow.followee == owner)
+    new = await Follow.count().where((Follow.followee == owner) & (Follow.created_at >= since))
+    return everyone, new
+
+
 async def figures(
     owner: int, days: int, *, video: int | None = None, now: datetime | None = None
 ) -> Figures:
-    """The figures of ``owner``'s videos (or of their video ``video``) over ``days`` days."""
+    """The figures of ``owner``'s videos (or of their video ``video``) over ``days`` days.
+
+    The passes over the viewings run at once: each reads on a connection of its own.
+    """
     since = period_start(days, now)
-    totals, viewers = Watching(), 0
-    for row in await _rows(None, owner, since, video):
-        totals.add(row)
-        viewers = int(row["viewers"] or 0)
+    # One pass by day and source gives the totals, the days and the sources.
+    key = f"{_day('e.created_at')} || '/' || e.feed"
+    viewers_sql = _viewers_sql(video is not None)
+    passes = await asyncio.gather(
+        _watching(key, owner, since, video),
+        WatchEvent.raw(viewers_sql, *_args(owner, since, video)),
+        _reactions(owner, since, [video] if video is not None else None),
+        _watching(_REACH, owner, since, video) if video is not None else _followers(owner, since),
+    )
+    by_day_feed, viewers, per_video, last = passes
+    totals = Watching()
+    by_day: dict[str, int] = defaultdict(int)
+    by_source: dict[str, int] = defaultdict(int)
+    for day_feed, counts in by_day_feed.items():
+        day, _, feed = str(day_feed).partition("/")
+        totals.merge(counts)
+        by_day[day] += counts.views
+        by_source[feed] += counts.views
     reactions = Reactions()
-    for each in (await _reactions(owner, since, video)).values():
+    for each in per_video.values():
         reactions.likes += each.likes
         reactions.comments += each.comments
         reactions.shares += each.shares
-    sources = {
-        str(feed): counts.views
-        for feed, counts in sorted(
-            (await _watching("e.feed", owner, since, video)).items(), key=lambda kv: -kv[1].views
-        )
-    }
+    shown = [since.date() + timedelta(days=i) for i in range(days)]
     found = Figures(
         days=days,
         start=since.date(),
         watching=totals,
-        viewers=viewers,
+        viewers=int(viewers[0]["viewers"] or 0) if viewers else 0,
         reactions=reactions,
-        daily=_days(since.date(), days, await _watching(_day("e.created_at"), owner, since, video)),
-        sources=sources,
+        daily=[(day, by_day.get(day.isoformat(), 0)) for day in shown],
+        sources=dict(sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))),
     )
     if video is not None:
-        found.retention = _retention(await _watching(_REACH, owner, since, video))
+        found.retention = _retention(last)
     else:
-        found.followers = await Follow.count().where(Follow.followee == owner)
-        found.new_followers = await Follow.count().where(
-            (Follow.followee == owner) & (Follow.created_at >= since)
-        )
+        found.followers, found.new_followers = last
     return found
 
 
@@ -303,24 +345,48 @@ def _retention(by_reach: dict[Any, Watching]) -> list[float]:
     return shares
 
 
-async def video_lines(owner: int, days: int, *, now: datetime | None = None) -> list[VideoLine]:
-    """Every video of ``owner`` with its figures, most viewed first, then newest."""
+_LINE_COLUMNS = (
+    Video.id,
+    Video.slug,
+    Video.caption,
+    Video.status,
+    Video.visibility,
+    Video.duration_ms,
+    Video.published_at,
+)
+
+
+async def video_lines(
+    owner: int,
+    days: int,
+    *,
+    first: int = 0,
+    count: int | None = None,
+    now: datetime | None = None,
+) -> tuple[list[VideoLine], int]:
+    """``owner``'s videos with their figures, most viewed first, then the latest uploads.
+
+    Returns ``count`` of them from place ``first`` (every one without ``count``), and
+    how many videos the owner has. Only the videos returned are read in full.
+    """
     since = period_start(days, now)
-    watching = await _watching("e.video", owner, since, None)
-    reactions = await _reactions(owner, since, None)
-    rows = await Video.select(
-        Video.id,
-        Video.slug,
-        Video.caption,
-        Video.status,
-        Video.visibility,
-        Video.duration_ms,
-        Video.created_at,
-        Video.published_at,
-    ).where(Video.owner == owner)
+    watching, id_rows = await asyncio.gather(
+        _watching("e.video", owner, since, None),
+        Video.select(Video.id).where(Video.owner == owner),
+    )
+    ids = [row["id"] for row in id_rows]
+    ids.sort(key=lambda i: (-watching[i].views if i in watching else 0, -i))
+    if count is None:
+        rows = await Video.select(*_LINE_COLUMNS).where(Video.owner == owner)
+        reactions = await _reactions(owner, since)
+    else:
+        chosen = ids[first : first + count]
+        rows = await Video.select(*_LINE_COLUMNS).where(Video.id.is_in(chosen)) if chosen else []
+        reactions = await _reactions(owner, since, chosen)
+    place = {video_id: i for i, video_id in enumerate(ids)}
+    rows.sort(key=lambda row: place[row["id"]])
     lines = [
         VideoLine(row, watching.get(row["id"], Watching()), reactions.get(row["id"], Reactions()))
         for row in rows
     ]
-    lines.sort(key=lambda line: (-line.watching.views, -line.video["created_at"].timestamp()))
-    return lines
+    return lines, len(ids)

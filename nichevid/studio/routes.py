@@ -8,6 +8,7 @@ default period beside the message.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -122,12 +123,11 @@ def _charts(found: Figures) -> dict[str, Any]:
     return shown
 
 
-def _page_count(lines: list[VideoLine]) -> int:
-    return max(math.ceil(len(lines) / PER_PAGE), 1)
-
-
-def _paged(lines: list[VideoLine], page: int) -> list[VideoLine]:
-    return lines[(page - 1) * PER_PAGE : page * PER_PAGE]
+async def _page_of_lines(owner: int, query: Query) -> tuple[list[VideoLine], int, int]:
+    """The videos of page ``query.page``, how many videos there are, and how many pages."""
+    first = (query.page - 1) * PER_PAGE
+    lines, total = await figures.video_lines(owner, query.days, first=first, count=PER_PAGE)
+    return lines, total, max(math.ceil(total / PER_PAGE), 1)
 
 
 def _query_or_default(request: Request[Any, Any, Any], paged: bool) -> tuple[Query, str]:
@@ -149,15 +149,16 @@ class StudioPages(Controller):
         """Totals, views per day, sources and the videos of the period."""
         query, error = _query_or_default(request, paged=True)
         user = request.scope["user"]
-        found = await figures.figures(user.id, query.days)
-        lines = await figures.video_lines(user.id, query.days)
-        pages = _page_count(lines)
+        found, (lines, total, pages) = await asyncio.gather(
+            figures.figures(user.id, query.days), _page_of_lines(user.id, query)
+        )
         context = {
             "user": user,
             "figures": found,
             "charts": _charts(found),
-            "lines": _paged(lines, min(query.page, pages)),
-            "page": min(query.page, pages),
+            "lines": lines,
+            "total": total,
+            "page": query.page,
             "pages": pages,
             "periods": PERIODS,
             "label": source_label,
@@ -192,7 +193,7 @@ class StudioPages(Controller):
             query = parse(request.query_params)
         except StudioError as exc:
             return Response({"detail": str(exc)}, status_code=HTTP_400_BAD_REQUEST)
-        lines = await figures.video_lines(request.scope["user"].id, query.days)
+        lines, _ = await figures.video_lines(request.scope["user"].id, query.days)
         rows: list[list[Any]] = [list(CSV_COLUMNS)]
         for line in lines:
             doc = {**line.as_json(), "watch_hours": round(line.watching.watched_ms / 3_600_000, 2)}
@@ -221,13 +222,15 @@ class StudioApi(Controller):
         """The creator's figures of ``?days=`` and a page (``?page=``) of their videos."""
         query = _api_query(request, paged=True)
         user = request.scope["user"]
-        found = await figures.figures(user.id, query.days)
-        lines = await figures.video_lines(user.id, query.days)
+        found, (lines, total, pages) = await asyncio.gather(
+            figures.figures(user.id, query.days), _page_of_lines(user.id, query)
+        )
         return {
             **found.as_json(),
-            "videos": [line.as_json() for line in _paged(lines, query.page)],
+            "videos": [line.as_json() for line in lines],
+            "video_count": total,
             "page": query.page,
-            "pages": _page_count(lines),
+            "pages": pages,
         }
 
     @get("/videos/{slug:str}")

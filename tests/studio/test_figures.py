@@ -128,13 +128,14 @@ async def test_video_lines_list_every_video_most_viewed_first(
     nv_client: Any, make_user: Any, make_video: Any
 ) -> None:
     ada, bob = await make_user("ada", role="creator"), await make_user("bob")
-    older = await make_video(ada, created_at=NOW - timedelta(days=2))
-    newer = await make_video(ada, created_at=NOW - timedelta(days=1))
-    viewed = await make_video(ada, created_at=NOW - timedelta(days=3))
-    failed = await make_video(ada, status="failed", created_at=NOW)
+    older, newer = await make_video(ada), await make_video(ada)
+    viewed = await make_video(ada)
+    failed = await make_video(ada, status="failed")
     await view(viewed, 3_000, viewer=bob, completed=True)
     await Like(viewer=bob.id, video=viewed.id).save()
-    lines = await figures.video_lines(ada.id, 30)
+    await Like(viewer=bob.id, video=older.id).save()
+    lines, total = await figures.video_lines(ada.id, 30)
+    assert total == 4
     assert [line.video["slug"] for line in lines] == [
         viewed.slug,
         failed.slug,
@@ -144,3 +145,12 @@ async def test_video_lines_list_every_video_most_viewed_first(
     top = lines[0].as_json()
     assert (top["views"], top["likes"], top["completion_rate"]) == (1, 1, 1.0)
     assert lines[1].as_json()["status"] == "failed"
+    assert lines[3].reactions.likes == 1
+    # A page of two from the second: only those are read, with their own reactions.
+    page, total = await figures.video_lines(ada.id, 30, first=1, count=2)
+    assert [line.video["slug"] for line in page] == [failed.slug, newer.slug]
+    assert total == 4
+    assert all(line.reactions.likes == 0 for line in page)
+    last, _ = await figures.video_lines(ada.id, 30, first=3, count=2)
+    assert [(line.video["slug"], line.reactions.likes) for line in last] == [(older.slug, 1)]
+    assert (await figures.video_lines(ada.id, 30, first=4, count=2)) == ([], 4)

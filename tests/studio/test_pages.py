@@ -96,7 +96,7 @@ async def test_the_api_gives_the_same_figures(
     assert (doc["views"], doc["viewers"], doc["likes"], doc["days"]) == (2, 2, 1, 7)
     assert doc["sources"] == {"foryou": 1, "search": 1}
     assert [v["id"] for v in doc["videos"]] == [s["clip"].slug, s["quiet"].slug]
-    assert (doc["page"], doc["pages"]) == (1, 1)
+    assert (doc["page"], doc["pages"], doc["video_count"]) == (1, 1, 2)
     one = await nv_client.get(f"/api/studio/videos/{s['clip'].slug}", headers=headers)
     assert one.status_code == 200
     assert one.json()["retention"][-1] == 0.5
@@ -151,3 +151,25 @@ async def test_the_studio_is_for_creators(nv_client: Any, make_user: Any, make_v
     settings = await nv_client.get("/settings/profile")
     assert settings.status_code == 200
     assert 'href="/studio"' not in settings.text
+
+
+async def test_long_lists_come_in_pages(
+    nv_client: Any, make_user: Any, make_video: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nichevid.studio import routes
+
+    s = await _studio(make_user, make_video)
+    monkeypatch.setattr(routes, "PER_PAGE", 1)
+    await login(nv_client, "ada", PASSWORD)
+    second = await nv_client.get("/studio?page=2")
+    assert second.status_code == 200
+    assert f'data-video="{s["quiet"].slug}"' in second.text
+    assert f'data-video="{s["clip"].slug}"' not in second.text
+    assert 'href="/studio?days=30&amp;page=1"' in second.text
+    assert 'href="/studio?days=30&amp;page=2" aria-current="page"' in second.text
+    beyond = await nv_client.get("/studio?page=9")
+    assert beyond.status_code == 200
+    assert "data-video=" not in beyond.text.split('id="nv-studio-videos"')[1]
+    api = (await nv_client.get("/api/studio?page=1")).json()
+    assert [v["id"] for v in api["videos"]] == [s["clip"].slug]
+    assert (api["pages"], api["video_count"]) == (2, 2)
