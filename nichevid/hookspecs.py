@@ -380,7 +380,7 @@ def user_deleting(user: Any, resources: Any) -> None:
 
 @hookspec
 def user_logged_in(user: Any) -> None:
-    """A user signed in with a password."""
+    """A user signed in with a password (and their code, with two-factor authentication)."""
 
 
 @hookspec

@@ -154,6 +154,8 @@ class AccountsSettings(_Section):
     reset_token_minutes: int = 60
     avatar_max_bytes: int = 5_000_000
     avatar_max_pixels: int = 40_000_000
+    # Roles whose pages take a login with two-factor authentication (API tokens excepted).
+    two_factor_roles: list[Literal["creator", "moderator", "admin"]] = []
 
 
 class JobsSettings(_Section):

@@ -308,3 +308,38 @@ def test_media_bench_refuses_bad_flags(args: list[str]) -> None:
 
     with pytest.raises(SystemExit):
         parse_args(args)
+
+
+@pytest.mark.sqlite_only
+def test_studio_bench_times_the_pages_of_three_creators(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NICHEVID_")}
+    env["NICHEVID_CONFIG"] = str(no_settings_file())
+    env["NICHEVID_LOAD_PLUGINS"] = ""
+    command = [
+        sys.executable, "-m", "bench.studio", "--users", "20", "--videos", "40",
+        "--events", "400", "--requests", "2", "--label", "smoke",
+        "--results-dir", str(tmp_path),
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [result] = tmp_path.glob("*-smoke.json")
+    report = json.loads(result.read_text())
+    assert [c["rank"] for c in report["creators"]] == ["busiest", "10th", "median"]
+    busiest = report["creators"][0]
+    assert busiest["views"] >= report["creators"][2]["views"] > 0
+    assert len(report["timings"]) == 3 * 5
+    for timing in report["timings"]:
+        assert len(timing["ms"]) == 2
+        assert timing["bytes"] > 0
+    assert "| busiest (" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--requests", "0"], ["--requests", "201"], ["--shape", "postgres", "--data-dir", "/tmp"]],
+)
+def test_studio_bench_refuses_bad_flags(args: list[str]) -> None:
+    from bench.studio import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(args)

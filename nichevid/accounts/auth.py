@@ -21,6 +21,8 @@ from nichevid.accounts.tokens import user_for_token
 from nichevid.accounts.users import get_user_by_id
 
 SESSION_USER_KEY = "user_id"
+# Set in a session whose login took a second factor (see ``accounts.two_factor_roles``).
+TWO_FACTOR_KEY = "two_factor"
 SESSION_COOKIE = "nv_session"
 # Paths that never need to know the visitor; skipping them saves a query per file.
 ANONYMOUS_PREFIXES = ("/static/", "/healthz", "/readyz", "/metrics")
@@ -75,8 +77,10 @@ def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:
     return user
 
 
-async def start_session(connection: ASGIConnection[Any, Any, Any, Any], user: User) -> None:
-    """Sign ``user`` in with a brand-new session.
+async def start_session(
+    connection: ASGIConnection[Any, Any, Any, Any], user: User, *, two_factor: bool = False
+) -> None:
+    """Sign ``user`` in with a brand-new session (``two_factor``: the login took a code).
 
     The old session's data is deleted and the response carries a new session id,
     so an id planted before login (session fixation) is worthless afterwards.
@@ -89,7 +93,10 @@ async def start_session(connection: ASGIConnection[Any, Any, Any, Any], user: Us
     # keeps in one dict per request; without the old cookie it uses the new id.
     connection.cookies.pop(SESSION_COOKIE, None)
     ScopeState.from_scope(connection.scope).session_id = secrets.token_hex(32)
-    connection.set_session({SESSION_USER_KEY: user.id})
+    data: dict[str, Any] = {SESSION_USER_KEY: user.id}
+    if two_factor:
+        data[TWO_FACTOR_KEY] = True
+    connection.set_session(data)
     connection.scope["user"] = user
     connection.scope["auth"] = "session"
 

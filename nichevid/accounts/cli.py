@@ -131,6 +131,25 @@ def set_role(ctx: click.Context, name: str, role: str) -> None:
     click.echo(f"{name.lower()} is now {role}")
 
 
+@user_group.command("two-factor-off")
+@click.argument("name")
+@click.pass_context
+@friendly_errors
+def two_factor_off(ctx: click.Context, name: str) -> None:
+    """Turn two-factor authentication off for NAME (who lost their phone and codes)."""
+    from nichevid.accounts import twofactor
+
+    async def work(resources: Any) -> bool:
+        return await twofactor.turn_off(await _existing(name))
+
+    if with_resources(ctx, work):
+        click.echo(
+            f"two-factor authentication is off for {name.lower()}: the password alone logs in"
+        )
+    else:
+        click.echo(f"{name.lower()} had no two-factor authentication on; nothing changed")
+
+
 @user_group.command("list")
 @click.option("--limit", type=int, default=1000, show_default=True)
 @click.pass_context

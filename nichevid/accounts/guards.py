@@ -19,7 +19,7 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from nichevid.accounts.auth import bearer_token, current_user
+from nichevid.accounts.auth import TWO_FACTOR_KEY, bearer_token, current_user
 from nichevid.accounts.services import ROLES, has_role
 from nichevid.i18n import gettext
 
@@ -81,6 +81,20 @@ def _needs(roles: tuple[str, ...]) -> str:
     return gettext("This needs the %(role)s role or a higher one.", role=names[lowest])
 
 
+def needs_second_factor(connection: ASGIConnection[Any, Any, Any, Any], role: str) -> bool:
+    """Whether a session of someone with ``role`` lacks the second factor its role needs.
+
+    ``accounts.two_factor_roles`` lists the roles concerned. A session counts once its
+    login took a code (or two-factor authentication was turned on in it); personal
+    API tokens are credentials of their own and are not asked.
+    """
+    required = connection.app.state.settings.accounts.two_factor_roles
+    if role not in required or connection.scope.get("auth") != "session":
+        return False
+    session = connection.scope.get("session")
+    return not (isinstance(session, dict) and session.get(TWO_FACTOR_KEY))
+
+
 def requires_role(*roles: str) -> Guard:
     """Guard factory: the user must hold at least the lowest of ``roles``.
 
@@ -93,8 +107,16 @@ def requires_role(*roles: str) -> Guard:
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         requires_login(connection, handler)
-        if not has_role(current_user(connection), *roles):
+        user = current_user(connection)
+        if not has_role(user, *roles):
             raise PermissionDeniedException(_needs(roles))
+        if user is not None and needs_second_factor(connection, user.role):
+            raise PermissionDeniedException(
+                gettext(
+                    "Your role needs two-factor authentication: turn it on at "
+                    "/settings/two-factor (if it is on already, log out and in again)."
+                )
+            )
 
     guard.__name__ = f"requires_role_{'_'.join(roles)}"
     return guard

@@ -4,12 +4,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from nichevid.accounts.tables import ApiToken, PasswordReset, User
+from nichevid.accounts.tables import ApiToken, PasswordReset, RecoveryCode, TwoFactor, User
 
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[User, ApiToken, PasswordReset],
+    table_classes=[User, ApiToken, PasswordReset, TwoFactor, RecoveryCode],
     migration_dependencies=[],
     commands=[],
 )

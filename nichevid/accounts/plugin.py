@@ -19,8 +19,18 @@ def register_routes(settings: Settings) -> list[Any]:
     from nichevid.accounts.language import LanguagePages
     from nichevid.accounts.routes import AuthPages
     from nichevid.accounts.settings_routes import ProfilePages, SettingsPages, at_handle
+    from nichevid.accounts.twofactor_routes import TwoFactorLogin, TwoFactorSettings
 
-    return [AuthPages, SettingsPages, ProfilePages, AccountsApi, LanguagePages, at_handle]
+    return [
+        AuthPages,
+        TwoFactorLogin,
+        SettingsPages,
+        TwoFactorSettings,
+        ProfilePages,
+        AccountsApi,
+        LanguagePages,
+        at_handle,
+    ]
 
 
 @hookimpl

@@ -9,10 +9,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
 
-from nichevid.accounts import services
+from nichevid.accounts import services, twofactor
 from nichevid.accounts.auth import end_session, start_session
 from nichevid.accounts.resets import invalid_link
 from nichevid.accounts.rules import normalize_email, normalize_username
+from nichevid.accounts.twofactor_routes import hold_login
 from nichevid.accounts.web import (
     client_ip,
     page,
@@ -23,9 +24,18 @@ from nichevid.accounts.web import (
     too_many,
 )
 from nichevid.i18n import gettext
+from nichevid.plugins import notify
 
 MINUTE = 60
 HOUR = 3600
+
+
+def _login_notice(params: Any) -> str:
+    if params.get("reset") == "done":
+        return gettext("Your password was changed; log in with the new one.")
+    if params.get("code") == "expired":
+        return gettext("That login waited too long for its code: log in again.")
+    return ""
 
 
 class AuthPages(Controller):
@@ -86,9 +96,7 @@ class AuthPages(Controller):
             "accounts/login.html",
             form={},
             next=safe_next(request.query_params.get("next"), ""),
-            notice=gettext("Your password was changed; log in with the new one.")
-            if request.query_params.get("reset") == "done"
-            else "",
+            notice=_login_notice(request.query_params),
         )
 
     @post("/login")
@@ -106,7 +114,9 @@ class AuthPages(Controller):
             verdict = await resources.limiter.hit(key, limit, MINUTE)
             if not verdict.allowed:
                 return too_many(request, template, verdict, form=values, next=target)
-        user = await services.authenticate(resources.pm, username, text_field(form, "password"))
+        user = await services.authenticate(
+            resources.pm, username, text_field(form, "password"), announce=False
+        )
         if user is None:
             return page(
                 request,
@@ -117,6 +127,9 @@ class AuthPages(Controller):
                 error=gettext("That username and password do not match an account."),
                 field="password",
             )
+        if await twofactor.is_on(user):
+            return hold_login(request, user, target)
+        await notify(resources.pm, "user_logged_in", user=user)
         await start_session(request, user)
         return see_other(target or "/")
 

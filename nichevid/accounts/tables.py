@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from piccolo.columns import JSON, Boolean, ForeignKey, OnDelete, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    OnDelete,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -52,3 +62,30 @@ class PasswordReset(Table, tablename="nv_password_reset"):
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class TwoFactor(Table, tablename="nv_two_factor"):
+    """A member's authenticator secret (sealed, see :mod:`nichevid.accounts.twofactor`).
+
+    ``enabled_at`` is empty while the member has not confirmed a first code yet;
+    ``last_step`` is the time step of the last code accepted, so each code works once.
+    """
+
+    id = Serial(primary_key=True)
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, unique=True, index=True)
+    secret = Varchar(length=255)
+    enabled_at = Timestamptz(null=True, default=None)
+    last_step = BigInt(default=0)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class RecoveryCode(Table, tablename="nv_recovery_code"):
+    """A single-use recovery code of a member with two-factor authentication; only its
+    SHA-256 is stored."""
+
+    id = Serial(primary_key=True)
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    code_hash = Varchar(length=64)
+    used_at = Timestamptz(null=True, default=None)

@@ -88,11 +88,14 @@ async def create_user(
     return user
 
 
-async def authenticate(pm: pluggy.PluginManager, username: str, password: str) -> User | None:
+async def authenticate(
+    pm: pluggy.PluginManager, username: str, password: str, *, announce: bool = True
+) -> User | None:
     """Return the active user whose username (or e-mail) and password match, else ``None``.
 
     A hash made with older argon2 parameters is replaced by a fresh one on success.
-    Fires ``user_logged_in``.
+    Fires ``user_logged_in`` unless ``announce`` is false (the caller fires it once the
+    login is complete, after a second factor).
     """
     login = username.strip().lower()
     if len(password) > LOGIN_PASSWORD_MAX:
@@ -109,7 +112,8 @@ async def authenticate(pm: pluggy.PluginManager, username: str, password: str) -
         return None
     if needs_rehash(user.password_hash):
         await set_password(user, password)
-    await notify(pm, "user_logged_in", user=user)
+    if announce:
+        await notify(pm, "user_logged_in", user=user)
     return user
 
 

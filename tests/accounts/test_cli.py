@@ -81,8 +81,32 @@ def test_token_and_set_role(cli: CliRunner) -> None:
 
 
 def test_unknown_user_is_one_error_line(cli: CliRunner) -> None:
-    for args in (["token", "ghost"], ["set-role", "ghost", "admin"]):
+    for args in (["token", "ghost"], ["set-role", "ghost", "admin"], ["two-factor-off", "ghost"]):
         code, out = run(cli, "user", *args)
         assert code == 2
         assert out.startswith("error: no user named 'ghost'")
         assert len(out.strip().splitlines()) == 1
+
+
+def test_two_factor_off_for_a_member_who_lost_their_phone(cli: CliRunner) -> None:
+    import sqlite3
+
+    run(cli, "user", "create", "gina", "--password-stdin", input=PASSWORD + "\n")
+    code, out = run(cli, "user", "two-factor-off", "gina")
+    assert code == 0, out
+    assert "gina had no two-factor authentication on; nothing changed" in out
+    database = cli.env["NICHEVID_DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(database) as db:
+        (gina,) = db.execute("SELECT id FROM nv_user WHERE username = 'gina'").fetchone()
+        db.execute(
+            "INSERT INTO nv_two_factor (user, secret, enabled_at, last_step, created_at)"
+            " VALUES (?, 'sealed', '2026-12-01 00:00:00+00:00', 0, '2026-12-01 00:00:00+00:00')",
+            (gina,),
+        )
+        db.execute("INSERT INTO nv_recovery_code (user, code_hash) VALUES (?, 'x')", (gina,))
+    code, out = run(cli, "user", "two-factor-off", "Gina")
+    assert code == 0, out
+    assert "two-factor authentication is off for gina" in out
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM nv_two_factor").fetchone() == (0,)
+        assert db.execute("SELECT COUNT(*) FROM nv_recovery_code").fetchone() == (0,)

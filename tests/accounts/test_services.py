@@ -260,6 +260,24 @@ async def test_hook_user_logged_in(
     assert spam_plugin.logged_in == ["alice"]
 
 
+async def test_hook_user_logged_in_waits_for_the_second_factor(
+    nv_client: Any, nv_resources: Any, make_user: Any, spam_plugin: RefuseSpam
+) -> None:
+    import pyotp
+
+    from nichevid.accounts import twofactor
+
+    from .conftest import login, post_form
+
+    alice = await make_user("alice")
+    secret = await twofactor.begin(nv_resources.settings, alice)
+    codes = await twofactor.confirm(nv_resources.settings, alice, pyotp.TOTP(secret).now())
+    assert (await login(nv_client, "alice")).headers["location"] == "/login/code"
+    assert spam_plugin.logged_in == []
+    await post_form(nv_client, "/login/code", {"code": codes[0]})
+    assert spam_plugin.logged_in == ["alice"]
+
+
 class BrokenListener:
     @hookimpl
     def user_created(self, user: Any) -> None:

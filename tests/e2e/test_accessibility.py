@@ -116,6 +116,7 @@ PAGES = [
     ("upload", "/upload", True),
     ("search", "/search?q=fractals", True),
     ("studio", "/studio", True),
+    ("two-factor", "/settings/two-factor", True),
 ]
 
 
