@@ -79,6 +79,18 @@ def profile(user: User) -> dict[str, Any]:
     }
 
 
+async def two_factor(user: User) -> dict[str, Any]:
+    """Whether logging in takes a code (never the secret nor the recovery codes)."""
+    from nichevid.accounts import twofactor
+
+    state = await twofactor.state(user)
+    return {
+        "on": state.enabled,
+        "on_since": _time(state.enabled_at),
+        "recovery_codes_left": state.recovery_left,
+    }
+
+
 async def videos(user: User) -> list[dict[str, Any]]:
     """Every video of the member with the names its files get in the zip."""
     rows = await Video.objects().where(Video.owner == user.id).order_by(Video.id)
@@ -284,7 +296,7 @@ async def build(resources: Any, user: User, archive: zipfile.ZipFile) -> list[st
         write_json(archive, name, data)
         written.append(name)
 
-    add("profile.json", profile(user))
+    add("profile.json", {**profile(user), "two_factor": await two_factor(user)})
     if user.avatar_key and await copy_object(
         storage, user.avatar_key, archive, "profile/avatar.webp"
     ):

@@ -8,6 +8,7 @@ the title, description and image.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -38,6 +39,22 @@ def fit(width: int, height: int, max_width: int | None, max_height: int | None) 
         if limit is not None:
             scale = min(scale, limit / side)
     return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+_FEED_PAGES = re.compile(r"^/(u|tag)/([^/]{1,64})/?$")
+
+
+def feed_link(path: str) -> str | None:
+    """The ``<link>`` to the Atom feed of a profile or hashtag page, for feed readers."""
+    match = _FEED_PAGES.match(path)
+    if match is None:
+        return None
+    kind, name = match.groups()
+    title = f"@{name}" if kind == "u" else f"#{name}"
+    return (
+        f'<link rel="alternate" type="application/atom+xml" title="{escape(title)}" '
+        f'href="/{kind}/{escape(quote(name, safe=""))}/feed.atom">'
+    )
 
 
 def oembed_link(base: str, slug: str) -> str:

@@ -22,4 +22,8 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
         from nichevid.share.meta import head_tags
 
         return head_tags(video, str(base))
+    if slot == "head" and context.get("request") is not None:
+        from nichevid.share.meta import feed_link
+
+        return feed_link(context["request"].url.path)
     return None

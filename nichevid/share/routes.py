@@ -1,4 +1,5 @@
-"""oEmbed (``GET /oembed``) and the player-only page other sites frame (``/embed/{slug}``).
+"""oEmbed (``GET /oembed``), the player-only page other sites frame (``/embed/{slug}``),
+and the Atom feeds of members and hashtags (:mod:`nichevid.share.feeds`).
 
 Only ready public videos are described or embedded; any other URL answers 404 as if
 the video did not exist. oEmbed is answered in JSON only.
@@ -11,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
@@ -20,11 +21,16 @@ from markupsafe import escape
 from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.listing import Card, public_card
+from nichevid.share import feeds
 from nichevid.share.meta import absolute, fit, site_base
+from nichevid.social import follows, hashtags
+from nichevid.social.errors import SocialError
 
 _VIDEO_PATH = re.compile(r"^/v/([A-Za-z0-9_-]{1,16})/?$")
 # How long consumers may keep an answer, in seconds.
 CACHE_AGE = 3600
+# How long feed readers may keep a feed, in seconds.
+FEED_CACHE_AGE = 300
 
 
 class OEmbed(msgspec.Struct, omit_defaults=True):
@@ -160,3 +166,36 @@ class ShareController(Controller):
             template_name="share/embed.html",
             context={"card": card, "base_url": site_base(request)},
         )
+
+    @get("/u/{username:str}/feed.atom", include_in_schema=False)
+    async def member_feed(self, request: Request[Any, Any, Any], username: FromPath[str]) -> Any:
+        """The member's latest open videos as an Atom feed."""
+        try:
+            member = await follows.member(username)
+        except SocialError as exc:
+            raise NotFoundException(exc.message) from exc
+        rows = await feeds.member_videos(member.id)
+        site = request.app.state.settings.site_name
+        title = f"{member.display_name or member.username} (@{member.username}) · {site}"
+        return await _feed(request, title, f"/u/{member.username}", rows)
+
+    @get("/tag/{name:str}/feed.atom", include_in_schema=False)
+    async def hashtag_feed(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Any:
+        """The latest open videos of a hashtag as an Atom feed."""
+        tag = hashtags.tag_or_not_found(name)
+        rows = await feeds.tagged_videos(tag)
+        site = request.app.state.settings.site_name
+        return await _feed(request, f"#{tag} · {site}", f"/tag/{tag}", rows)
+
+
+async def _feed(
+    request: Request[Any, Any, Any], title: str, path: str, rows: list[dict[str, Any]]
+) -> Response[bytes]:
+    body = await feeds.atom(
+        request.app.state.resources.storage, site_base(request), title=title, path=path, rows=rows
+    )
+    return Response(
+        body,
+        media_type=feeds.CONTENT_TYPE,
+        headers={"cache-control": f"public, max-age={FEED_CACHE_AGE}"},
+    )

@@ -6,6 +6,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from litestar.exceptions import NotFoundException
+
 from nichevid.i18n import gettext
 from nichevid.social.tables import Hashtag
 
@@ -56,3 +58,13 @@ async def set_description(name: str, description: str, editor: Any) -> str:
             Hashtag(name=name, description=text, updated_by=editor.id)
         ).on_conflict(target=Hashtag.name, action="DO UPDATE", values=list(values))
     return text
+
+
+def tag_or_not_found(raw: str) -> str:
+    """The hashtag ``raw`` names (see :func:`tag_name`); a 404 saying what one is, else."""
+    name = tag_name(raw)
+    if name is None:
+        raise NotFoundException(
+            gettext("That is not a hashtag: hashtags are letters, digits and _ (up to 64).")
+        )
+    return name

@@ -71,7 +71,8 @@ def _json(value: Any, empty: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value or empty
 
 
-def _has_tag() -> str:
+def has_tag() -> str:
+    """SQL true when the video ``v`` carries the hashtag given as its one value."""
     if isinstance(Video._meta.db, SQLiteEngine):
         return "EXISTS (SELECT 1 FROM json_each(v.hashtags) WHERE json_each.value = {})"
     return "v.hashtags::jsonb @> jsonb_build_array({}::text)"
@@ -89,7 +90,7 @@ async def tagged_count(tag: str, since: datetime, until: datetime) -> int:
     """How many open videos carrying ``#tag`` were published from ``since`` until ``until``."""
     video = Video._meta.tablename
     rows = await Video.raw(
-        f"SELECT COUNT(*) AS n FROM {video} v WHERE {OPEN_VIDEO} AND {_has_tag()} "  # noqa: S608
+        f"SELECT COUNT(*) AS n FROM {video} v WHERE {OPEN_VIDEO} AND {has_tag()} "  # noqa: S608
         "AND v.published_at >= {} AND v.published_at < {}",
         tag,
         since,
@@ -196,9 +197,9 @@ async def hashtag_grid(
     such a page is theirs alone, never to be shared or cached for others.
     """
     if viewer is None:
-        rows, cursor = await _page(_grid_sql(_has_tag()), [tag], before, limit, hide)
+        rows, cursor = await _page(_grid_sql(has_tag()), [tag], before, limit, hide)
         return await _grid(resources, rows), cursor
-    sql = _grid_sql(_has_tag(), listed=LISTABLE)
+    sql = _grid_sql(has_tag(), listed=LISTABLE)
     rows, cursor = await _page(sql, [tag], before, limit, hide)
     kept, signed = await gates.admitted(resources, rows, viewer)
     return await _grid(resources, kept, signed), cursor

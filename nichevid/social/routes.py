@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, delete, get, post, put
-from litestar.exceptions import HTTPException, NotFoundException
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
@@ -201,14 +201,14 @@ class SocialPages(Controller):
     @get("/tag/{name:str}")
     async def tag(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Template:
         """A hashtag: its challenge description and its videos, newest first."""
-        return await self._tag_page(request, _tag(name))
+        return await self._tag_page(request, hashtags.tag_or_not_found(name))
 
     @get("/tag/{name:str}/videos")
     async def tag_videos(
         self, request: Request[Any, Any, Any], name: FromPath[str], cursor: FromQuery[int]
     ) -> Template:
         """The next tiles of a hashtag's grid (htmx fragment)."""
-        tag = _tag(name)
+        tag = hashtags.tag_or_not_found(name)
         viewer = current_user(request)
         hidden = await safety.hidden_from(viewer)
         items, next_cursor = await listing.hashtag_grid(
@@ -225,7 +225,7 @@ class SocialPages(Controller):
         self, request: Request[Any, Any, Any], name: FromPath[str]
     ) -> Template | Redirect:
         """Write a hashtag's challenge description (moderators and admins)."""
-        tag = _tag(name)
+        tag = hashtags.tag_or_not_found(name)
         form = await request.form()
         text = form.get("description", "")
         text = text if isinstance(text, str) else ""
@@ -270,12 +270,3 @@ def _own_page(viewer: Any) -> dict[str, str] | None:
     """Headers of a listing built for a signed-in ``viewer``: it may hold media signed
     for them (gated videos they may watch), so no shared cache keeps it."""
     return {"Cache-Control": "private, no-store"} if viewer is not None else None
-
-
-def _tag(raw: str) -> str:
-    name = hashtags.tag_name(raw)
-    if name is None:
-        raise NotFoundException(
-            gettext("That is not a hashtag: hashtags are letters, digits and _ (up to 64).")
-        )
-    return name

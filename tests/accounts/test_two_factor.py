@@ -323,3 +323,21 @@ def test_only_roles_above_member_can_require_it(nv_settings_factory: Any) -> Non
         nv_settings_factory(accounts={"two_factor_roles": ["member"]})
     with pytest.raises(ConfigError, match="two_factor_roles"):
         nv_settings_factory(accounts={"two_factor_roles": "admin"})
+
+
+async def test_the_data_export_says_whether_it_is_on_and_nothing_more(
+    nv_client: Any, nv_resources: Any, make_user: Any
+) -> None:
+    import json
+
+    from nichevid.privacy import bundle
+
+    ada = await make_user("ada")
+    totp, codes = await turned_on(nv_resources.settings, ada)
+    found = await bundle.two_factor(ada)
+    assert found["on"] is True
+    assert found["recovery_codes_left"] == 10
+    assert found["on_since"].startswith(str(datetime.now(UTC).year))
+    shown = json.dumps(found)
+    assert totp.secret not in shown
+    assert not any(code in shown for code in codes)

@@ -73,6 +73,7 @@ async def test_the_export_zip_holds_every_part_of_the_members_data(
     assert (profile["username"], profile["email"]) == ("ada", "ada@example.org")
     assert "password_hash" not in profile
     assert "argon2" not in json.dumps(profile)
+    assert profile["two_factor"] == {"on": False, "on_since": None, "recovery_codes_left": 0}
     assert archive.read(f"videos/{mine.slug}.mp4") == b"source of " + mine.slug.encode()
     assert archive.read(f"captions/{mine.slug}.en.vtt").startswith(b"WEBVTT")
     assert {v["slug"] for v in read("videos.json")} == {v.slug for v in life.videos}
