@@ -30,14 +30,14 @@ from nichevid.accounts.services import has_role
 from nichevid.app import BEARER_SCHEME
 from nichevid.core.errors import no_video
 from nichevid.i18n import gettext, ngettext
-from nichevid.media import covers, options, services
+from nichevid.media import covers, options, schedule, services
 from nichevid.media.documents import VideoDocument, is_owner, video_document
 from nichevid.media.plain_upload import receive_video
 from nichevid.media.settings import media_settings
 from nichevid.media.tables import VISIBILITIES, Video
 from nichevid.media.tus import services as uploads
 
-CHANGEABLE = ("caption", "visibility")
+CHANGEABLE = ("caption", "visibility", "publish_at")
 JSON_EXAMPLE = '{"caption": "New caption #tag", "visibility": "private"}'
 creators_only = requires_role("creator")
 
@@ -68,6 +68,13 @@ _ChangesBody = _request_body(
         properties={
             "caption": Schema(type=OpenAPIType.STRING, max_length=services.CAPTION_MAX),
             "visibility": Schema(type=OpenAPIType.STRING, enum=list(VISIBILITIES)),
+            "publish_at": Schema(
+                type=OpenAPIType.STRING,
+                description=(
+                    "When to publish a video not published yet (ISO 8601 with a zone); "
+                    "empty: as soon as it is ready, or now."
+                ),
+            ),
         },
         additional_properties=Schema(
             type=OpenAPIType.STRING,
@@ -88,6 +95,8 @@ class VideoChanges(msgspec.Struct, kw_only=True):
 
     caption: str | None = None
     visibility: str | None = None
+    # ISO 8601 with a zone; ``""`` publishes as soon as the video is ready (or now).
+    publish_at: str | None = None
     options: dict[str, str] = msgspec.field(default_factory=dict)
 
 
@@ -119,10 +128,10 @@ def parse_changes(body: bytes) -> VideoChanges:
     if unknown:
         raise _bad_request(
             ngettext(
-                "Unknown field: %(fields)s; only caption, visibility and plugins' choices "
-                "(such as subscriptions_tier) can be changed.",
-                "Unknown fields: %(fields)s; only caption, visibility and plugins' choices "
-                "(such as subscriptions_tier) can be changed.",
+                "Unknown field: %(fields)s; only caption, visibility, publish_at and plugins' "
+                "choices (such as subscriptions_tier) can be changed.",
+                "Unknown fields: %(fields)s; only caption, visibility, publish_at and plugins' "
+                "choices (such as subscriptions_tier) can be changed.",
                 len(unknown),
                 fields=", ".join(unknown),
             )
@@ -135,7 +144,10 @@ def parse_changes(body: bytes) -> VideoChanges:
     except ValueError as exc:
         raise _bad_request(str(exc)) from exc
     return VideoChanges(
-        caption=raw.get("caption"), visibility=raw.get("visibility"), options=chosen
+        caption=raw.get("caption"),
+        visibility=raw.get("visibility"),
+        publish_at=raw.get("publish_at"),
+        options=chosen,
     )
 
 
@@ -224,6 +236,9 @@ class VideoApi(Controller):
             if changes.caption is not None:
                 services.check_caption(changes.caption)
             visibility = services.check_visibility(changes.visibility or video.visibility)
+            when = schedule.parse_publish_at(changes.publish_at)
+            if changes.publish_at is not None:
+                schedule.check_schedulable(video, when)
         except ValueError as exc:
             raise _bad_request(str(exc)) from exc
         refusal = await options.check(resources, user, video, visibility, changes.options)
@@ -237,6 +252,11 @@ class VideoApi(Controller):
             raise _bad_request(str(exc)) from exc
         except LookupError as exc:
             raise NotFoundException(no_video()) from exc
+        if changes.publish_at is not None:
+            try:
+                video = await schedule.set_schedule(resources.pm, video, when)
+            except LookupError as exc:
+                raise NotFoundException(no_video()) from exc
         if changes.options:
             await options.saved(resources, video, changes.options)
         return await video_document(resources, video, user)
@@ -279,10 +299,12 @@ class VideoApi(Controller):
         caption: FromQuery[str] = "",
         visibility: FromQuery[str] = "public",
         filename: FromQuery[str] = "",
+        publish_at: FromQuery[str] = "",
     ) -> Response[VideoDocument]:
         """Upload a video in one request: the body is the file (use tus at ``/uploads/`` to
-        resume broken uploads). ``filename`` gives the file's extension; plugins' choices
-        go in the query as well (``subscriptions_tier=3``)."""
+        resume broken uploads). ``filename`` gives the file's extension, ``publish_at``
+        (ISO 8601 with a zone) a later publishing time; plugins' choices go in the query as
+        well (``subscriptions_tier=3``)."""
         user = current_user(request)
         resources = _resources(request)
         chosen = {
@@ -290,7 +312,13 @@ class VideoApi(Controller):
             for name, value in request.query_params.items()
             if options.OPTION_NAME.match(name) and name not in options.CORE_FIELDS
         }
-        metadata = {**chosen, "caption": caption, "visibility": visibility, "filename": filename}
+        metadata = {
+            **chosen,
+            "caption": caption,
+            "visibility": visibility,
+            "filename": filename,
+            "publish_at": publish_at,
+        }
         try:
             video = await receive_video(
                 resources, user, request.stream(), content_length(request), metadata

@@ -16,12 +16,13 @@ from nichevid.accounts.services import get_user_by_id
 from nichevid.media import keys, services
 from nichevid.media.tables import Video
 
-Status = Literal["processing", "ready", "failed", "removed"]
+Status = Literal["processing", "scheduled", "ready", "failed", "removed"]
 # Held videos wait for review: to their owner they are still being processed.
 STATUS_SHOWN: dict[str, Status] = {
     "uploading": "processing",
     "processing": "processing",
     "held": "processing",
+    "scheduled": "scheduled",
     "ready": "ready",
     "failed": "failed",
     "removed": "removed",
@@ -85,6 +86,8 @@ class VideoDocument(msgspec.Struct):
     created_at: datetime
     published_at: datetime | None
     owner: str
+    # When its creator chose to publish it (only its owner is told; ``None``: when ready).
+    publish_at: datetime | None = None
 
 
 def owner_id(video: Video) -> int:
@@ -188,4 +191,5 @@ async def video_document(resources: Any, video: Video, viewer: Any) -> VideoDocu
         created_at=video.created_at,
         published_at=video.published_at,
         owner=owner.username if owner is not None else "",
+        publish_at=video.publish_at if owns else None,
     )

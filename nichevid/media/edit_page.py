@@ -1,4 +1,5 @@
-"""The video edit form: a creator changes a video's caption, audience and plugin choices.
+"""The video edit form: a creator changes a video's caption, audience, publishing time
+(until it is published) and plugin choices.
 
 ``GET /upload/edit/{slug}`` shows the form to the video's owner (anyone else gets 404);
 ``POST`` checks everything first (the caption, the visibility, then the plugins'
@@ -9,6 +10,7 @@ through ``video_options_saved``.
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -19,7 +21,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.guards import requires_login
 from nichevid.i18n import gettext
-from nichevid.media import options, services
+from nichevid.media import options, schedule, services
 from nichevid.media.tables import Video
 from nichevid.media.upload_page import visibility_labels
 
@@ -59,10 +61,15 @@ async def _page(
         except ValueError:
             # Too many or too long: the fields show the video's stored choices.
             posted = None
+    stored = video.publish_at
     context = {
         "user": user,
         "video": video,
         "form": values,
+        "can_schedule": video.published_at is None,
+        "publish_at_value": (form or {}).get("publish_at")
+        or (stored.astimezone(UTC).strftime("%Y-%m-%dT%H:%M") if stored else ""),
+        "publish_at_utc": stored.astimezone(UTC).isoformat() if stored and form is None else "",
         "visibilities": visibility_labels(),
         "caption_max": services.CAPTION_MAX,
         "video_fields": await options.form_fields(resources, request, user, video, posted),
@@ -95,10 +102,16 @@ class VideoEditPages(Controller):
         resources = request.app.state.resources
         submitted = await request.form()
         typed = {name: _text(submitted, name) for name in submitted}
+        scheduling = "publish_at" in typed and video.published_at is None
         try:
             caption = services.check_caption(typed.get("caption", ""))
             visibility = services.check_visibility(typed.get("visibility", ""))
             chosen = options.options_of(typed)
+            when = (
+                schedule.parse_publish_at(typed["publish_at"], typed.get("utc_offset"))
+                if scheduling
+                else None
+            )
         except ValueError as exc:
             return await _page(request, video, form=typed, error=str(exc), status=400)
         user = request.scope.get("user")
@@ -109,5 +122,10 @@ class VideoEditPages(Controller):
             video = await services.update_video(video, caption=caption, visibility=visibility)
         except LookupError as exc:
             raise NotFoundException(gettext("No such video among yours.")) from exc
+        if scheduling:
+            try:
+                video = await schedule.set_schedule(resources.pm, video, when)
+            except LookupError as exc:
+                raise NotFoundException(gettext("No such video among yours.")) from exc
         await options.saved(resources, video, chosen)
         return Redirect(f"/upload/edit/{video.slug}?saved=1", status_code=HTTP_303_SEE_OTHER)

@@ -22,9 +22,10 @@ def register_jobs() -> list[Any]:
 
 @hookimpl
 def register_cron_jobs() -> list[Any]:
+    from nichevid.media.schedule import CRON_JOBS as SCHEDULE_JOBS
     from nichevid.media.tus.jobs import CRON_JOBS
 
-    return list(CRON_JOBS)
+    return [*CRON_JOBS, *SCHEDULE_JOBS]
 
 
 @hookimpl

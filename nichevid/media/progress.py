@@ -14,6 +14,7 @@ from piccolo.engine.sqlite import SQLiteEngine
 
 from nichevid.db import writing
 from nichevid.media import keys
+from nichevid.media.schedule import is_pending
 from nichevid.media.services import images_of, ladder_of
 from nichevid.media.tables import Rendition, Video
 from nichevid.media.transcode import Plan
@@ -57,8 +58,9 @@ async def save_plan(video: Video, duration_ms: int, plans: list[Plan]) -> None:
 async def store_rendition(
     video: Video, plan: Plan, key: str, size: int, *, pm: Any = None, resources: Any = None
 ) -> list[str] | None:
-    """Record one finished rendition; the first makes the video ``ready``, or ``held``
-    when a plugin's ``review_video`` gate holds it.
+    """Record one finished rendition; the first makes the video ``ready``, ``held`` when
+    a plugin's ``review_video`` gate holds it, or ``scheduled`` when its creator chose a
+    later publishing time (:mod:`nichevid.media.schedule`).
 
     When that happens and ``pm`` (the plugin manager) is given, the ``review_video``
     gate is asked first (with ``resources``) and the ``video_ready`` event fires after
@@ -74,7 +76,9 @@ async def store_rendition(
     publish_as = await _review(video, pm, resources)
     async with writing(Video):
         row = await _for_update(
-            Video.select(Video.status, Video.published_at).where(Video.id == video.id)
+            Video.select(Video.status, Video.published_at, Video.publish_at).where(
+                Video.id == video.id
+            )
         )
         if not row or row[0]["status"] in STOPPED:
             return None
@@ -95,6 +99,8 @@ async def store_rendition(
                 size_bytes=size,
             )
         )
+        if publish_as == "ready" and is_pending(row[0]["publish_at"]):
+            publish_as = "scheduled"
         values: dict[Any, Any] = {}
         if row[0]["status"] in ("uploading", "processing"):
             values[Video.status] = publish_as

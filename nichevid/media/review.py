@@ -12,6 +12,7 @@ from typing import Any
 
 from nichevid.core.secrets import instance_secret
 from nichevid.i18n import gettext
+from nichevid.media.schedule import is_pending
 from nichevid.media.settings import media_settings
 from nichevid.media.signing import signed_query
 from nichevid.media.tables import Rendition, Video
@@ -19,6 +20,8 @@ from nichevid.plugins import notify
 
 # The states a reviewer may move a video between.
 REVIEW_STATES = ("held", "ready", "removed")
+# States a reviewer may move a video out of: a scheduled video too.
+REVIEWABLE = (*REVIEW_STATES, "scheduled")
 
 
 class ReviewError(Exception):
@@ -56,10 +59,13 @@ async def set_review_status(pm: Any, video: Video | int, status: str) -> Video:
     row = await Video.objects().where(Video.id == video_id).first()
     if row is None:
         raise ReviewError(gettext("There is no such video; it may have been deleted."))
-    if row.status not in REVIEW_STATES:
+    if row.status not in REVIEWABLE:
         raise ReviewError(
             gettext("The video is %(status)s; wait until it is processed.", status=row.status)
         )
+    if status == "ready" and is_pending(row.publish_at):
+        # Released or restored before its creator's publishing time: it waits for it.
+        status = "scheduled"
     if row.status == status:
         return row
     values: dict[Any, Any] = {Video.status: status}

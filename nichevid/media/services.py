@@ -11,6 +11,7 @@ import json
 import re
 import secrets
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,7 @@ async def ingest_file(
     visibility: str = "public",
     *,
     hashtags: list[str] | None = None,
+    publish_at: datetime | None = None,
 ) -> Video:
     """Store a local video file as a new video of ``owner`` and queue its processing.
 
@@ -116,6 +118,7 @@ async def ingest_file(
         caption: The caption; its ``#hashtags`` are collected.
         visibility: One of :data:`nichevid.media.tables.VISIBILITIES`.
         hashtags: Hashtags to add to those found in the caption.
+        publish_at: When to publish it once processed (``None``: as soon as it is ready).
 
     Returns:
         The new row, status ``processing``.
@@ -133,6 +136,7 @@ async def ingest_file(
         mentions=await known_mentions(caption),
         visibility=visibility,
         status="uploading",
+        publish_at=publish_at,
     )
     await video.save()
     key = keys.source_key(video.slug, path.suffix)

@@ -20,7 +20,7 @@ from piccolo.table import Table
 from nichevid.accounts.tables import User
 
 UPLOAD_STATUSES = ("uploading", "complete", "failed")
-STATUSES = ("uploading", "processing", "held", "ready", "failed", "removed")
+STATUSES = ("uploading", "processing", "held", "scheduled", "ready", "failed", "removed")
 VISIBILITIES = ("public", "followers", "subscribers", "private")
 
 
@@ -55,6 +55,8 @@ class Video(Table, tablename="nv_video"):
     created_at = Timestamptz(default=TimestamptzNow())
     # Set when the video first becomes ready; indexed so feeds notice new videos cheaply.
     published_at = Timestamptz(null=True, default=None, index=True)
+    # When the creator wants it published: until then a processed video is ``scheduled``.
+    publish_at = Timestamptz(null=True, default=None, index=True)
 
 
 class Rendition(Table, tablename="nv_rendition"):

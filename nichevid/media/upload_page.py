@@ -59,6 +59,7 @@ def headline(status: str) -> str:
         "uploading": gettext("Receiving your video…"),
         "processing": gettext("Processing your video…"),
         "held": gettext("Waiting for review"),
+        "scheduled": gettext("Scheduled"),
         "ready": gettext("Your video is ready"),
         "failed": gettext("Processing failed"),
         "removed": gettext("This video was removed"),

@@ -19,6 +19,7 @@
   const counter = $("#upload-counter span");
   const preview = $("#upload-preview");
   const visibility = $("#upload-visibility");
+  const publishAt = $("#upload-publish-at");
   const submit = $("#upload-submit");
   const progress = $("#upload-progress");
   const bar = $("#upload-bar");
@@ -126,7 +127,7 @@
 
   // --- the upload ---------------------------------------------------------------------
   const setBusy = (busy) => {
-    for (const field of [input, caption, visibility, submit]) field.disabled = busy;
+    for (const field of [input, caption, visibility, publishAt, submit]) field.disabled = busy;
     controls.hidden = !busy;
     if (busy) progress.hidden = false;
   };
@@ -203,6 +204,8 @@
       filename: file.name,
       caption: caption.value.trim(),
       visibility: visibility.value,
+      // The browser reads the field in its own time; the server gets it in UTC.
+      publish_at: publishAt.value ? new Date(publishAt.value).toISOString() : "",
     };
     const headers = { "x-csrftoken": csrf() };
     upload = new tus.Upload(file, {

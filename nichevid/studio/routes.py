@@ -80,6 +80,7 @@ def status_labels() -> dict[str, str]:
         "uploading": gettext("Uploading"),
         "processing": gettext("Processing"),
         "held": gettext("Waiting for the moderators"),
+        "scheduled": gettext("Scheduled"),
         "ready": gettext("Published"),
         "failed": gettext("Failed"),
         "removed": gettext("Removed"),

@@ -522,3 +522,28 @@ async def test_a_patch_reaching_a_server_without_the_first_bytes_is_refused(
     assert head.headers["upload-offset"] == "10"
     row = await Upload.objects().where(Upload.uid == uid).first()
     assert (row.received, row.lease_until, row.status) == (10, 0, "uploading")
+
+
+async def test_an_upload_can_carry_its_publishing_time(
+    nv_client: Any, auth: dict[str, str], clips: dict[str, Path]
+) -> None:
+    data = clips["h264"].read_bytes()
+    when = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
+    headers = {
+        **OCTETS,
+        **auth,
+        "Upload-Length": str(len(data)),
+        "Upload-Metadata": metadata(filename="a.mp4", publish_at=when.isoformat()),
+    }
+    response = await nv_client.post("/uploads/", headers=headers, content=data)
+    assert response.status_code == 201, response.text
+    body = (await nv_client.get(f"/api/uploads/{upload_id(response)}", headers=auth)).json()
+    video = await Video.objects().where(Video.slug == body["video_id"]).first()
+    assert video is not None
+    assert video.publish_at == when
+    for bad in ("next week", "2001-01-01T00:00:00Z"):
+        headers["Upload-Metadata"] = metadata(filename="b.mp4", publish_at=bad)
+        refused = await nv_client.post("/uploads/", headers=headers, content=data)
+        assert refused.status_code == 400
+        assert "publishing time" in refused.text
+    assert await Video.count() == 1

@@ -21,6 +21,7 @@ from piccolo.query.functions.aggregate import Sum
 
 from nichevid.i18n import gettext
 from nichevid.media import options
+from nichevid.media.schedule import parse_publish_at
 from nichevid.media.services import check_caption, check_visibility, ingest_file
 from nichevid.media.settings import MediaSettings, media_settings
 from nichevid.media.tables import Upload, Video
@@ -86,17 +87,18 @@ def _owner_id(owner: Any) -> int:
 
 
 def clean_metadata(metadata: dict[str, str]) -> dict[str, str]:
-    """Keep the metadata a video needs (filename, caption, visibility, plugins' options),
-    checked.
+    """Keep the metadata a video needs (filename, caption, visibility, publishing time,
+    plugins' options), checked.
 
     Raises:
-        UploadError: 400 for an unknown visibility, an over-long caption or filename, or
-            too many or too long options.
+        UploadError: 400 for an unknown visibility, an over-long caption or filename, a
+            publishing time that cannot be used, or too many or too long options.
     """
     try:
         visibility = check_visibility(metadata.get("visibility", "public") or "public")
         caption = check_caption(metadata.get("caption", ""))
         chosen = options.options_of(metadata)
+        when = parse_publish_at(metadata.get("publish_at"))
     except ValueError as exc:
         raise UploadError(400, str(exc)) from exc
     filename = Path(metadata.get("filename", "").replace("\\", "/")).name
@@ -104,7 +106,14 @@ def clean_metadata(metadata: dict[str, str]) -> dict[str, str]:
         raise UploadError(
             400, gettext("File names are at most %(max)s characters.", max=FILENAME_MAX)
         )
-    return {**chosen, "filename": filename, "caption": caption, "visibility": visibility}
+    publish_at = when.isoformat() if when else ""
+    return {
+        **chosen,
+        "filename": filename,
+        "caption": caption,
+        "visibility": visibility,
+        "publish_at": publish_at,
+    }
 
 
 async def _bytes_in_use(owner_id: int) -> int:
@@ -371,12 +380,14 @@ async def finish(resources: Any, upload: Upload) -> Upload:
     named = part.with_name(f"{upload.uid}{suffix if suffix[1:].isalnum() else '.bin'}")
     await asyncio.to_thread(part.replace, named)
     try:
+        publish_at = meta.get("publish_at")
         video = await ingest_file(
             resources,
             upload.owner,
             named,
             meta.get("caption", ""),
             meta.get("visibility", "public"),
+            publish_at=datetime.fromisoformat(publish_at) if publish_at else None,
         )
     except ValueError as exc:
         upload.status, upload.failure_reason = "failed", str(exc)
