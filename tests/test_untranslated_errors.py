@@ -72,6 +72,8 @@ INTERNAL = {
     ("media/services.py", "give slug or video_id"),
     ("media/services.py", "the video was deleted meanwhile"),
     ("media/services.py", "this video is not visible to you"),
+    # Caught by the callers, which answer 404 in the page's language.
+    ("media/schedule.py", "the video was deleted meanwhile"),
     # A plugin passing an interval the core does not know: a bug, never a member's input.
     ("payments/checkout.py", "interval is {interval!r}; use one of {INTERVALS}"),
     # Only reached by a plugin cancelling at a provider that takes no subscriptions.

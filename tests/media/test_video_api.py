@@ -571,7 +571,7 @@ async def test_the_openapi_schema_describes_the_api(nv_client: Any) -> None:
     assert upload_body["application/octet-stream"]["schema"]["format"] == "binary"
     changes = paths[f"{API}/{{video_id}}"]["patch"]["requestBody"]["content"]["application/json"]
     assert changes["schema"]["additionalProperties"]["maxLength"] == 200  # plugins' choices
-    assert set(changes["schema"]["properties"]) == {"caption", "visibility"}
+    assert set(changes["schema"]["properties"]) == {"caption", "visibility", "publish_at"}
     document = schema["components"]["schemas"]["VideoDocument"]
     assert {"id", "status", "renditions", "hls", "poster", "can_retry"} <= set(
         document["properties"]
