@@ -19,7 +19,6 @@ import http.cookiejar
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import urllib.parse
@@ -39,7 +38,7 @@ from bench.load import (
     machine,
     measure,
     report,
-    save,
+    run_and_save,
     serve,
 )
 from bench.rows import PASSWORD
@@ -155,13 +154,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        found = run(args)
-    except (LoadError, subprocess.CalledProcessError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    save(found, args.label or f"foryou-{args.shape}", args.results_dir)
-    return 0
+    return run_and_save(args, run, args.label or f"foryou-{args.shape}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -508,15 +508,24 @@ def save(found: dict[str, Any], label: str, directory: Path = RESULTS_DIR) -> Pa
     return path
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_and_save(
+    args: argparse.Namespace,
+    measure_run: Callable[[argparse.Namespace], dict[str, Any]],
+    label: str,
+) -> int:
+    """Run a benchmark and save its report as ``label``; 1, saying why, when it cannot run."""
     try:
-        found = run(args)
-    except (LoadError, subprocess.CalledProcessError) as exc:
+        found = measure_run(args)
+    except (LoadError, subprocess.CalledProcessError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    save(found, args.label or args.shape, args.results_dir)
+    save(found, label, args.results_dir)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    return run_and_save(args, run, args.label or args.shape)
 
 
 if __name__ == "__main__":

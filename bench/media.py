@@ -43,7 +43,7 @@ from bench.load import (
     Target,
     machine,
     measure,
-    save,
+    run_and_save,
     serve,
     summary,
     wrk_options,
@@ -269,14 +269,9 @@ def report(
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     begun = time.monotonic()
-    try:
-        found = run(args)
-    except (LoadError, subprocess.CalledProcessError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    save(found, args.label, args.results_dir)
+    code = run_and_save(args, run, args.label)
     print(f"took {time.monotonic() - begun:.0f} s", file=sys.stderr)
-    return 0
+    return code
 
 
 if __name__ == "__main__":

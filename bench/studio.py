@@ -21,7 +21,6 @@ import asyncio
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.foryou import sign_in
-from bench.load import RESULTS_DIR, LoadError, instance_env, machine, save, serve
+from bench.load import RESULTS_DIR, LoadError, instance_env, machine, run_and_save, serve
 
 
 @dataclass
@@ -211,13 +210,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        found = run(args)
-    except (LoadError, subprocess.CalledProcessError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    save(found, args.label or f"studio-{args.shape}", args.results_dir)
-    return 0
+    return run_and_save(args, run, args.label or f"studio-{args.shape}")
 
 
 if __name__ == "__main__":
