@@ -127,7 +127,9 @@
 
   // --- the upload ---------------------------------------------------------------------
   const setBusy = (busy) => {
-    for (const field of [input, caption, visibility, publishAt, submit]) field.disabled = busy;
+    for (const field of [input, caption, visibility, publishAt, submit]) {
+      if (field) field.disabled = busy; // a theme's form may leave the time out
+    }
     controls.hidden = !busy;
     if (busy) progress.hidden = false;
   };
@@ -205,7 +207,7 @@
       caption: caption.value.trim(),
       visibility: visibility.value,
       // The browser reads the field in its own time; the server gets it in UTC.
-      publish_at: publishAt.value ? new Date(publishAt.value).toISOString() : "",
+      publish_at: publishAt && publishAt.value ? new Date(publishAt.value).toISOString() : "",
     };
     const headers = { "x-csrftoken": csrf() };
     upload = new tus.Upload(file, {
