@@ -11,12 +11,10 @@ from nichevid.social.tables import Follow, Like, Share
 from nichevid.studio import figures
 from nichevid.studio.figures import period_start
 
-NOW = datetime.now(UTC)
-
 
 async def view(video: Any, ms: int, *, viewer: Any = None, session: str = "", **extra: Any) -> None:
     """One stored viewing of ``video``; ``at`` places it in time (default: now)."""
-    at = extra.pop("at", NOW)
+    at = extra.pop("at", None) or datetime.now(UTC)
     await WatchEvent(
         viewer=viewer.id if viewer is not None else None,
         session_id=session,
@@ -30,32 +28,33 @@ async def view(video: Any, ms: int, *, viewer: Any = None, session: str = "", **
 async def test_a_creators_figures_count_others_viewings_of_the_period(
     nv_client: Any, make_user: Any, make_video: Any
 ) -> None:
+    now = datetime.now(UTC)  # the test's one clock
     ada = await make_user("ada", role="creator")
     bob, cara = await make_user("bob"), await make_user("cara", role="creator")
     ten = await make_video(ada, duration_ms=10_000)
     five = await make_video(ada, duration_ms=5_000, visibility="private")
     theirs = await make_video(cara, duration_ms=10_000)
-    three_days_ago = NOW - timedelta(days=3)
+    three_days_ago = now - timedelta(days=3)
     # Four viewings of ``ten``: a completion, a half, a skip and a double replay.
-    await view(ten, 10_000, viewer=bob, completed=True, feed="foryou")
+    await view(ten, 10_000, viewer=bob, completed=True, feed="foryou", at=now)
     await view(ten, 5_000, session="anon-1", feed="hashtag", at=three_days_ago)
-    await view(ten, 500, session="anon-1", skipped=True, feed="foryou")
-    await view(ten, 25_000, viewer=bob, replays=2, feed="profile")
-    await view(five, 1_000, session="anon-2", feed="video")
+    await view(ten, 500, session="anon-1", skipped=True, feed="foryou", at=now)
+    await view(ten, 25_000, viewer=bob, replays=2, feed="profile", at=now)
+    await view(five, 1_000, session="anon-2", feed="video", at=now)
     # Not counted: the creator's own viewing, a viewing before the period, another's video.
     await view(ten, 10_000, viewer=ada, completed=True)
-    await view(ten, 10_000, session="anon-3", at=NOW - timedelta(days=40))
+    await view(ten, 10_000, session="anon-3", at=now - timedelta(days=40))
     await view(theirs, 10_000, viewer=bob)
     await Like(viewer=bob.id, video=ten.id).save()
     await Like(viewer=ada.id, video=ten.id).save()
     await Comment(video=ten.id, author=bob.id, text="nice").save()
     await Comment(video=ten.id, author=ada.id, text="thanks").save()
-    await Comment(video=ten.id, author=bob.id, text="", deleted_at=NOW).save()
+    await Comment(video=ten.id, author=bob.id, text="", deleted_at=now).save()
     await Share(viewer=bob.id, video=five.id).save()
     await Follow(follower=bob.id, followee=ada.id).save()
-    await Follow(follower=cara.id, followee=ada.id, created_at=NOW - timedelta(days=60)).save()
+    await Follow(follower=cara.id, followee=ada.id, created_at=now - timedelta(days=60)).save()
 
-    found = await figures.figures(ada.id, 30)
+    found = await figures.figures(ada.id, 30, now=now)
     w = found.watching
     assert (w.views, found.viewers) == (5, 3)  # bob, anon-1 and anon-2
     assert w.watched_ms == 10_000 + 5_000 + 500 + 25_000 + 1_000
@@ -69,13 +68,13 @@ async def test_a_creators_figures_count_others_viewings_of_the_period(
     assert figures.Reactions(likes=1, comments=1, shares=1) == found.reactions
     assert (found.followers, found.new_followers) == (2, 1)
     assert len(found.daily) == 30
-    assert found.daily[0][0] == period_start(30).date()
-    assert found.daily[-1] == (NOW.date(), 4)
+    assert found.daily[0][0] == period_start(30, now).date()
+    assert found.daily[-1] == (now.date(), 4)
     assert dict(found.daily)[three_days_ago.date()] == 1
     assert sum(n for _, n in found.daily) == 5
     assert found.retention == []
 
-    longer = await figures.figures(ada.id, 90)
+    longer = await figures.figures(ada.id, 90, now=now)
     assert (longer.watching.views, longer.viewers, longer.followers) == (6, 4, 2)
     assert longer.new_followers == 2
 
