@@ -57,6 +57,8 @@ class Video(Table, tablename="nv_video"):
     published_at = Timestamptz(null=True, default=None, index=True)
     # When the creator wants it published: until then a processed video is ``scheduled``.
     publish_at = Timestamptz(null=True, default=None, index=True)
+    # Set while the creator keeps it at the top of their profile (``nichevid.social.pins``).
+    pinned_at = Timestamptz(null=True, default=None)
 
 
 class Rendition(Table, tablename="nv_rendition"):

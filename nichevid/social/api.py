@@ -22,7 +22,7 @@ from nichevid.app import BEARER_SCHEME
 from nichevid.feed.signals import member_signal
 from nichevid.recommend.ratings import Signals
 from nichevid.safety import services as safety
-from nichevid.social import notifications, services
+from nichevid.social import notifications, pins, services
 from nichevid.social.follows import ProfileStats
 from nichevid.social.routes import http_error, resources_of
 from nichevid.social.services import SocialError, VideoState
@@ -86,6 +86,24 @@ async def _document(video: Any, state: VideoState) -> VideoSocial:
 def _profile(member: Any, stats: ProfileStats) -> ProfileSocial:
     likes = None if stats.likes_hidden else stats.likes
     return ProfileSocial(member.username, stats.followers, stats.following, likes, stats.followed)
+
+
+class VideoPin(msgspec.Struct):
+    """Whether a video is pinned, and how many of its creator's are."""
+
+    id: str
+    pinned: bool
+    pinned_count: int
+
+
+async def _pin(request: Request[Any, Any, Any], video_id: str, pinned: bool) -> VideoPin:
+    try:
+        video = await pins.own_video(video_id, current_user(request))
+        video = await pins.set_pinned(video, pinned)
+    except SocialError as exc:
+        raise http_error(exc) from exc
+    count = await pins.pinned_count(int(video.owner))
+    return VideoPin(id=video.slug, pinned=video.pinned_at is not None, pinned_count=count)
 
 
 class SocialApi(Controller):
@@ -155,6 +173,16 @@ class SocialApi(Controller):
             raise http_error(exc) from exc
         await member_signal(request, video.id, Signals(shared=True))
         return await _document(video, state)
+
+    @put("/videos/{video_id:str}/pin", guards=[requires_login])
+    async def pin(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoPin:
+        """Keep one of your videos at the top of your profile (at most three)."""
+        return await _pin(request, video_id, True)
+
+    @delete("/videos/{video_id:str}/pin", guards=[requires_login], status_code=HTTP_200_OK)
+    async def unpin(self, request: Request[Any, Any, Any], video_id: FromPath[str]) -> VideoPin:
+        """Let one of your videos go back to its place on your profile."""
+        return await _pin(request, video_id, False)
 
     @get("/users/{username:str}/social")
     async def profile_social(

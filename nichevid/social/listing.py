@@ -60,6 +60,8 @@ class GridItem:
     likes: int
     # The creator hides the like counts of their videos (``nichevid.safety``).
     likes_hidden: bool = False
+    # Kept at the top of its creator's profile (``nichevid.social.pins``).
+    pinned: bool = False
 
     @property
     def likes_short(self) -> str:
@@ -129,7 +131,7 @@ def _grid_sql(where: str, listed: str = OPEN_VIDEO) -> str:
     video, stats = Video._meta.tablename, VideoStats._meta.tablename
     return (
         "SELECT v.id, v.slug, v.owner, v.visibility, v.age_restricted, v.caption, "  # noqa: S608
-        "v.poster_key, v.images, v.width, v.height, "
+        "v.poster_key, v.images, v.width, v.height, v.pinned_at, "
         f"COALESCE(s.likes, 0) AS likes, {LIKES_HIDDEN} AS likes_hidden "
         f"FROM {video} v LEFT JOIN {stats} s ON s.video = v.id "
         f"WHERE {listed} AND {where} /*before*/"
@@ -159,6 +161,7 @@ async def _grid(
                 height=int(grid["height"]) if grid else int(row["height"] or 0),
                 likes=int(row["likes"]),
                 likes_hidden=bool(row["likes_hidden"]),
+                pinned=row.get("pinned_at") is not None,
             )
         )
     return items
@@ -172,13 +175,19 @@ async def profile_grid(
     limit: int = GRID_PAGE,
     hide: Collection[int] = (),
 ) -> tuple[list[GridItem], int | None]:
-    """The ready public videos of ``owner`` (row or id), newest first, grid-sized posters.
+    """The ready public videos of ``owner`` (row or id), grid-sized posters: the pinned
+    ones first (newest pin first, on the first page only), then the others newest first.
 
     None when ``owner`` is among ``hide`` (members the viewer blocks or is blocked by).
     """
     owner_id = owner if isinstance(owner, int) else owner.id
-    rows, cursor = await _page(_grid_sql("v.owner = {}"), [owner_id], before, limit, hide)
-    return await _grid(resources, rows), cursor
+    pinned: list[dict[str, Any]] = []
+    if before is None and int(owner_id) not in {int(i) for i in hide}:
+        sql = _grid_sql("v.owner = {} AND v.pinned_at IS NOT NULL").replace("/*before*/", "")
+        pinned = list(await VideoStats.raw(sql + " ORDER BY v.pinned_at DESC", owner_id))
+    rest = _grid_sql("v.owner = {} AND v.pinned_at IS NULL")
+    rows, cursor = await _page(rest, [owner_id], before, limit, hide)
+    return await _grid(resources, pinned + list(rows)), cursor
 
 
 async def hashtag_grid(

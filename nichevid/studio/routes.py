@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
-from litestar.response import Template
-from litestar.status_codes import HTTP_400_BAD_REQUEST
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from nichevid.accounts.guards import requires_role
 from nichevid.core.charts import curve, hbars, stacked_bars
@@ -26,6 +26,8 @@ from nichevid.core.csvfile import csv_response
 from nichevid.i18n import compact, gettext
 from nichevid.media.tables import Video
 from nichevid.media.upload_page import visibility_labels
+from nichevid.social import pins
+from nichevid.social.errors import SocialError
 from nichevid.studio import figures
 from nichevid.studio.figures import DEFAULT_DAYS, PERIODS, TENTHS, Figures, VideoLine
 
@@ -92,7 +94,14 @@ async def own_video(request: Request[Any, Any, Any], slug: str) -> dict[str, Any
     user = request.scope.get("user")
     rows = (
         await Video.select(
-            Video.id, Video.slug, Video.caption, Video.status, Video.visibility, Video.owner
+            Video.id,
+            Video.slug,
+            Video.caption,
+            Video.status,
+            Video.visibility,
+            Video.age_restricted,
+            Video.owner,
+            Video.pinned_at,
         ).where(Video.slug == slug)
         if 0 < len(slug) <= 16 and user is not None
         else []
@@ -138,6 +147,33 @@ def _query_or_default(request: Request[Any, Any, Any], paged: bool) -> tuple[Que
         return Query(DEFAULT_DAYS, 1), str(exc)
 
 
+async def _video_page(
+    request: Request[Any, Any, Any], slug: str, *, error: str = "", status: int = 200
+) -> Template:
+    """One video's figures, with its retention curve and whether it is pinned."""
+    video = await own_video(request, slug)
+    query, period_error = _query_or_default(request, paged=False)
+    if period_error:
+        error, status = period_error, HTTP_400_BAD_REQUEST
+    user = request.scope["user"]
+    found = await figures.figures(user.id, query.days, video=video["id"])
+    context = {
+        "user": user,
+        "video": video,
+        "figures": found,
+        "charts": _charts(found),
+        "periods": PERIODS,
+        "label": source_label,
+        "error": error,
+        "pinnable": video["status"] == "ready"
+        and video["visibility"] == "public"
+        and not video["age_restricted"],
+        "pinned_notice": request.query_params.get("pinned", ""),
+        "pin_max": pins.PIN_MAX,
+    }
+    return Template("studio/video.html", context=context, status_code=status)
+
+
 class StudioPages(Controller):
     """``/studio``: the creator's figures, their videos, one video, and a CSV of them."""
 
@@ -172,20 +208,21 @@ class StudioPages(Controller):
     @get("/v/{slug:str}")
     async def video(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Template:
         """One video's figures, with its retention curve."""
-        video = await own_video(request, slug)
-        query, error = _query_or_default(request, paged=False)
-        user = request.scope["user"]
-        found = await figures.figures(user.id, query.days, video=video["id"])
-        context = {
-            "user": user,
-            "video": video,
-            "figures": found,
-            "charts": _charts(found),
-            "periods": PERIODS,
-            "label": source_label,
-            "error": error,
-        }
-        return Template("studio/video.html", context=context, status_code=400 if error else 200)
+        return await _video_page(request, slug)
+
+    @post("/v/{slug:str}/pin")
+    async def pin(self, request: Request[Any, Any, Any], slug: FromPath[str]) -> Any:
+        """Pin the video to the top of the profile (``pinned=1``), or unpin it."""
+        form = await request.form()
+        wanted = form.get("pinned") == "1"
+        try:
+            video = await pins.own_video(slug, request.scope["user"])
+            await pins.set_pinned(video, wanted)
+        except SocialError as exc:
+            return await _video_page(request, slug, error=exc.message, status=exc.status)
+        return Redirect(
+            f"/studio/v/{video.slug}?pinned={int(wanted)}", status_code=HTTP_303_SEE_OTHER
+        )
 
     @get("/export.csv")
     async def export(self, request: Request[Any, Any, Any]) -> Response[Any]:
