@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from nichevid.accounts.tables import TwoFactor
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import login
 from tests.conftest import user_maker
@@ -37,6 +39,8 @@ async def test_admins_see_the_instance_and_every_operator_page(
     for _ in range(3):
         await ready_video(creator, caption="ready one")
     await ready_video(creator, caption="waiting", status="held")
+    await ready_video(creator, caption="later", status="scheduled")
+    await TwoFactor(user=creator.id, secret="sealed", enabled_at=datetime.now(UTC)).save()
     await _sign_in(nv_client, "boss")
     page = await nv_client.get("/admin", headers=HTML)
     assert page.status_code == 200
@@ -44,6 +48,10 @@ async def test_admins_see_the_instance_and_every_operator_page(
     assert (_cell(text, "role", "admin"), _cell(text, "role", "creator")) == (1, 1)
     assert _cell(text, "role", "member") == 2
     assert (_cell(text, "status", "ready"), _cell(text, "status", "held")) == (3, 1)
+    assert _cell(text, "status", "scheduled") == 1
+    assert '<th scope="row">Scheduled</th>' in text
+    assert '<td data-two-factor="creator">1 with two-factor authentication</td>' in text
+    assert '<td data-two-factor="admin">0 with two-factor authentication</td>' in text
     assert _cell(text, "status", "failed") == 0
     assert _cell(text, "jobs", "failed") >= 0
     shape = "PostgreSQL" if nv_resources.settings.database_url.startswith("postgres") else "SQLite"

@@ -12,7 +12,7 @@ from piccolo.query.functions.aggregate import Count
 from nichevid import __version__
 from nichevid.accounts.guards import requires_role
 from nichevid.accounts.services import ROLES, has_role
-from nichevid.accounts.tables import User
+from nichevid.accounts.tables import TwoFactor, User
 from nichevid.media.tables import STATUSES, Video
 
 
@@ -21,6 +21,16 @@ async def _count_by(table: Any, column: Any, keys: tuple[str, ...]) -> dict[str,
     rows = await table.select(column, Count(table.id, alias="n")).group_by(column)
     found = {str(row[column._meta.name]): int(row["n"]) for row in rows}
     return {key: found.get(key, 0) for key in keys}
+
+
+async def _two_factor_by_role() -> dict[str, int]:
+    """Accounts per role whose login takes a code (``accounts.two_factor_roles``)."""
+    rows = (
+        await TwoFactor.select(TwoFactor.user.role, Count(TwoFactor.id, alias="n"))
+        .where(TwoFactor.enabled_at.is_not_null())
+        .group_by(TwoFactor.user.role)
+    )
+    return {str(row["user.role"]): int(row["n"]) for row in rows}
 
 
 class AdminHome(Controller):
@@ -45,6 +55,7 @@ class AdminHome(Controller):
             "redis": settings.uses_redis,
             "storage": resources.storage.describe(),
             "roles": await _count_by(User, User.role, ROLES),
+            "two_factor": await _two_factor_by_role(),
             "videos": await _count_by(Video, Video.status, STATUSES),
             "jobs": await resources.jobs.counts() if admin else {},
         }
