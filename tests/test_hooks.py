@@ -146,6 +146,7 @@ async def test_hook_register_cron_jobs(job_out: Path, nv_resources: Any, nv_run_
     assert names == [
         "hooks.tick",
         "media.expire_uploads",
+        "media.publish_scheduled",
         "payments.reconcile",
         "privacy.expire_exports",
         "privacy.purge_due",
