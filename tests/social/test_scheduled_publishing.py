@@ -202,3 +202,24 @@ async def test_the_edit_form_sets_the_time_in_the_browsers_time(
     # Published videos have no time to pick.
     published = await make_video(ada)
     assert 'name="publish_at"' not in (await nv_client.get(f"/upload/edit/{published.slug}")).text
+
+
+async def test_the_cron_job_publishes_what_is_due(
+    nv_client: Any, nv_resources: Any, make_user: Any, make_video: Any
+) -> None:
+    ada = await make_user("ada", role="creator")
+    due = await make_video(
+        ada,
+        status="scheduled",
+        published_at=None,
+        publish_at=datetime.now(UTC) - timedelta(seconds=5),
+    )
+    waiting = await make_video(
+        ada,
+        status="scheduled",
+        published_at=None,
+        publish_at=datetime.now(UTC) + timedelta(hours=1),
+    )
+    assert await schedule.publish_scheduled(nv_resources.job_context()) == 1
+    assert (await Video.objects().get(Video.id == due.id)).status == "ready"
+    assert (await Video.objects().get(Video.id == waiting.id)).status == "scheduled"
