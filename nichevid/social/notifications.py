@@ -22,10 +22,13 @@ from typing import Any
 from nichevid.accounts.tables import User
 from nichevid.i18n import gettext
 from nichevid.media.tables import Video
-from nichevid.social.tables import Notification
+from nichevid.safety.tables import Block, Mute
+from nichevid.social.tables import Follow, Notification
 
 # Kinds stored at most once per (recipient, actor, video).
-ONCE = ("like", "follow", "mention")
+ONCE = ("like", "follow", "mention", "new_video")
+# Followers told of a new video per INSERT statement.
+FOLLOWERS_PER_STATEMENT = 500
 TEXT_MAX = 500
 PAGE_SIZE = 30
 _KIND = re.compile(r"^[a-z][a-z_]{0,15}$")
@@ -61,6 +64,7 @@ def kinds() -> dict[str, str]:
         "comment": gettext("commented on your video"),
         "reply": gettext("replied to your comment"),
         "mention": gettext("mentioned you"),
+        "new_video": gettext("posted a new video"),
     }
 
 
@@ -108,6 +112,65 @@ async def notify(recipient: Any, kind: str, actor: Any, video: Any = None, text:
     return bool(await query)
 
 
+def _mentioned(video: Video) -> list[str]:
+    names = video.mentions
+    if isinstance(names, str):  # Piccolo hands JSON columns back as text
+        names = json.loads(names or "[]")
+    return [str(name) for name in names or []]
+
+
+async def notify_followers(video: Video) -> int:
+    """Tell the owner's followers that a ready video of theirs is out.
+
+    Only for videos the followers may watch (public or followers-only); not those who
+    muted or blocked the owner (or were blocked by them), nor those its caption
+    mentions (they are told of the mention instead). Written in a few statements
+    whatever the number of followers; repeats of an earlier call store nothing.
+
+    Returns:
+        How many followers were told.
+    """
+    if video.status != "ready" or video.visibility not in ("public", "followers"):
+        return 0
+    owner = _id(video.owner)
+    followers = {
+        int(row["follower"])
+        for row in await Follow.select(Follow.follower).where(Follow.followee == owner)
+    }
+    if not followers:
+        return 0
+    left_out = {int(r["muter"]) for r in await Mute.select(Mute.muter).where(Mute.muted == owner)}
+    blocks = await Block.select(Block.blocker, Block.blocked).where(
+        (Block.blocked == owner) | (Block.blocker == owner)
+    )
+    left_out |= {int(r["blocker"]) for r in blocks} | {int(r["blocked"]) for r in blocks}
+    names = _mentioned(video)
+    if names:
+        mentioned = await User.select(User.id).where(User.username.is_in(names))
+        left_out |= {int(row["id"]) for row in mentioned}
+    told_ids = sorted(followers - left_out - {owner})
+    told = 0
+    for first in range(0, len(told_ids), FOLLOWERS_PER_STATEMENT):
+        rows = [
+            Notification(
+                recipient=follower,
+                kind="new_video",
+                actor=owner,
+                video=video.id,
+                text="",
+                dedupe=f"new_video:{follower}:{owner}:{video.id}",
+            )
+            for follower in told_ids[first : first + FOLLOWERS_PER_STATEMENT]
+        ]
+        stored = (
+            await Notification.insert(*rows)
+            .on_conflict(target=Notification.dedupe, action="DO NOTHING")
+            .returning(Notification.id)
+        )
+        told += len(stored)
+    return told
+
+
 async def notify_mentions(video: Video) -> int:
     """Tell the members a ready video's caption mentions, when they may watch it.
 
@@ -119,13 +182,11 @@ async def notify_mentions(video: Video) -> int:
     """
     from nichevid.social.follows import followers_among
 
-    names = video.mentions
-    if isinstance(names, str):  # Piccolo hands JSON columns back as text
-        names = json.loads(names or "[]")
+    names = _mentioned(video)
     if video.status != "ready" or video.visibility not in ("public", "followers") or not names:
         return 0
     users = await User.select(User.id).where(
-        User.username.is_in([str(name) for name in names]) & (User.is_active == True)  # noqa: E712
+        User.username.is_in(names) & (User.is_active == True)  # noqa: E712
     )
     ids = {int(row["id"]) for row in users}
     if video.visibility == "followers":

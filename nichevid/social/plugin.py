@@ -92,6 +92,7 @@ async def may_view_videos(videos: list[Any], viewer: Any) -> dict[int, bool] | N
 async def video_ready(video: Any) -> None:
     if video is None:  # deleted between becoming ready and this event
         return
-    from nichevid.social.notifications import notify_mentions
+    from nichevid.social.notifications import notify_followers, notify_mentions
 
     await notify_mentions(video)
+    await notify_followers(video)
