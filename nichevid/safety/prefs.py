@@ -50,6 +50,7 @@ class Prefs:
     who_may_comment: str = "everyone"
     comment_keywords: list[str] = field(default_factory=list)
     hide_like_counts: bool = False
+    new_video_notices: bool = True
     break_minutes: int | None = None
     daily_limit_minutes: int | None = None
     birth_date: date | None = None
@@ -70,6 +71,7 @@ async def prefs_of(member: Any) -> Prefs:
         who_may_comment=str(row["who_may_comment"]),
         comment_keywords=_keywords(row["comment_keywords"]),
         hide_like_counts=bool(row["hide_like_counts"]),
+        new_video_notices=bool(row["new_video_notices"]),
         break_minutes=row["break_minutes"],
         daily_limit_minutes=row["daily_limit_minutes"],
         birth_date=_date(row["birth_date"]),
@@ -216,6 +218,7 @@ async def save_prefs(member: Any, prefs: Prefs) -> Prefs:
         SafetyPrefs.who_may_comment: prefs.who_may_comment,
         SafetyPrefs.comment_keywords: json.dumps(prefs.comment_keywords),
         SafetyPrefs.hide_like_counts: prefs.hide_like_counts,
+        SafetyPrefs.new_video_notices: prefs.new_video_notices,
         SafetyPrefs.break_minutes: prefs.break_minutes,
         SafetyPrefs.daily_limit_minutes: prefs.daily_limit_minutes,
         SafetyPrefs.birth_date: prefs.birth_date,

@@ -59,6 +59,8 @@ class SafetyPrefs(Table, tablename="nv_safety_prefs"):
     who_may_comment = Varchar(length=16, default="everyone")
     comment_keywords = JSON(default="[]")
     hide_like_counts = Boolean(default=False)
+    # Whether new videos of the members they follow are announced to them.
+    new_video_notices = Boolean(default=True)
     break_minutes = Integer(null=True, default=None)
     daily_limit_minutes = Integer(null=True, default=None)
     # What the member says is their date of birth: videos for adults need it.

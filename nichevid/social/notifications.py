@@ -22,7 +22,7 @@ from typing import Any
 from nichevid.accounts.tables import User
 from nichevid.i18n import gettext
 from nichevid.media.tables import Video
-from nichevid.safety.tables import Block, Mute
+from nichevid.safety.tables import Block, Mute, SafetyPrefs
 from nichevid.social.tables import Follow, Notification
 
 # Kinds stored at most once per (recipient, actor, video).
@@ -123,9 +123,10 @@ async def notify_followers(video: Video) -> int:
     """Tell the owner's followers that a ready video of theirs is out.
 
     Only for videos the followers may watch (public or followers-only); not those who
-    muted or blocked the owner (or were blocked by them), nor those its caption
-    mentions (they are told of the mention instead). Written in a few statements
-    whatever the number of followers; repeats of an earlier call store nothing.
+    turned these notices off, muted or blocked the owner (or were blocked by them),
+    nor those its caption mentions (they are told of the mention instead). Written in
+    a few statements whatever the number of followers; repeats of an earlier call
+    store nothing.
 
     Returns:
         How many followers were told.
@@ -140,6 +141,11 @@ async def notify_followers(video: Video) -> int:
     if not followers:
         return 0
     left_out = {int(r["muter"]) for r in await Mute.select(Mute.muter).where(Mute.muted == owner)}
+    # Those who turned the notices off (few: it is on unless a member chose otherwise).
+    quiet = await SafetyPrefs.select(SafetyPrefs.member).where(
+        SafetyPrefs.new_video_notices == False  # noqa: E712
+    )
+    left_out |= {int(r["member"]) for r in quiet}
     blocks = await Block.select(Block.blocker, Block.blocked).where(
         (Block.blocked == owner) | (Block.blocker == owner)
     )

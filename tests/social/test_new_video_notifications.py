@@ -99,3 +99,27 @@ async def test_many_followers_are_told_in_few_statements(
     video = await make_video(ada, status="ready")
     assert await notifications.notify_followers(video) == 5
     assert await _told(video) == {fan.id for fan in fans}
+
+
+async def test_members_may_turn_the_notices_off(
+    nv_client: Any, nv_resources: Any, make_user: Any, make_video: Any
+) -> None:
+    from tests.accounts.conftest import post_form
+
+    ada, fan, quiet = (
+        await make_user("ada", role="creator"),
+        await make_user("fan"),
+        await make_user("quiet"),
+    )
+    for member in (fan, quiet):
+        await Follow(follower=member.id, followee=ada.id).save()
+    await browser(nv_client, quiet)
+    page = await nv_client.get("/settings/safety")
+    assert 'name="new_video_notices" value="1" checked' in page.text
+    saved = await post_form(nv_client, "/settings/safety", {"who_may_comment": "everyone"})
+    assert saved.status_code == 303
+    page = await nv_client.get("/settings/safety")
+    assert 'name="new_video_notices" value="1" checked' not in page.text
+    video = await make_video(ada, status="ready")
+    assert await notifications.notify_followers(video) == 1
+    assert await _told(video) == {fan.id}
