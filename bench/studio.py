@@ -9,8 +9,9 @@ a creator's views. This picks creators by their views in the data (the busiest, 
 tenth busiest and the median one among creators with views), signs each in through
 the login form, and asks for their pages one request at a time from this process
 to one uvicorn worker on 127.0.0.1: the overview of 30 and 90 days, the JSON API,
-their most viewed video's page and the CSV. Each URL is asked once to warm up,
-then ``--requests`` times; every answer must be 200. Results go to
+their most viewed video's page and the CSV. An admin then asks for the operators'
+activity page of 7, 30 and 90 days, measured anew each time (``fresh=1``). Each URL
+is asked once to warm up, then ``--requests`` times; every answer must be 200. Results go to
 ``bench/results/<time>-<label>.json`` and a table to stdout.
 """
 
@@ -21,6 +22,7 @@ import asyncio
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +35,7 @@ from typing import Any
 
 from bench.foryou import sign_in
 from bench.load import RESULTS_DIR, LoadError, instance_env, machine, run_and_save, serve
+from bench.rows import PASSWORD
 
 
 @dataclass
@@ -122,6 +125,29 @@ def _ask(url: str, cookie: str) -> tuple[float, int]:
     return (time.perf_counter() - started) * 1000, len(body)
 
 
+ADMIN = "benchadmin"
+
+
+def make_admin(env: dict[str, str]) -> None:
+    """An admin account for the operators' page (kept when the data is used again)."""
+    command = [
+        sys.executable, "-c", "from nichevid.cli import main; main()",
+        "user", "create", ADMIN, "--role", "admin", "--password-stdin",
+    ]  # fmt: skip
+    done = subprocess.run(
+        command, env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120
+    )
+    if done.returncode != 0 and "taken" not in done.stdout + done.stderr:
+        raise LoadError(f"could not create {ADMIN}: {done.stdout}{done.stderr}")
+
+
+def admin_paths() -> list[tuple[str, str]]:
+    """The operators' activity page, measured anew on every request (``fresh=1``)."""
+    return [
+        (f"activity, {days} days", f"/admin/activity?days={days}&fresh=1") for days in (7, 30, 90)
+    ]
+
+
 def paths(creator: Creator) -> list[tuple[str, str]]:
     return [
         ("overview, 30 days", "/studio?days=30"),
@@ -138,6 +164,7 @@ def markdown(creators: list[Creator], timings: list[Timing]) -> str:
         "|---|---|---:|---:|---:|---:|",
     ]
     about = {c.username: f"{c.rank} ({c.views:,}, {c.videos:,})" for c in creators}
+    about[ADMIN] = "admin (the whole instance)"
     for t in timings:
         lines.append(
             f"| {about[t.creator]} | {t.name} | {statistics.median(t.ms):.1f} | "
@@ -154,13 +181,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         env = instance_env(args, stack, workdir)
         with environment(env):
             creators = asyncio.run(_creators())
+        make_admin(env)
         app = ["nichevid.app:app_from_env", "--factory"]
         nichevid = stack.enter_context(serve("nichevid", app, env, "/healthz", workdir))
         timings = []
-        for creator in creators:
-            cookie = sign_in(nichevid.base, creator.username)
-            for name, path in paths(creator):
-                timing = Timing(creator.username, name, path)
+        asked = [(c.username, paths(c)) for c in creators] + [(ADMIN, admin_paths())]
+        for username, pages in asked:
+            cookie = sign_in(nichevid.base, username)
+            for name, path in pages:
+                timing = Timing(username, name, path)
                 _ask(nichevid.base + path, cookie)
                 for _ in range(args.requests):
                     ms, size = _ask(nichevid.base + path, cookie)

@@ -117,6 +117,14 @@ def is_sqlite(engine: Engine) -> bool:
     return isinstance(engine, SQLiteEngine)
 
 
+def utc_day_sql(column: str, engine: Engine) -> str:
+    """SQL giving the UTC day (``YYYY-MM-DD`` text) of the timestamp ``column``."""
+    if is_sqlite(engine):
+        # Piccolo keeps SQLite timestamps as ISO text in UTC.
+        return f"substr({column}, 1, 10)"
+    return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+
 def writing(table: type[Table]) -> Any:
     """A write transaction on ``table``'s database that other writers wait for.
 

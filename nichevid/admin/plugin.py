@@ -14,9 +14,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @hookimpl
 def register_routes(settings: Any) -> list[Any]:
-    from nichevid.admin.routes import AdminHome
+    from nichevid.admin.routes import ActivityPage, AdminHome
 
-    return [AdminHome]
+    return [AdminHome, ActivityPage]
 
 
 @hookimpl
@@ -30,6 +30,10 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     from nichevid.i18n import gettext
 
     request, user = context.get("request"), context.get("user")
+    if slot == "admin_menu":
+        from nichevid.admin.menu import admin_links
+
+        return admin_links(context, [("admin", "/admin/activity", gettext("Activity"))])
     if slot != "settings_menu" or request is None or user is None:
         return None
     if not has_role(user, "moderator"):

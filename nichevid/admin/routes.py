@@ -3,6 +3,7 @@ operator page (plugins add theirs through the ``admin_menu`` slot)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -13,7 +14,11 @@ from nichevid import __version__
 from nichevid.accounts.guards import requires_role
 from nichevid.accounts.services import ROLES, has_role
 from nichevid.accounts.tables import TwoFactor, User
+from nichevid.admin import activity
+from nichevid.core.charts import stacked_bars
+from nichevid.i18n import compact, gettext
 from nichevid.media.tables import STATUSES, Video
+from nichevid.studio.figures import DEFAULT_DAYS, PERIODS, period_of
 
 
 async def _count_by(table: Any, column: Any, keys: tuple[str, ...]) -> dict[str, int]:
@@ -60,3 +65,42 @@ class AdminHome(Controller):
             "jobs": await resources.jobs.counts() if admin else {},
         }
         return Template("admin/home.html", context=context)
+
+
+class ActivityPage(Controller):
+    """``/admin/activity``: how the instance is used over 7, 30 or 90 days (admins)."""
+
+    path = "/admin/activity"
+    guards = [requires_role("admin")]
+    include_in_schema = False
+
+    @get("/")
+    async def show(self, request: Request[Any, Any, Any]) -> Template:
+        """Totals, views and members per day, and the most viewed videos."""
+        error, status = "", 200
+        try:
+            days = period_of(request.query_params.get("days"))
+        except ValueError as exc:
+            error, status, days = str(exc), 400, DEFAULT_DAYS
+        resources = request.app.state.resources
+        fresh = request.query_params.get("fresh") == "1"
+        found = await activity.activity(resources, days, fresh=fresh)
+        views = [(d.day, {"views": d.views}) for d in found.daily]
+        joined = [(d.day, {"members": d.new_members, "uploads": d.uploads}) for d in found.daily]
+        context = {
+            "user": request.scope["user"],
+            "found": found,
+            "periods": PERIODS,
+            "error": error,
+            "measured": datetime.fromtimestamp(found.made_at, UTC),
+            "views_chart": stacked_bars(
+                views, [("views", gettext("Views"))], gettext("Views per day"), compact
+            ),
+            "growth_chart": stacked_bars(
+                joined,
+                [("members", gettext("New members")), ("uploads", gettext("Uploads"))],
+                gettext("New members and uploads per day"),
+                compact,
+            ),
+        }
+        return Template("admin/activity.html", context=context, status_code=status)

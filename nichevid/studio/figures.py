@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from piccolo.engine.postgres import PostgresEngine
-
 from nichevid.comments.tables import Comment
+from nichevid.db import utc_day_sql
 from nichevid.feed.tables import WatchEvent
+from nichevid.i18n import gettext
 from nichevid.media.tables import Video
 from nichevid.social.tables import Follow, Like, Share
 
@@ -158,21 +158,23 @@ class VideoLine:
         }
 
 
+def period_of(raw: str | None) -> int:
+    """The period ``?days=`` asks for (empty: :data:`DEFAULT_DAYS`).
+
+    Raises:
+        ValueError: Anything but one of :data:`PERIODS`, with the choices.
+    """
+    raw = raw or str(DEFAULT_DAYS)
+    if not raw.isdigit() or int(raw) not in PERIODS:
+        choices = ", ".join(str(d) for d in PERIODS)
+        raise ValueError(gettext("Choose a period of %(choices)s days.", choices=choices))
+    return int(raw)
+
+
 def period_start(days: int, now: datetime | None = None) -> datetime:
     """Midnight UTC of the period's first day."""
     today = (now or datetime.now(UTC)).astimezone(UTC).date()
     return datetime.combine(today - timedelta(days=days - 1), time(), tzinfo=UTC)
-
-
-def _postgres() -> bool:
-    return isinstance(WatchEvent._meta.db, PostgresEngine)
-
-
-def _day(column: str) -> str:
-    if _postgres():
-        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-    # Piccolo keeps SQLite timestamps as ISO text in UTC.
-    return f"substr({column}, 1, 10)"
 
 
 _REACH = (
@@ -268,13 +270,6 @@ async def _reactions(
     return found
 
 
-def _days(start: date, days: int, counts: dict[Any, Watching]) -> list[tuple[date, int]]:
-    shown = [start + timedelta(days=i) for i in range(days)]
-    return [
-        (day, counts[day.isoformat()].views if day.isoformat() in counts else 0) for day in shown
-    ]
-
-
 async def _followers(owner: int, since: datetime) -> tuple[int, int]:
     """All the owner's followers, and those who followed since ``since``."""
     everyone = await Follow.count().where(Follow.followee == owner)
@@ -291,7 +286,7 @@ async def figures(
     """
     since = period_start(days, now)
     # One pass by day and source gives the totals, the days and the sources.
-    key = f"{_day('e.created_at')} || '/' || e.feed"
+    key = f"{utc_day_sql('e.created_at', WatchEvent._meta.db)} || '/' || e.feed"
     viewers_sql = _viewers_sql(video is not None)
     passes = await asyncio.gather(
         _watching(key, owner, since, video),

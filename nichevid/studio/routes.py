@@ -52,14 +52,14 @@ class Query:
 
 def parse(params: Any, *, paged: bool = False) -> Query:
     """``?days=`` (and ``?page=`` where the list is paged), or :class:`StudioError`."""
-    raw = params.get("days") or str(DEFAULT_DAYS)
-    if not raw.isdigit() or int(raw) not in PERIODS:
-        choices = ", ".join(str(d) for d in PERIODS)
-        raise StudioError(gettext("Choose a period of %(choices)s days.", choices=choices))
+    try:
+        days = figures.period_of(params.get("days"))
+    except ValueError as exc:
+        raise StudioError(str(exc)) from exc
     page = params.get("page") or "1"
     if paged and (not page.isdigit() or not 1 <= int(page) <= 1_000_000):
         raise StudioError(gettext("Pages are numbered from 1: ask for ?page=1 or later."))
-    return Query(int(raw), int(page) if paged else 1)
+    return Query(days, int(page) if paged else 1)
 
 
 def source_label(feed: str) -> str:
