@@ -7,8 +7,10 @@ import asyncio
 import contextlib
 import json
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -291,5 +293,44 @@ async def test_without_javascript_the_page_says_what_is_needed(
         assert "Uploads need JavaScript" in await page.inner_text("main")
         assert await page.locator("#upload-submit").is_disabled()
         await page.screenshot(path=str(ARTIFACTS / "upload-without-javascript-phone.png"))
+    finally:
+        await context.close()
+
+
+async def test_a_publishing_time_is_read_in_the_browsers_time_zone(
+    live_server: Any, creator: str, media: dict[str, Path], browser: Any
+) -> None:
+    madrid = ZoneInfo("Europe/Madrid")
+    local = (datetime.now(madrid) + timedelta(days=2)).replace(
+        hour=18, minute=30, second=0, microsecond=0
+    )
+    typed = local.strftime("%Y-%m-%dT%H:%M")
+    context = await browser.new_context(locale="en-US", timezone_id="Europe/Madrid")
+    try:
+        page = await context.new_page()
+        await open_upload_page(page, live_server.url)
+        await page.set_input_files("#upload-file", str(media["clip"]))
+        await page.fill("#upload-caption", "Later on the ridge #alpine")
+        await page.fill("#upload-publish-at", typed)
+        await page.click("#upload-submit")
+        await page.wait_for_selector("#upload-status[data-status=scheduled]", timeout=90_000)
+        stored = await page.get_attribute("#upload-status [data-publish-at]", "data-publish-at")
+        assert stored is not None
+        assert datetime.fromisoformat(stored) == local.astimezone(UTC)
+        slug = await page.get_attribute("#upload-status", "data-video")
+        # The edit form shows the stored time in the browser's time again.
+        await page.goto(f"{live_server.url}/upload/edit/{slug}")
+        await page.wait_for_function(
+            "document.querySelector('input[name=utc_offset]').value !== ''"
+        )
+        assert await page.input_value("#edit-publish-at") == typed
+        # Nobody else sees the video before its time.
+        other = await browser.new_context()
+        try:
+            response = await (await other.new_page()).goto(f"{live_server.url}/v/{slug}")
+            assert response is not None
+            assert response.status == 404
+        finally:
+            await other.close()
     finally:
         await context.close()
