@@ -18,7 +18,7 @@ from nichevid.accounts.tables import User
 from nichevid.db import utc_day_sql
 from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
-from nichevid.studio.figures import period_start
+from nichevid.studio.figures import VIEWER_KEY, period_start
 
 KEEP_SECONDS = 300.0
 TOP_VIDEOS = 10
@@ -63,7 +63,7 @@ async def _per_day(since: datetime) -> dict[str, dict[str, Any]]:
     day = utc_day_sql("e.created_at", WatchEvent._meta.db)
     sql = (
         f"SELECT {day} AS d, COUNT(*) AS views, SUM(e.watched_ms) AS watched, "  # noqa: S608
-        f"COUNT(DISTINCT {_viewer_key()}) AS viewers "
+        f"COUNT(DISTINCT {VIEWER_KEY}) AS viewers "
         f"FROM {WatchEvent._meta.tablename} e WHERE e.created_at >= {{}} GROUP BY d"
     )
     return {str(row["d"]): row for row in await WatchEvent.raw(sql, since)}
@@ -71,7 +71,7 @@ async def _per_day(since: datetime) -> dict[str, dict[str, Any]]:
 
 async def _viewers(since: datetime) -> int:
     sql = (
-        f"SELECT COUNT(DISTINCT {_viewer_key()}) AS n "  # noqa: S608
+        f"SELECT COUNT(DISTINCT {VIEWER_KEY}) AS n "  # noqa: S608
         f"FROM {WatchEvent._meta.tablename} e WHERE e.created_at >= {{}}"
     )
     rows = await WatchEvent.raw(sql, since)

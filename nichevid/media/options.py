@@ -27,8 +27,16 @@ log = logging.getLogger("nichevid.media")
 
 # The fields of the core forms and of the tus metadata, which are never options.
 CORE_FIELDS = frozenset(
-    {"filename", "caption", "visibility", "publish_at", "utc_offset", "_csrf_token", "filetype"}
-    | {"name"}
+    {
+        "filename",
+        "caption",
+        "visibility",
+        "publish_at",
+        "utc_offset",
+        "_csrf_token",
+        "filetype",
+        "name",
+    }
 )
 OPTION_NAME = re.compile(r"^[a-z][a-z0-9]*_[a-z0-9_]{1,40}$")
 OPTION_MAX = 200

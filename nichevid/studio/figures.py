@@ -211,12 +211,15 @@ def _watching_sql(key: str, video: bool) -> str:
     """
 
 
+# Who watched the viewing ``e``: ``u<member id>``, or ``s<session>`` for anonymous viewers.
+VIEWER_KEY = (
+    "CASE WHEN e.viewer IS NULL THEN 's' || e.session_id ELSE 'u' || CAST(e.viewer AS TEXT) END"
+)
+
+
 def _viewers_sql(video: bool) -> str:
     """Distinct members and anonymous sessions among the views."""
-    return f"""
-        SELECT COUNT(DISTINCT CASE WHEN e.viewer IS NULL THEN 's' || e.session_id
-                                   ELSE 'u' || CAST(e.viewer AS TEXT) END) AS viewers{_from(video)}
-    """
+    return f"SELECT COUNT(DISTINCT {VIEWER_KEY}) AS viewers{_from(video)}"
 
 
 _NOT_DELETED = " AND r.deleted_at IS NULL"
