@@ -453,6 +453,9 @@ async def test_plain_upload_refusals(nv_client: Any, nv_resources: Any, creator:
         (owner, {}, b"", 400, "The body is empty"),
         (owner, {"visibility": "world"}, b"data", 400, "Visibility must be one of"),
         (owner, {"caption": "c" * 2201}, b"data", 400, "at most 2200"),
+        (owner, {"publish_at": "next week"}, b"data", 400, "for example"),
+        (owner, {"publish_at": "2001-01-01T00:00:00Z"}, b"data", 400, "has passed"),
+        (owner, {"publish_at": "2999-01-01T00:00:00Z"}, b"data", 400, "a year ahead"),
     ]
     for headers, params, body, status, message in cases:
         response = await nv_client.post(API, headers=headers, params=params, content=body)
