@@ -6,7 +6,7 @@ import contextlib
 import io
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +21,7 @@ from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 from piccolo.table import Table
 
 from nichevid.plugins import collect_lists
+from nichevid.replicas import Replicas
 
 os.environ.setdefault("PICCOLO_CONF", "nichevid.piccolo_conf")
 
@@ -29,8 +30,19 @@ class DatabaseError(Exception):
     """The database cannot be used; the message says what to fix."""
 
 
-def make_engine(url: str) -> Engine:
-    """Build a Piccolo engine from ``sqlite:///path`` or ``postgresql://...``."""
+class PrimaryEngine(PostgresEngine):
+    """The PostgreSQL primary; its read replicas are extra nodes (:mod:`nichevid.replicas`)."""
+
+    replicas: Replicas | None = None
+
+
+def make_engine(url: str, replica_urls: Sequence[str] = (), max_lag: float = 30.0) -> Engine:
+    """Build a Piccolo engine from ``sqlite:///path`` or ``postgresql://...``.
+
+    ``replica_urls`` (PostgreSQL only) become extra nodes ``replica1``, ``replica2``...
+    that :func:`nichevid.replicas.read` sends reads to while they keep up within
+    ``max_lag`` seconds.
+    """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
         path = parts.path
@@ -41,9 +53,19 @@ def make_engine(url: str) -> Engine:
             path = "/" + path.lstrip("/")
         return ReusingSQLiteEngine(path=path, timeout=30, check_same_thread=False)
     if parts.scheme in ("postgres", "postgresql"):
-        dsn = url.replace("postgres://", "postgresql://", 1)
-        return PostgresEngine(config={"dsn": dsn}, extensions=())
+        urls = {f"replica{n}": _dsn(replica) for n, replica in enumerate(replica_urls, 1)}
+        nodes = {
+            name: PostgresEngine(config={"dsn": dsn}, extensions=()) for name, dsn in urls.items()
+        }
+        engine = PrimaryEngine(config={"dsn": _dsn(url)}, extensions=(), extra_nodes=nodes)
+        if nodes:
+            engine.replicas = Replicas(nodes, urls, max_lag)
+        return engine
     raise DatabaseError(f"unsupported database URL {url!r}: use sqlite:/// or postgresql://")
+
+
+def _dsn(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
 
 
 class ReusingSQLiteEngine(SQLiteEngine):
@@ -192,6 +214,9 @@ async def connect(engine: Engine, pool_size: int = 10) -> None:
     if isinstance(engine, PostgresEngine):
         try:
             await engine.start_connection_pool(min_size=1, max_size=pool_size, timeout=5)
+            for node in engine.extra_nodes.values():
+                # No connection yet: a replica that is down never stops start-up.
+                await node.start_connection_pool(min_size=0, max_size=pool_size, timeout=5)
         except Exception as exc:
             raise DatabaseError(
                 f"cannot reach PostgreSQL: {type(exc).__name__}: {exc}; "
@@ -214,6 +239,10 @@ async def ping(engine: Engine) -> None:
 
 async def disconnect(engine: Engine) -> None:
     """Close the connection pool, if any."""
+    if isinstance(engine, PostgresEngine):
+        for node in engine.extra_nodes.values():
+            if node.pool is not None:
+                await node.close_connection_pool()
     if isinstance(engine, PostgresEngine | ReusingSQLiteEngine):
         await engine.close_connection_pool()
 

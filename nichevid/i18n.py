@@ -184,6 +184,12 @@ def _compact(number: float, code: str) -> str:
     return str(format_compact_decimal(number, locale=locale(code), fraction_digits=1))
 
 
+def decimal(number: float, digits: int = 1) -> str:
+    """``number`` with ``digits`` decimals, in the current language's way (1.5, 1,5)."""
+    pattern = "0." + "0" * digits if digits > 0 else "0"
+    return str(format_decimal(number, format=pattern, locale=locale()))
+
+
 def localdate(value: datetime, format: str = "medium") -> str:
     """A date and time in the current language's way."""
     return str(format_datetime(value, format=format, locale=locale()))
@@ -191,11 +197,12 @@ def localdate(value: datetime, format: str = "medium") -> str:
 
 def install(env: Any) -> None:
     """Give a Jinja environment ``_``/``gettext``/``ngettext``/``pgettext``, ``{% trans %}``, the
-    ``compact`` and ``localdate`` filters, all following the request's language."""
+    ``compact``, ``decimal`` and ``localdate`` filters, all following the request's language."""
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext, ngettext, newstyle=True, pgettext=pgettext)
     env.filters["compact"] = compact
     env.filters["localdate"] = localdate
+    env.filters["decimal"] = decimal
     env.globals["current_language"] = current
     env.globals["languages"] = {code: name for code, (_, name) in LANGUAGES.items()}
 

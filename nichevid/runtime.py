@@ -84,6 +84,14 @@ async def connect_redis(settings: Settings) -> Any:
     return client
 
 
+def engine_for(settings: Settings) -> Engine:
+    """The database engine of ``settings``, with its read replicas (``database.replica_urls``)."""
+    database = settings.database
+    return make_engine(
+        settings.database_url, database.replica_urls, database.replica_max_lag_seconds
+    )
+
+
 async def connect_database(settings: Settings, engine: Engine) -> None:
     """Open the database and check it answers, within a bounded time.
 
@@ -139,7 +147,7 @@ async def check_services(settings: Settings) -> None:
     Raises:
         ResourceError: Naming the service that does not answer.
     """
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     await connect_database(settings, engine)
     await disconnect(engine)
     if settings.uses_redis:
@@ -169,7 +177,7 @@ async def open_resources(
         ResourceError: When the database or Redis cannot be reached.
     """
     app_configs = piccolo_app_configs(pm)
-    engine = make_engine(settings.database_url)
+    engine = engine_for(settings)
     configure(engine, app_configs)
     await connect_database(settings, engine)
     redis = None

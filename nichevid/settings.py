@@ -114,6 +114,12 @@ class DatabaseSettings(_Section):
     # Empty means the embedded default: an SQLite file in the data directory.
     url: str = ""
     pool_size: int = 10
+    # Streaming replicas of the PostgreSQL database (``postgresql://`` URLs): heavy reads
+    # that may be a moment old (studio figures, activity, search, feed and model
+    # building) go to one of them; everything else stays on ``url``.
+    replica_urls: list[str] = []
+    # A replica further behind than this is left alone until it catches up.
+    replica_max_lag_seconds: Annotated[float, msgspec.Meta(gt=0)] = 30.0
 
 
 class RedisSettings(_Section):
@@ -298,6 +304,25 @@ def _set_path(tree: dict[str, Any], path: tuple[str, ...], value: Any, origin: s
     node[path[-1]] = value
 
 
+def _check_replicas(database: DatabaseSettings) -> None:
+    if not database.replica_urls:
+        return
+    if not database.url.startswith(("postgres://", "postgresql://")):
+        raise ConfigError(
+            "database.replica_urls are replicas of a PostgreSQL database: set database.url "
+            "to the primary's postgresql:// URL, or remove database.replica_urls"
+        )
+    seen = {database.url}
+    for index, url in enumerate(database.replica_urls):
+        _check_url(url, ("postgres", "postgresql"), f"database.replica_urls[{index}]")
+        if url in seen:
+            raise ConfigError(
+                f"database.replica_urls[{index}] {redact_url(url)!r} is listed already "
+                "(or is database.url): list each replica once"
+            )
+        seen.add(url)
+
+
 def _check_url(value: str, schemes: tuple[str, ...], what: str) -> None:
     shown = redact_url(value)
     allowed = ", ".join(f"{s}://" for s in schemes)
@@ -373,6 +398,7 @@ def validate(settings: Settings, *, data_dir_explicit: bool) -> Settings:
     """
     if settings.database.url:
         _check_url(settings.database.url, ("sqlite", "postgres", "postgresql"), "database.url")
+    _check_replicas(settings.database)
     if settings.redis.url:
         _check_url(settings.redis.url, ("redis", "rediss", "unix"), "redis.url")
     if settings.server.base_url:

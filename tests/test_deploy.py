@@ -297,6 +297,48 @@ def test_the_cluster_inventory_points_every_host_at_the_data_host(tmp_path: Path
     assert not (out / "web2" / "nichevid.conf").exists()
     assert (out / "work1" / "nichevid-worker@.service").exists()
     assert not (out / "work1" / "nichevid-web.service").exists()
+    # Every nichevid host reads from the replica data2 too, with the primary's password.
+    for host in ("web1", "web2", "work1"):
+        written = (out / host / "etc" / "nichevid.toml").read_text()
+        assert 'replica_urls = ["postgresql://nichevid@10.0.0.24:5432/nichevid"]' in written
+        assert _read_env_file(out / host / "etc" / "env")["PGPASSWORD"] == password
+    # The primary lets the replica stream from it; the replica lets the nichevid hosts in.
+    for host in ("data1", "data2"):
+        (out / host / "pg" / "conf.d").mkdir(parents=True)
+        (out / host / "pg" / "pg_hba.conf").write_text("local all postgres peer\n")
+    # Only the PostgreSQL play: data1's others would write into this machine's /etc.
+    pg = ["--limit", "data1,data2", "--tags", "config", "--skip-tags", "redis,storage,backup"]
+    succeeded(playbook(tmp_path, "inventories/cluster/hosts.yml", *pg, "-e", extra_pg(extra, out)))
+    primary_hba = (out / "data1" / "pg" / "pg_hba.conf").read_text()
+    assert "host replication nichevid_replication 10.0.0.24/32 scram-sha-256" in primary_hba
+    assert "host nichevid nichevid 10.0.0.21/32 scram-sha-256" in primary_hba
+    replica_hba = (out / "data2" / "pg" / "pg_hba.conf").read_text()
+    assert "host nichevid nichevid 10.0.0.22/32 scram-sha-256" in replica_hba
+    assert "replication" not in replica_hba
+    primary_conf = (out / "data1" / "pg" / "conf.d" / "nichevid.conf").read_text()
+    assert "listen_addresses = 'localhost,10.0.0.20'" in primary_conf
+    assert "wal_keep_size = '1GB'" in primary_conf
+    replica_conf = (out / "data2" / "pg" / "conf.d" / "nichevid.conf").read_text()
+    assert "listen_addresses = 'localhost,10.0.0.24'" in replica_conf
+    assert "wal_keep_size" not in replica_conf
+
+
+def extra_pg(extra: str, out: Path) -> str:
+    """``extra`` plus each database host's PostgreSQL settings folder under ``out``."""
+    return json.dumps(
+        {**json.loads(extra), "nichevid_pg_conf": str(out) + "/{{ inventory_hostname }}/pg"}
+    )
+
+
+@pytest.mark.sqlite_only
+def test_a_replica_that_is_also_the_database_host_is_refused(tmp_path: Path) -> None:
+    inventory = tmp_path / "hosts.yml"
+    both = {"hosts": {"localhost": {}}}
+    groups = {name: both for name in ("db", "db_replica", "redis", "web", "proxy")}
+    inventory.write_text(json.dumps({"all": {"children": groups}}))
+    done = playbook(tmp_path, inventory, "--tags", "config", "-e", here())
+    assert done.returncode != 0
+    assert "localhost is in both db and db_replica" in done.stdout
 
 
 @pytest.mark.sqlite_only

@@ -18,6 +18,7 @@ from nichevid.accounts.tables import User
 from nichevid.db import utc_day_sql
 from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
+from nichevid.replicas import read
 from nichevid.studio.figures import VIEWER_KEY, period_start
 
 KEEP_SECONDS = 300.0
@@ -66,7 +67,7 @@ async def _per_day(since: datetime) -> dict[str, dict[str, Any]]:
         f"COUNT(DISTINCT {VIEWER_KEY}) AS viewers "
         f"FROM {WatchEvent._meta.tablename} e WHERE e.created_at >= {{}} GROUP BY d"
     )
-    return {str(row["d"]): row for row in await WatchEvent.raw(sql, since)}
+    return {str(row["d"]): row for row in await read(WatchEvent.raw(sql, since))}
 
 
 async def _viewers(since: datetime) -> int:
@@ -74,7 +75,7 @@ async def _viewers(since: datetime) -> int:
         f"SELECT COUNT(DISTINCT {VIEWER_KEY}) AS n "  # noqa: S608
         f"FROM {WatchEvent._meta.tablename} e WHERE e.created_at >= {{}}"
     )
-    rows = await WatchEvent.raw(sql, since)
+    rows = await read(WatchEvent.raw(sql, since))
     return int(rows[0]["n"] or 0) if rows else 0
 
 
@@ -84,7 +85,7 @@ async def _counted_per_day(table: Any, column: str, since: datetime) -> dict[str
         f"SELECT {day} AS d, COUNT(*) AS n FROM {table._meta.tablename} t "  # noqa: S608
         f"WHERE t.{column} >= {{}} GROUP BY d"
     )
-    return {str(row["d"]): int(row["n"]) for row in await table.raw(sql, since)}
+    return {str(row["d"]): int(row["n"]) for row in await read(table.raw(sql, since))}
 
 
 async def _top_videos(since: datetime) -> list[dict[str, Any]]:
@@ -96,7 +97,7 @@ async def _top_videos(since: datetime) -> list[dict[str, Any]]:
         f") top JOIN {video} v ON v.id = top.video JOIN {user} u ON u.id = v.owner "
         "ORDER BY top.views DESC, v.id DESC"
     )
-    return [dict(row) for row in await WatchEvent.raw(sql, since, TOP_VIDEOS)]
+    return [dict(row) for row in await read(WatchEvent.raw(sql, since, TOP_VIDEOS))]
 
 
 async def measure(days: int, now: datetime | None = None) -> Activity:

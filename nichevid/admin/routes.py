@@ -18,6 +18,7 @@ from nichevid.admin import activity
 from nichevid.core.charts import stacked_bars
 from nichevid.i18n import compact, gettext
 from nichevid.media.tables import STATUSES, Video
+from nichevid.replicas import ReplicaState, replicas_of
 from nichevid.studio.figures import DEFAULT_DAYS, PERIODS, period_of
 
 
@@ -36,6 +37,12 @@ async def _two_factor_by_role() -> dict[str, int]:
         .group_by(TwoFactor.user.role)
     )
     return {str(row["user.role"]): int(row["n"]) for row in rows}
+
+
+async def _replica_states(engine: Any) -> list[ReplicaState]:
+    """The read replicas, checked now (``database.replica_urls``)."""
+    replicas = replicas_of(engine)
+    return await replicas.check_all() if replicas is not None else []
 
 
 class AdminHome(Controller):
@@ -63,6 +70,7 @@ class AdminHome(Controller):
             "two_factor": await _two_factor_by_role(),
             "videos": await _count_by(Video, Video.status, STATUSES),
             "jobs": await resources.jobs.counts() if admin else {},
+            "replicas": await _replica_states(resources.engine) if admin else [],
         }
         return Template("admin/home.html", context=context)
 

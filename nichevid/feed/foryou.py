@@ -28,6 +28,7 @@ from nichevid.i18n import gettext
 from nichevid.media.listing import OPEN_VIDEO, Card, cards_by_ids, public_cards
 from nichevid.media.tables import Video
 from nichevid.plugins import answers
+from nichevid.replicas import read
 
 _KEY = "feed.foryou"
 # Most reads of the newest-first tail for one page (the last reads 4,096 x the first).
@@ -136,12 +137,14 @@ async def build_mix(settings: Any, version: int) -> Mix:
     config = feed_settings(settings)
     now = datetime.now(UTC)
     since = now - timedelta(days=config.foryou_window_days)
-    rows = await WatchEvent.raw(_engagement_sql(config.foryou_pool), since)
+    rows = await read(WatchEvent.raw(_engagement_sql(config.foryou_pool), since))
     popular = rank_popular(rows, now)
     every = config.foryou_fresh_every
     fresh: list[int] = []
     if popular and every:
-        fresh = [int(row["id"]) for row in await Video.raw(_fresh_sql(config.foryou_pool // every))]
+        fresh = [
+            int(row["id"]) for row in await read(Video.raw(_fresh_sql(config.foryou_pool // every)))
+        ]
     order = interleave(popular, fresh, every)
     tail_before = min(fresh) if order and fresh else None
     return Mix(version, tuple(order), frozenset(order), tail_before)
@@ -284,9 +287,9 @@ async def _tail(
     """Newest-first videos below ``before`` that the mix did not show."""
     found: list[Card] = []
     cursor = before
-    for read in range(_TAIL_READS):
+    for attempt in range(_TAIL_READS):
         # Each read is twice the last, so a tail crowded by the mix's videos stays cheap.
-        size = (limit + 1) << read
+        size = (limit + 1) << attempt
         batch, cursor = await public_cards(resources, before=cursor, limit=size)
         found.extend(card for card in batch if card.id not in mix.members)
         if len(found) > limit or cursor is None:

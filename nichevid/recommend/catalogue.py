@@ -27,6 +27,7 @@ from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
 from nichevid.recommend.model import ExportedModel
 from nichevid.recommend.settings import RecommendSettings, recommend_settings
+from nichevid.replicas import read
 
 _KEY = "recommend.catalogue"
 # Ranked lists kept per hashtag and creator (the best first).
@@ -196,10 +197,10 @@ async def build(settings: Any, version: int) -> Catalogue:
     config = recommend_settings(settings)
     window = feed_settings(settings).foryou_window_days
     now = datetime.now(UTC)
-    rows = await Video.raw(_videos_sql())
+    rows = await read(Video.raw(_videos_sql()))
     activity = {
         int(r["video"]): (int(r["impressions"]), int(r["engagement"] or 0))
-        for r in await WatchEvent.raw(_activity_sql(), now - timedelta(days=window))
+        for r in await read(WatchEvent.raw(_activity_sql(), now - timedelta(days=window)))
     }
     # Indexing 100,000 videos takes a while: off the event loop, so requests go on meanwhile.
     return await asyncio.to_thread(_index, rows, activity, config, version, now)
@@ -281,7 +282,7 @@ class CatalogueHolder:
             self._builds.start()
         elif time.monotonic() - self._checked >= self._config.new_video_seconds:
             self._checked = time.monotonic()
-            newer = await Video.raw(_NEWER, self.current.published_until)
+            newer = await read(Video.raw(_NEWER, self.current.published_until))
             if newer:
                 self.current = self.current.extended(newer)
         assert self.current is not None

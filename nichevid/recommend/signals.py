@@ -18,6 +18,7 @@ from nichevid.media.tables import Video
 from nichevid.recommend.rank import feed_code
 from nichevid.recommend.ratings import Signals, rating
 from nichevid.recommend.train import Sample, Triple
+from nichevid.replicas import read
 from nichevid.social.tables import Like, Share
 
 
@@ -44,7 +45,7 @@ def _pairs_sql(table: Any, viewer: str) -> str:
 
 
 async def _pairs(table: Any, viewer: str, since: datetime) -> set[tuple[int, int]]:
-    rows = await table.raw(_pairs_sql(table, viewer), since)
+    rows = await read(table.raw(_pairs_sql(table, viewer), since))
     return {(int(r["viewer"]), int(r["video"])) for r in rows}
 
 
@@ -66,7 +67,7 @@ async def window_samples(since: datetime) -> list[Sample]:
     commented = await _pairs(Comment, "author", since)
     engaged = liked | shared | commented
     samples: list[Sample] = []
-    for row in await WatchEvent.raw(_watch_sql(), since):
+    for row in await read(WatchEvent.raw(_watch_sql(), since)):
         pair = (int(row["viewer"]), int(row["video"]))
         signals = Signals(
             watched_ms=int(row["watched"] or 0),

@@ -19,6 +19,7 @@ from nichevid.media import keys
 from nichevid.media import services as media
 from nichevid.media.gates import admitted
 from nichevid.media.tables import Video
+from nichevid.replicas import read
 from nichevid.search import engines
 from nichevid.search.terms import Terms, parse
 
@@ -123,7 +124,7 @@ async def find_videos(
         return []
     sql = engines.statements()
     statement = sql.videos if viewer is None else sql.listed_videos
-    rows = await Video.raw(statement, sql.match(terms), limit, offset)
+    rows = await read(Video.raw(statement, sql.match(terms), limit, offset))
     signed: set[int] = set()
     if viewer is not None:
         rows, signed = await admitted(resources, rows, viewer)
@@ -141,7 +142,7 @@ async def find_people(
     if not terms:
         return []
     sql = engines.statements()
-    rows = await Video.raw(sql.people, sql.match(terms), terms.joined, limit, offset)
+    rows = await read(Video.raw(sql.people, sql.match(terms), terms.joined, limit, offset))
     hits = []
     for row in rows:
         avatar = row["avatar_key"] or ""
@@ -165,14 +166,16 @@ async def find_hashtags(terms: Terms, *, limit: int = 20, offset: int = 0) -> li
         return []
     sql = engines.statements()
     prefix = terms.joined
-    rows = await Video.raw(
-        sql.hashtags,
-        sql.match(terms, hashtags_only=True),
-        len(prefix),
-        prefix,
-        prefix,
-        limit,
-        offset,
+    rows = await read(
+        Video.raw(
+            sql.hashtags,
+            sql.match(terms, hashtags_only=True),
+            len(prefix),
+            prefix,
+            prefix,
+            limit,
+            offset,
+        )
     )
     return [TagHit(tag=str(row["tag"]), videos=int(row["videos"])) for row in rows]
 

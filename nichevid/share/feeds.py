@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 from nichevid.accounts.tables import User
 from nichevid.media.listing import OPEN_VIDEO
 from nichevid.media.tables import Video
+from nichevid.replicas import read
 from nichevid.share.meta import absolute
 from nichevid.social.listing import has_tag
 
@@ -39,12 +40,12 @@ def _sql(where: str) -> str:
 
 async def member_videos(owner_id: int) -> list[dict[str, Any]]:
     """The latest open videos of one member."""
-    return list(await Video.raw(_sql("v.owner = {}"), owner_id, FEED_SIZE))
+    return list(await read(Video.raw(_sql("v.owner = {}"), owner_id, FEED_SIZE)))
 
 
 async def tagged_videos(tag: str) -> list[dict[str, Any]]:
     """The latest open videos carrying ``#tag``."""
-    return list(await Video.raw(_sql(has_tag()), tag, FEED_SIZE))
+    return list(await read(Video.raw(_sql(has_tag()), tag, FEED_SIZE)))
 
 
 def _when(value: Any) -> str:

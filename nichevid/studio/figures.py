@@ -28,6 +28,7 @@ from nichevid.db import utc_day_sql
 from nichevid.feed.tables import WatchEvent
 from nichevid.i18n import gettext
 from nichevid.media.tables import Video
+from nichevid.replicas import read
 from nichevid.social.tables import Follow, Like, Share
 
 # Periods offered, in days, and the default.
@@ -245,7 +246,7 @@ async def _watching(
 ) -> dict[Any, Watching]:
     found: dict[Any, Watching] = defaultdict(Watching)
     sql = _watching_sql(key, video is not None)
-    for row in await WatchEvent.raw(sql, *_args(owner, since, video)):
+    for row in await read(WatchEvent.raw(sql, *_args(owner, since, video))):
         found[row["k"]].add(row)
     return found
 
@@ -268,7 +269,7 @@ async def _reactions(
         ("shares", _reaction_sql(Share._meta.tablename, "viewer", "", one)),
     )
     for name, sql in kinds:
-        for row in await Video.raw(sql, *args):
+        for row in await read(Video.raw(sql, *args)):
             setattr(found[int(row["k"])], name, int(row["n"]))
     return found
 
@@ -293,7 +294,7 @@ async def figures(
     viewers_sql = _viewers_sql(video is not None)
     passes = await asyncio.gather(
         _watching(key, owner, since, video),
-        WatchEvent.raw(viewers_sql, *_args(owner, since, video)),
+        read(WatchEvent.raw(viewers_sql, *_args(owner, since, video))),
         _reactions(owner, since, [video] if video is not None else None),
         _watching(_REACH, owner, since, video) if video is not None else _followers(owner, since),
     )

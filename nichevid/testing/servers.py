@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ServerError(Exception):
@@ -81,42 +82,23 @@ class Server:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def start_postgres() -> Server:
-    """initdb + postgres on a free port, owned by the ``postgres`` user when run as root."""
-    workdir = Path(tempfile.mkdtemp(prefix="nichevid-pg-"))
-    datadir = workdir / "data"
-    port = free_port()
-    # PostgreSQL refuses to run as root: run it as 'postgres', as its own process (not under
-    # runuser), so that stopping it by its pid reaches the server itself.
-    user: str | None = None
-    if os.geteuid() == 0:
-        try:
-            pw = pwd.getpwnam("postgres")
-        except KeyError as exc:
-            raise ServerError(
-                "running as root needs a 'postgres' user: install postgresql"
-            ) from exc
-        os.chown(workdir, pw.pw_uid, pw.pw_gid)
-        user = "postgres"
-    subprocess.run(
-        [
-            _pg_bin("initdb"),
-            "-D",
-            str(datadir),
-            "-U",
-            "nichevid",
-            "-A",
-            "trust",
-            "--no-sync",
-            "-E",
-            "UTF8",
-            "--locale=C",
-        ],
-        check=True,
-        capture_output=True,
-        user=user,
-        group=user,
-    )
+def _postgres_user(workdir: Path) -> str | None:
+    """``postgres`` when run as root (PostgreSQL refuses root), made owner of ``workdir``."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pw = pwd.getpwnam("postgres")
+    except KeyError as exc:
+        raise ServerError("running as root needs a 'postgres' user: install postgresql") from exc
+    os.chown(workdir, pw.pw_uid, pw.pw_gid)
+    return "postgres"
+
+
+def _run_postgres(
+    datadir: Path, port: int, workdir: Path, user: str | None
+) -> subprocess.Popen[bytes]:
+    # Run as its own process (not under runuser), so that stopping it by its pid reaches
+    # the server itself.
     process = subprocess.Popen(
         [
             _pg_bin("postgres"),
@@ -143,6 +125,35 @@ def start_postgres() -> Server:
         group=user,
     )
     _wait_port(port)
+    return process
+
+
+def start_postgres() -> Server:
+    """initdb + postgres on a free port, owned by the ``postgres`` user when run as root."""
+    workdir = Path(tempfile.mkdtemp(prefix="nichevid-pg-"))
+    datadir = workdir / "data"
+    port = free_port()
+    user = _postgres_user(workdir)
+    subprocess.run(
+        [
+            _pg_bin("initdb"),
+            "-D",
+            str(datadir),
+            "-U",
+            "nichevid",
+            "-A",
+            "trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "--locale=C",
+        ],
+        check=True,
+        capture_output=True,
+        user=user,
+        group=user,
+    )
+    process = _run_postgres(datadir, port, workdir, user)
     url = f"postgresql://nichevid@127.0.0.1:{port}/postgres"
     for _ in range(100):
         probe = subprocess.run(
@@ -153,6 +164,46 @@ def start_postgres() -> Server:
             break
         time.sleep(0.1)
     return Server(f"postgresql://nichevid@127.0.0.1:{port}/nichevid_test", process, workdir)
+
+
+def start_replica(primary_url: str) -> Server:
+    """A streaming replica of the PostgreSQL at ``primary_url`` (one :func:`start_postgres`
+    started), on a free port; its URL names the same database."""
+    parts = urlsplit(primary_url)
+    workdir = Path(tempfile.mkdtemp(prefix="nichevid-pg-replica-"))
+    datadir = workdir / "data"
+    user = _postgres_user(workdir)
+    copied = subprocess.run(
+        [
+            _pg_bin("pg_basebackup"),
+            "-h",
+            str(parts.hostname),
+            "-p",
+            str(parts.port),
+            "-U",
+            str(parts.username),
+            "-D",
+            str(datadir),
+            "-R",  # standby.signal and primary_conninfo: a streaming replica
+            "-X",
+            "stream",
+            "--no-sync",
+            "-c",
+            "fast",
+        ],
+        capture_output=True,
+        text=True,
+        user=user,
+        group=user,
+    )
+    if copied.returncode != 0:
+        shutil.rmtree(workdir, ignore_errors=True)
+        raise ServerError(f"pg_basebackup failed: {copied.stderr.strip()}")
+    port = free_port()
+    process = _run_postgres(datadir, port, workdir, user)
+    return Server(
+        parts._replace(netloc=f"{parts.username}@127.0.0.1:{port}").geturl(), process, workdir
+    )
 
 
 def start_redis() -> Server:
