@@ -108,6 +108,9 @@ class ServerSettings(_Section):
     page_cache_stale_seconds: Annotated[float, msgspec.Meta(ge=0)] = 60.0
     # gzip level for pages, styles and scripts (1-9; 0: off, e.g. when nginx compresses).
     gzip_level: int = 6
+    # Search engines may index public pages (robots.txt, sitemap.xml); false asks them
+    # to stay away and serves no sitemap.
+    search_engines: bool = True
 
 
 class DatabaseSettings(_Section):

@@ -48,7 +48,8 @@ async def tagged_videos(tag: str) -> list[dict[str, Any]]:
     return list(await read(Video.raw(_sql(has_tag()), tag, FEED_SIZE)))
 
 
-def _when(value: Any) -> str:
+def iso_time(value: Any) -> str:
+    """A stored time as ISO 8601 in UTC (``2026-12-05T18:00:00Z``); now when there is none."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
@@ -58,14 +59,16 @@ def _when(value: Any) -> str:
     return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _title(caption: str, username: str) -> str:
+def entry_title(caption: str, username: str) -> str:
+    """A video's title for feeds: the caption's first line, at most 100 characters."""
     first = caption.strip().splitlines()[0] if caption.strip() else ""
     if not first:
         return f"@{username}"
     return first if len(first) <= 100 else first[:99] + "…"
 
 
-def _poster_key(row: dict[str, Any]) -> str:
+def poster_key(row: dict[str, Any]) -> str:
+    """The storage key of a video row's poster (its JPEG), or ``""``."""
     images = row["images"]
     images = json.loads(images) if isinstance(images, str) else images or {}
     poster = images.get("poster") or images.get("card") or {}
@@ -94,22 +97,22 @@ async def atom(
     _add(feed, f"{a}title", title)
     _add(feed, f"{a}link", rel="self", href=f"{base}{path}/feed.atom")
     _add(feed, f"{a}link", rel="alternate", type="text/html", href=f"{base}{path}")
-    updated = _when(rows[0]["published_at"]) if rows else _when(None)
+    updated = iso_time(rows[0]["published_at"]) if rows else iso_time(None)
     _add(feed, f"{a}updated", updated)
     for row in rows:
         page = f"{base}/v/{row['slug']}"
         entry = _add(feed, f"{a}entry")
         _add(entry, f"{a}id", page)
-        _add(entry, f"{a}title", _title(row["caption"] or "", row["username"]))
+        _add(entry, f"{a}title", entry_title(row["caption"] or "", row["username"]))
         _add(entry, f"{a}link", rel="alternate", type="text/html", href=page)
-        published = _when(row["published_at"])
+        published = iso_time(row["published_at"])
         _add(entry, f"{a}published", published)
         _add(entry, f"{a}updated", published)
         author = _add(entry, f"{a}author")
         _add(author, f"{a}name", row["display_name"] or row["username"])
         _add(author, f"{a}uri", f"{base}/u/{row['username']}")
         _add(entry, f"{a}summary", row["caption"] or "", type="text")
-        key = _poster_key(row)
+        key = poster_key(row)
         if key:
             _add(entry, f"{m}thumbnail", url=absolute(await storage.url(key), base))
     return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))

@@ -21,7 +21,7 @@ from markupsafe import escape
 from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.listing import Card, public_card
-from nichevid.share import feeds
+from nichevid.share import feeds, sitemap
 from nichevid.share.meta import absolute, fit, site_base
 from nichevid.social import follows, hashtags
 from nichevid.social.errors import SocialError
@@ -31,6 +31,7 @@ _VIDEO_PATH = re.compile(r"^/v/([A-Za-z0-9_-]{1,16})/?$")
 CACHE_AGE = 3600
 # How long feed readers may keep a feed, in seconds.
 FEED_CACHE_AGE = 300
+SITEMAP_CACHE_AGE = 3600
 
 
 class OEmbed(msgspec.Struct, omit_defaults=True):
@@ -167,6 +168,37 @@ class ShareController(Controller):
             context={"card": card, "base_url": site_base(request)},
         )
 
+    @get("/robots.txt", include_in_schema=False)
+    async def robots(self, request: Request[Any, Any, Any]) -> Response[str]:
+        """What crawlers may read, and where the sitemap is."""
+        indexed = request.app.state.settings.server.search_engines
+        return Response(
+            sitemap.robots(site_base(request), indexed),
+            media_type="text/plain; charset=utf-8",
+            headers={"cache-control": f"public, max-age={SITEMAP_CACHE_AGE}"},
+        )
+
+    @get("/sitemap.xml", include_in_schema=False)
+    async def sitemap_index(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        """The sitemap index: every page of videos, people and hashtags."""
+        _indexed_or_not_found(request)
+        return _sitemap(await sitemap.index(site_base(request)))
+
+    @get("/sitemap/{name:str}", include_in_schema=False)
+    async def sitemap_page(self, request: Request[Any, Any, Any], name: FromPath[str]) -> Any:
+        """One page of the sitemap (``videos-1.xml``, ``people-2.xml``, ``hashtags-1.xml``)."""
+        _indexed_or_not_found(request)
+        found = sitemap.page_of(name)
+        body = None
+        if found is not None:
+            storage = request.app.state.resources.storage
+            body = await sitemap.page(storage, site_base(request), *found)
+        if body is None:
+            raise NotFoundException(
+                gettext("There is no such sitemap page; /sitemap.xml lists every page.")
+            )
+        return _sitemap(body)
+
     @get("/u/{username:str}/feed.atom", include_in_schema=False)
     async def member_feed(self, request: Request[Any, Any, Any], username: FromPath[str]) -> Any:
         """The member's latest open videos as an Atom feed."""
@@ -186,6 +218,21 @@ class ShareController(Controller):
         rows = await feeds.tagged_videos(tag)
         site = request.app.state.settings.site_name
         return await _feed(request, f"#{tag} · {site}", f"/tag/{tag}", rows)
+
+
+def _indexed_or_not_found(request: Request[Any, Any, Any]) -> None:
+    if not request.app.state.settings.server.search_engines:
+        raise NotFoundException(
+            gettext("This site asks search engines not to index it, so it has no sitemap.")
+        )
+
+
+def _sitemap(body: bytes) -> Response[bytes]:
+    return Response(
+        body,
+        media_type=sitemap.CONTENT_TYPE,
+        headers={"cache-control": f"public, max-age={SITEMAP_CACHE_AGE}"},
+    )
 
 
 async def _feed(
