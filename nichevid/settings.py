@@ -154,6 +154,13 @@ class MailSettings(_Section):
 
 class AccountsSettings(_Section):
     allow_signup: bool = True
+    # Sign-up takes an invitation link (``/signup?invite=...``) from a member who may invite.
+    invite_only: bool = False
+    # Who may make invitations, and how many open ones each may hold (admins: no limit).
+    invite_roles: list[Literal["member", "creator", "moderator", "admin"]] = msgspec.field(
+        default_factory=lambda: ["moderator", "admin"]
+    )
+    invitations_per_member: Annotated[int, msgspec.Meta(ge=1)] = 20
     session_days: int = 30
     password_min_length: int = 10
     password_max_length: int = 256

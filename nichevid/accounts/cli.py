@@ -165,3 +165,34 @@ def list_users(ctx: click.Context, limit: int) -> None:
         state = "" if user.is_active else " (disabled)"
         created = user.created_at.strftime("%Y-%m-%d")
         click.echo(f"{user.id}\t{user.username}\t{user.role}\t{user.email}\t{created}{state}")
+
+
+@user_group.command("invite")
+@click.argument("name")
+@click.option("--uses", type=int, default=1, show_default=True, help="sign-ups it allows")
+@click.option(
+    "--days",
+    type=click.Choice(["1", "7", "30", "0"]),
+    default="7",
+    show_default=True,
+    help="how long it works (0: until revoked)",
+)
+@click.option("--note", default="", help="a note for the inviter's list")
+@click.pass_context
+@friendly_errors
+def invite(ctx: click.Context, name: str, uses: int, days: str, note: str) -> None:
+    """Make an invitation from NAME (who may invite) and print its sign-up link."""
+    from nichevid.accounts import invitations
+
+    async def work(resources: Any) -> str:
+        made = await invitations.create(
+            await _existing(name), resources.settings, uses=uses, days=int(days), note=note
+        )
+        server = resources.settings.server
+        base = server.base_url or f"http://{server.host}:{server.port}"
+        return invitations.link(base, made.code)
+
+    try:
+        click.echo(with_resources(ctx, work))
+    except invitations.InvitationError as exc:
+        raise UserError(exc.message) from exc

@@ -4,12 +4,28 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from nichevid.accounts.tables import ApiToken, PasswordReset, RecoveryCode, TwoFactor, User
+from nichevid.accounts.tables import (
+    ApiToken,
+    Invitation,
+    InvitationUse,
+    PasswordReset,
+    RecoveryCode,
+    TwoFactor,
+    User,
+)
 
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[User, ApiToken, PasswordReset, TwoFactor, RecoveryCode],
+    table_classes=[
+        User,
+        ApiToken,
+        PasswordReset,
+        TwoFactor,
+        RecoveryCode,
+        Invitation,
+        InvitationUse,
+    ],
     migration_dependencies=[],
     commands=[],
 )

@@ -16,6 +16,7 @@ def register_piccolo_apps() -> list[str]:
 @hookimpl
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.accounts.api import AccountsApi
+    from nichevid.accounts.invitation_routes import InvitationPages
     from nichevid.accounts.language import LanguagePages
     from nichevid.accounts.routes import AuthPages
     from nichevid.accounts.settings_routes import ProfilePages, SettingsPages, at_handle
@@ -26,6 +27,7 @@ def register_routes(settings: Settings) -> list[Any]:
         TwoFactorLogin,
         SettingsPages,
         TwoFactorSettings,
+        InvitationPages,
         ProfilePages,
         AccountsApi,
         LanguagePages,

@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
 
-from nichevid.accounts import services, twofactor
+from nichevid.accounts import invitations, services, twofactor
 from nichevid.accounts.auth import end_session, start_session
 from nichevid.accounts.resets import invalid_link
 from nichevid.accounts.rules import normalize_email, normalize_username
@@ -50,23 +50,53 @@ class AuthPages(Controller):
         """The sign-up form."""
         if request.scope.get("user"):
             return see_other("/")
-        allowed = resources_of(request).settings.accounts.allow_signup
-        return page(request, "accounts/signup.html", form={}, closed=not allowed)
+        accounts = resources_of(request).settings.accounts
+        code = request.query_params.get("invite", "")[:64]
+        refused = await invitations.check(code) if code else None
+        return page(
+            request,
+            "accounts/signup.html",
+            form={"invite": "" if refused else code},
+            closed=not accounts.allow_signup,
+            invite_only=accounts.invite_only,
+            invitation_refused=refused,
+        )
 
     @post("/signup")
     async def signup(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         """Create an account and sign in."""
         resources = resources_of(request)
         form = await request.form()
-        values = {k: text_field(form, k) for k in ("username", "email", "display_name")}
+        fields = ("username", "email", "display_name", "invite")
+        values = {k: text_field(form, k)[:254] for k in fields}
         template = "accounts/signup.html"
-        if not resources.settings.accounts.allow_signup:
-            return page(request, template, status=HTTP_403_FORBIDDEN, form=values, closed=True)
+        accounts = resources.settings.accounts
+        shown = {"invite_only": accounts.invite_only}
+        if not accounts.allow_signup:
+            return page(
+                request, template, status=HTTP_403_FORBIDDEN, form=values, closed=True, **shown
+            )
         verdict = await resources.limiter.hit(
-            f"signup:ip:{client_ip(request)}", resources.settings.accounts.signups_per_hour, HOUR
+            f"signup:ip:{client_ip(request)}", accounts.signups_per_hour, HOUR
         )
         if not verdict.allowed:
-            return too_many(request, template, verdict, form=values)
+            return too_many(request, template, verdict, form=values, **shown)
+        invitation = None
+        if values["invite"] or accounts.invite_only:
+            try:
+                invitation = await invitations.claim(values["invite"])
+            except invitations.InvitationError as exc:
+                values["invite"] = ""
+                if accounts.invite_only:
+                    return page(
+                        request,
+                        template,
+                        status=HTTP_403_FORBIDDEN,
+                        form=values,
+                        invitation_refused=exc.message,
+                        **shown,
+                    )
+                # An open site: the sign-up goes on without it.
         try:
             user = await services.create_user(
                 resources.settings,
@@ -77,6 +107,8 @@ class AuthPages(Controller):
                 display_name=values["display_name"],
             )
         except services.AccountError as exc:
+            if invitation is not None:
+                await invitations.give_back(invitation)
             return page(
                 request,
                 template,
@@ -84,7 +116,10 @@ class AuthPages(Controller):
                 form=values,
                 error=exc.message,
                 field=exc.field,
+                **shown,
             )
+        if invitation is not None:
+            await invitations.record(invitation, user)
         await start_session(request, user)
         return see_other("/")
 

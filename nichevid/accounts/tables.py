@@ -7,6 +7,7 @@ from piccolo.columns import (
     BigInt,
     Boolean,
     ForeignKey,
+    Integer,
     OnDelete,
     Serial,
     Text,
@@ -89,3 +90,28 @@ class RecoveryCode(Table, tablename="nv_recovery_code"):
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
     code_hash = Varchar(length=64)
     used_at = Timestamptz(null=True, default=None)
+
+
+class Invitation(Table, tablename="nv_invitation"):
+    """A sign-up link, ``/signup?invite=<code>`` (see :mod:`nichevid.accounts.invitations`)."""
+
+    id = Serial(primary_key=True)
+
+    code = Varchar(length=32, unique=True, index=True)
+    inviter = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    note = Varchar(length=100, default="")
+    max_uses = Integer(default=1)
+    uses = Integer(default=0)
+    expires_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class InvitationUse(Table, tablename="nv_invitation_use"):
+    """The account that signed up with an invitation."""
+
+    id = Serial(primary_key=True)
+
+    invitation = ForeignKey(references=Invitation, on_delete=OnDelete.cascade, index=True)
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, unique=True, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -91,6 +91,41 @@ async def two_factor(user: User) -> dict[str, Any]:
     }
 
 
+async def invitations(user: User) -> dict[str, Any]:
+    """The invitations the member made, with who joined, and the one they joined with."""
+    from nichevid.accounts import invitations as invites
+    from nichevid.accounts.tables import InvitationUse
+
+    made = [
+        {
+            "link_code": view.code,
+            "note": view.note,
+            "uses": view.uses,
+            "max_uses": view.max_uses,
+            "state": view.status,
+            "expires_at": _time(view.expires_at),
+            "created_at": _time(view.created_at),
+            "joined": view.joined,
+        }
+        for view in await invites.listed(user)
+    ]
+    used = (
+        await InvitationUse.select(
+            InvitationUse.created_at,
+            InvitationUse.invitation.inviter.username,  # type: ignore[union-attr]
+        )
+        .where(InvitationUse.user == user.id)
+        .first()
+    )
+    joined_with = None
+    if used is not None:
+        joined_with = {
+            "inviter": used["invitation.inviter.username"],
+            "at": _time(used["created_at"]),
+        }
+    return {"made": made, "joined_with": joined_with}
+
+
 async def videos(user: User) -> list[dict[str, Any]]:
     """Every video of the member with the names its files get in the zip."""
     rows = await Video.objects().where(Video.owner == user.id).order_by(Video.id)
@@ -328,6 +363,7 @@ async def build(resources: Any, user: User, archive: zipfile.ZipFile) -> list[st
     add("follows.json", await follows(user))
     add("notifications.json", await notifications(user))
     add("watch_history.json", await watch_history(user))
+    add("invitations.json", await invitations(user))
     files, problems = await plugin_parts(resources.pm, user)
     for name, content in files.items():
         archive.writestr(name, content, compress_type=zipfile.ZIP_DEFLATED)
