@@ -15,9 +15,10 @@ def register_piccolo_apps() -> list[str]:
 
 @hookimpl
 def register_routes(settings: Settings) -> list[Any]:
+    from nichevid.core.installable import InstallableController
     from nichevid.core.routes import HealthController, MetricsController
 
-    return [HealthController, MetricsController]
+    return [HealthController, MetricsController, InstallableController]
 
 
 @hookimpl
