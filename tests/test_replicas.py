@@ -63,15 +63,21 @@ async def caught_up(replicas: Any, replica: Server, caption: str) -> None:
     raise AssertionError(f"the replica did not catch up: {replicas.states}")
 
 
+async def in_use_with_a_video(resources: Any, replica: Server, caption: str) -> tuple[Any, Any]:
+    """The app's replicas once ``replica`` has a creator's video captioned ``caption``."""
+    replicas = replicas_of(resources.engine)
+    assert replicas is not None
+    creator = await user_maker(resources)("maker", role="creator")
+    await ready_video(creator, caption=caption)
+    await caught_up(replicas, replica, caption)
+    return replicas, creator
+
+
 @pytest.mark.postgres_only
 async def test_search_reads_from_the_replica_while_it_keeps_up(
     nv_client: Any, nv_resources: Any, replica: Server
 ) -> None:
-    replicas = replicas_of(nv_resources.engine)
-    assert replicas is not None
-    creator = await user_maker(nv_resources)("maker", role="creator")
-    await ready_video(creator, caption="first pelican")
-    await caught_up(replicas, replica, "first pelican")
+    replicas, creator = await in_use_with_a_video(nv_resources, replica, "first pelican")
     assert (await read(Video.raw("SELECT pg_is_in_recovery() AS r")))[0]["r"] is True
     assert await found_by_search(nv_client, "pelican")
     # The replica stops replaying: what the primary writes now is not on it yet.
@@ -121,11 +127,7 @@ async def test_a_replica_too_far_behind_is_left_alone_until_it_catches_up(
 async def test_reads_go_to_the_primary_when_the_replica_goes_away(
     nv_client: Any, nv_resources: Any, replica: Server, caplog: pytest.LogCaptureFixture
 ) -> None:
-    replicas = replicas_of(nv_resources.engine)
-    assert replicas is not None
-    creator = await user_maker(nv_resources)("maker", role="creator")
-    await ready_video(creator, caption="lonely puffin")
-    await caught_up(replicas, replica, "lonely puffin")
+    replicas, _ = await in_use_with_a_video(nv_resources, replica, "lonely puffin")
     # Open a pooled connection to the replica, then stop it under that connection.
     assert await found_by_search(nv_client, "puffin")
     replica.stop()
