@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import asyncpg
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.base import Query
+from piccolo.querystring import QueryString
 
 from nichevid.settings import redact_url
 
@@ -146,7 +147,7 @@ class Replicas:
         state.detail = ""
         try:
             async with asyncio.timeout(CHECK_TIMEOUT):
-                rows = await self.nodes[name].run_querystring(_state_query())
+                rows = await self.nodes[name].run_querystring(QueryString(_STATE_SQL))
         except Exception as exc:  # whatever the reason, the primary answers meanwhile
             state.status, state.lag, state.detail = DOWN, None, _reason(exc)
         else:
@@ -172,12 +173,6 @@ class Replicas:
         state.status, state.detail = FAILED, _reason(exc)
         state.checked_at = time.monotonic()
         log.warning("%s: reads go to the primary", state.describe())
-
-
-def _state_query() -> Any:
-    from piccolo.querystring import QueryString
-
-    return QueryString(_STATE_SQL)
 
 
 def _reason(exc: BaseException) -> str:
