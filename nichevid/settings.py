@@ -161,6 +161,9 @@ class AccountsSettings(_Section):
         default_factory=lambda: ["moderator", "admin"]
     )
     invitations_per_member: Annotated[int, msgspec.Meta(ge=1)] = 20
+    # How a member becomes a creator (may upload): "open" at one click on the upload page,
+    # "request" by asking moderators, who decide at /admin/members, or "operators" only.
+    creator_access: Literal["open", "request", "operators"] = "open"
     session_days: int = 30
     password_min_length: int = 10
     password_max_length: int = 256

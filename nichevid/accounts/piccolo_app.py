@@ -6,6 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from nichevid.accounts.tables import (
     ApiToken,
+    CreatorRequest,
     Invitation,
     InvitationUse,
     PasswordReset,
@@ -25,6 +26,7 @@ APP_CONFIG = AppConfig(
         RecoveryCode,
         Invitation,
         InvitationUse,
+        CreatorRequest,
     ],
     migration_dependencies=[],
     commands=[],

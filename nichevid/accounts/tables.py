@@ -115,3 +115,16 @@ class InvitationUse(Table, tablename="nv_invitation_use"):
     invitation = ForeignKey(references=Invitation, on_delete=OnDelete.cascade, index=True)
     user = ForeignKey(references=User, on_delete=OnDelete.cascade, unique=True, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CreatorRequest(Table, tablename="nv_creator_request"):
+    """A member asking to become a creator (``accounts.creator_access = "request"``)."""
+
+    id = Serial(primary_key=True)
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    message = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    decided_at = Timestamptz(null=True, default=None)
+    decided_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
+    approved = Boolean(null=True, default=None)

@@ -14,9 +14,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @hookimpl
 def register_routes(settings: Any) -> list[Any]:
+    from nichevid.admin.members import MembersPage
     from nichevid.admin.routes import ActivityPage, AdminHome
 
-    return [AdminHome, ActivityPage]
+    return [AdminHome, ActivityPage, MembersPage]
 
 
 @hookimpl
@@ -33,7 +34,11 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     if slot == "admin_menu":
         from nichevid.admin.menu import admin_links
 
-        return admin_links(context, [("admin", "/admin/activity", gettext("Activity"))])
+        links = [
+            ("moderator", "/admin/members", gettext("Members")),
+            ("admin", "/admin/activity", gettext("Activity")),
+        ]
+        return admin_links(context, links)
     if slot != "settings_menu" or request is None or user is None:
         return None
     if not has_role(user, "moderator"):

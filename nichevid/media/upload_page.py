@@ -19,10 +19,12 @@ from litestar.response import Redirect, Response, Template
 from litestar.status_codes import (
     HTTP_204_NO_CONTENT,
     HTTP_303_SEE_OTHER,
+    HTTP_400_BAD_REQUEST,
     HTTP_403_FORBIDDEN,
     HTTP_409_CONFLICT,
 )
 
+from nichevid.accounts import creators
 from nichevid.accounts.guards import requires_login
 from nichevid.accounts.services import has_role
 from nichevid.i18n import gettext, locale, ngettext
@@ -188,6 +190,19 @@ async def _with_fields(request: Request[Any, Any, Any], context: dict[str, Any])
     return {**context, "video_fields": fields}
 
 
+async def _becoming(request: Request[Any, Any, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """``context`` with how this member may become a creator (for those who are not)."""
+    if context["can_upload"]:
+        return context
+    user = _user(request)
+    return {
+        **context,
+        "creator_access": creators.access(request.app.state.settings),
+        "creator_waiting": await creators.waiting(user) if user is not None else None,
+        "creator_declined": await creators.last_decided(user) if user is not None else None,
+    }
+
+
 async def _own_video(request: Request[Any, Any, Any], video_id: str) -> Video:
     """The signed-in user's video ``video_id`` (its slug); 404 for anyone else's."""
     video = await services.get_video(slug=video_id) if len(video_id) <= 16 else None
@@ -214,7 +229,40 @@ class UploadPages(Controller):
         context = await _with_fields(request, page_context(request))
         context["caption"] = request.query_params.get("caption", "")[: services.CAPTION_MAX]
         status = 200 if context["can_upload"] else HTTP_403_FORBIDDEN
-        return Template(PAGE, context=context, status_code=status)
+        return Template(PAGE, context=await _becoming(request, context), status_code=status)
+
+    @post("/creator")
+    async def start_creating(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        """Turn creating on for this member (``accounts.creator_access = "open"``)."""
+        if has_role(_user(request), "creator"):
+            return Redirect("/upload", status_code=HTTP_303_SEE_OTHER)  # it is on already
+        try:
+            await creators.start(request.scope["user"], request.app.state.settings)
+        except creators.CreatorError as exc:
+            return await self._refused(request, exc)
+        return Redirect("/upload", status_code=HTTP_303_SEE_OTHER)
+
+    @post("/creator-request")
+    async def ask_to_create(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        """Ask the moderators to make this member a creator (``creator_access = "request"``)."""
+        if has_role(_user(request), "creator"):
+            return Redirect("/upload", status_code=HTTP_303_SEE_OTHER)  # it is on already
+        form = await request.form()
+        message = str(form.get("message") or "")
+        try:
+            await creators.ask(request.scope["user"], request.app.state.settings, message)
+        except creators.CreatorError as exc:
+            return await self._refused(request, exc, message=message)
+        return Redirect("/upload", status_code=HTTP_303_SEE_OTHER)
+
+    async def _refused(
+        self, request: Request[Any, Any, Any], exc: creators.CreatorError, **context: Any
+    ) -> Template:
+        page = await _with_fields(request, page_context(request))
+        page = {**page, **context, "creator_error": exc.message}
+        return Template(
+            PAGE, context=await _becoming(request, page), status_code=HTTP_400_BAD_REQUEST
+        )
 
     @get("/status/{video_id:str}")
     async def status(

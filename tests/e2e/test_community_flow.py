@@ -191,13 +191,14 @@ def check_plausible(events: list[dict[str, Any]], fan: str, played_ms: float) ->
 async def creator_posts(
     server: Any, page: Any, clip: Path, maker: str, request: pytest.FixtureRequest
 ) -> str:
-    """``maker`` signs up, is made a creator, uploads ``clip`` and sees it on the profile."""
+    """``maker`` signs up, starts creating, uploads ``clip`` and sees it on the profile."""
     url = server.url
     await sign_up(page, url, maker)
     await shot(page, request, "1-a-signed-up")
-    # Sign-up makes members; creators are made by an operator, here with the real command.
-    made = server.cli("user", "set-role", maker, "creator")
-    assert made.returncode == 0, made.stdout + made.stderr
+    # Sign-up makes members; on this site (the default) any member starts creating at once.
+    await page.goto(f"{url}/upload")
+    await page.click("#nv-start-creating button")
+    await page.locator("#nv-upload").wait_for()
     slug = await upload(page, url, clip, f"Ridge run by {maker} #ridgeflow")
     await shot(page, request, "2-a-uploaded")
     await page.goto(f"{url}/u/{maker}")
