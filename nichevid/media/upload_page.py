@@ -228,8 +228,10 @@ class UploadPages(Controller):
         """
         context = await _with_fields(request, page_context(request))
         context["caption"] = request.query_params.get("caption", "")[: services.CAPTION_MAX]
-        status = 200 if context["can_upload"] else HTTP_403_FORBIDDEN
-        return Template(PAGE, context=await _becoming(request, context), status_code=status)
+        context = await _becoming(request, context)
+        # A member with a way in here (start creating, or ask to) has a page to use.
+        closed = not context["can_upload"] and context["creator_access"] == "operators"
+        return Template(PAGE, context=context, status_code=HTTP_403_FORBIDDEN if closed else 200)
 
     @post("/creator")
     async def start_creating(self, request: Request[Any, Any, Any]) -> Template | Redirect:
