@@ -68,7 +68,7 @@ class AuthPages(Controller):
         resources = resources_of(request)
         form = await request.form()
         fields = ("username", "email", "display_name", "invite")
-        values = {k: text_field(form, k)[:254] for k in fields}
+        values = {k: text_field(form, k) for k in fields}
         template = "accounts/signup.html"
         accounts = resources.settings.accounts
         shown = {"invite_only": accounts.invite_only}
