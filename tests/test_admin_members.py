@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from nichevid.accounts.tables import CreatorRequest, User
+from nichevid.social.tables import Notification
 from tests.accounts.conftest import login, post_form
 from tests.conftest import user_maker
 
@@ -79,6 +80,8 @@ class TestByRequest:
         assert await CreatorRequest.count() == 1
 
         await as_(nv_client, "mod")
+        home = (await nv_client.get("/admin", headers=HTML)).text
+        assert "1 request to become a creator waits for a decision" in home
         listing = (await nv_client.get("/admin/members", headers=HTML)).text
         assert "Bouldering &lt;b&gt;beta&lt;/b&gt; videos" in listing
         found = re.search(r'data-request="(\d+)"', listing)
@@ -97,6 +100,7 @@ class TestByRequest:
         assert late.status_code == 404
         assert "No such request waits" in late.text
         assert await role_of("fan") == "member"
+        assert 'id="nv-creator-requests-waiting"' not in (await nv_client.get("/admin")).text
 
         # Declined, the member may ask again; this time it is approved.
         await as_(nv_client, "fan")
@@ -112,6 +116,18 @@ class TestByRequest:
         )
         assert answer.status_code == 303
         assert await role_of("fan") == "creator"
+        # The member is told each decision, by the site rather than by a moderator.
+        told = await Notification.select(Notification.kind, Notification.actor).order_by(
+            Notification.id
+        )
+        assert told == [
+            {"kind": "creator_declined", "actor": None},
+            {"kind": "creator_approved", "actor": None},
+        ]
+        await as_(nv_client, "fan")
+        inbox = (await nv_client.get("/notifications", headers=HTML)).text
+        assert "was approved: you can upload videos now" in inbox
+        assert "was declined" in inbox
 
 
 class TestByOperators:

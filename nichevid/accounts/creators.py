@@ -19,6 +19,7 @@ from nichevid.accounts.rules import AccountError, clean_text, now
 from nichevid.accounts.tables import CreatorRequest, User
 from nichevid.accounts.users import set_role
 from nichevid.i18n import gettext
+from nichevid.social.notifications import notify
 
 MESSAGE_LENGTH = 500
 
@@ -155,4 +156,6 @@ async def decide(request_id: int, moderator: User, approve: bool) -> User:
         raise CreatorError(gettext("No such request waits for a decision."))
     if approve and member.role == "member":
         await set_role(member, "creator")
+    # From the site, not from the moderator who decided.
+    await notify(member, "creator_approved" if approve else "creator_declined", None)
     return member

@@ -11,6 +11,7 @@ from litestar.response import Template
 from piccolo.query.functions.aggregate import Count
 
 from nichevid import __version__
+from nichevid.accounts import creators
 from nichevid.accounts.guards import requires_role
 from nichevid.accounts.services import ROLES, has_role
 from nichevid.accounts.tables import TwoFactor, User
@@ -71,6 +72,7 @@ class AdminHome(Controller):
             "videos": await _count_by(Video, Video.status, STATUSES),
             "jobs": await resources.jobs.counts() if admin else {},
             "replicas": await _replica_states(resources.engine) if admin else [],
+            "creator_requests": len(await creators.pending()),
         }
         return Template("admin/home.html", context=context)
 

@@ -65,6 +65,10 @@ def kinds() -> dict[str, str]:
         "reply": gettext("replied to your comment"),
         "mention": gettext("mentioned you"),
         "new_video": gettext("posted a new video"),
+        "creator_approved": gettext(
+            "Your request to become a creator was approved: you can upload videos now."
+        ),
+        "creator_declined": gettext("Your request to become a creator was declined."),
     }
 
 
