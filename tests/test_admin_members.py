@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from nichevid.accounts.tables import CreatorRequest, User
+from nichevid.privacy.bundle import creator_requests
 from nichevid.social.tables import Notification
 from tests.accounts.conftest import login, post_form
 from tests.conftest import user_maker
@@ -128,6 +129,12 @@ class TestByRequest:
         inbox = (await nv_client.get("/notifications", headers=HTML)).text
         assert "was approved: you can upload videos now" in inbox
         assert "was declined" in inbox
+        fan = await User.objects().where(User.username == "fan").first()
+        asked = await creator_requests(fan)
+        assert [(r["message"], r["approved"]) for r in asked] == [
+            ("Bouldering <b>beta</b> videos", False),
+            ("", True),
+        ]
 
 
 class TestByOperators:

@@ -126,6 +126,31 @@ async def invitations(user: User) -> dict[str, Any]:
     return {"made": made, "joined_with": joined_with}
 
 
+async def creator_requests(user: User) -> list[dict[str, Any]]:
+    """The member's requests to become a creator, with what was decided (not by whom)."""
+    from nichevid.accounts.tables import CreatorRequest
+
+    rows = await (
+        CreatorRequest.select(
+            CreatorRequest.message,
+            CreatorRequest.created_at,
+            CreatorRequest.decided_at,
+            CreatorRequest.approved,
+        )
+        .where(CreatorRequest.user == user.id)
+        .order_by(CreatorRequest.id)
+    )
+    return [
+        {
+            "message": row["message"],
+            "asked_at": _time(row["created_at"]),
+            "decided_at": _time(row["decided_at"]),
+            "approved": row["approved"],
+        }
+        for row in rows
+    ]
+
+
 async def videos(user: User) -> list[dict[str, Any]]:
     """Every video of the member with the names its files get in the zip."""
     rows = await Video.objects().where(Video.owner == user.id).order_by(Video.id)
@@ -331,7 +356,14 @@ async def build(resources: Any, user: User, archive: zipfile.ZipFile) -> list[st
         write_json(archive, name, data)
         written.append(name)
 
-    add("profile.json", {**profile(user), "two_factor": await two_factor(user)})
+    add(
+        "profile.json",
+        {
+            **profile(user),
+            "two_factor": await two_factor(user),
+            "creator_requests": await creator_requests(user),
+        },
+    )
     if user.avatar_key and await copy_object(
         storage, user.avatar_key, archive, "profile/avatar.webp"
     ):
