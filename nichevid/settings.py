@@ -164,6 +164,9 @@ class AccountsSettings(_Section):
     # How a member becomes a creator (may upload): "open" at one click on the upload page,
     # "request" by asking moderators, who decide at /admin/members, or "operators" only.
     creator_access: Literal["open", "request", "operators"] = "open"
+    # New accounts confirm their e-mail address (a mailed link) before they upload or
+    # comment. Needs mail (``[mail] smtp_host``); accounts made before are not asked.
+    confirm_email: bool = False
     session_days: int = 30
     password_min_length: int = 10
     password_max_length: int = 256

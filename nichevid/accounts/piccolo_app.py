@@ -7,6 +7,7 @@ from piccolo.conf.apps import AppConfig
 from nichevid.accounts.tables import (
     ApiToken,
     CreatorRequest,
+    EmailCheck,
     Invitation,
     InvitationUse,
     PasswordReset,
@@ -27,6 +28,7 @@ APP_CONFIG = AppConfig(
         Invitation,
         InvitationUse,
         CreatorRequest,
+        EmailCheck,
     ],
     migration_dependencies=[],
     commands=[],

@@ -16,6 +16,7 @@ def register_piccolo_apps() -> list[str]:
 @hookimpl
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.accounts.api import AccountsApi
+    from nichevid.accounts.email_routes import EmailLinks, EmailSettings
     from nichevid.accounts.invitation_routes import InvitationPages
     from nichevid.accounts.language import LanguagePages
     from nichevid.accounts.routes import AuthPages
@@ -28,6 +29,8 @@ def register_routes(settings: Settings) -> list[Any]:
         SettingsPages,
         TwoFactorSettings,
         InvitationPages,
+        EmailSettings,
+        EmailLinks,
         ProfilePages,
         AccountsApi,
         LanguagePages,
@@ -54,3 +57,17 @@ def register_cli_commands() -> list[Any]:
     from nichevid.accounts.cli import user_group
 
     return [user_group]
+
+
+@hookimpl
+async def upload_accept(user: Any, resources: Any) -> str | None:
+    from nichevid.accounts.emails import unconfirmed_refusal
+
+    return await unconfirmed_refusal(user, resources.settings)
+
+
+@hookimpl
+async def comment_accept(user: Any, resources: Any) -> str | None:
+    from nichevid.accounts.emails import unconfirmed_refusal
+
+    return await unconfirmed_refusal(user, resources.settings)

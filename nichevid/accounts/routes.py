@@ -9,7 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_403_FORBIDDEN
 
-from nichevid.accounts import invitations, services, twofactor
+from nichevid.accounts import emails, invitations, services, twofactor
 from nichevid.accounts.auth import end_session, start_session
 from nichevid.accounts.resets import invalid_link
 from nichevid.accounts.rules import normalize_email, normalize_username
@@ -120,6 +120,7 @@ class AuthPages(Controller):
             )
         if invitation is not None:
             await invitations.record(invitation, user)
+        await emails.on_signup(resources, user)
         await start_session(request, user)
         return see_other("/")
 

@@ -128,3 +128,22 @@ class CreatorRequest(Table, tablename="nv_creator_request"):
     decided_at = Timestamptz(null=True, default=None)
     decided_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
     approved = Boolean(null=True, default=None)
+
+
+class EmailCheck(Table, tablename="nv_email_check"):
+    """A link mailed to prove an address is the member's (see :mod:`nichevid.accounts.emails`).
+
+    ``purpose`` is ``signup`` (the address an account was made with) or ``change`` (a
+    new address, which replaces the old one once confirmed). Only the SHA-256 of the
+    link's token is kept.
+    """
+
+    id = Serial(primary_key=True)
+
+    user = ForeignKey(references=User, on_delete=OnDelete.cascade, index=True)
+    email = Varchar(length=254)
+    purpose = Varchar(length=8, default="signup")
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    confirmed_at = Timestamptz(null=True, default=None)

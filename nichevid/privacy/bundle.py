@@ -126,6 +126,14 @@ async def invitations(user: User) -> dict[str, Any]:
     return {"made": made, "joined_with": joined_with}
 
 
+async def email_address(user: User) -> dict[str, Any]:
+    """Whether the address is confirmed, and a new one waiting for its link."""
+    from nichevid.accounts import emails
+
+    found = await emails.state(user)
+    return {"confirmed": found.confirmed, "new_address_waiting": found.new_email or None}
+
+
 async def creator_requests(user: User) -> list[dict[str, Any]]:
     """The member's requests to become a creator, with what was decided (not by whom)."""
     from nichevid.accounts.tables import CreatorRequest
@@ -362,6 +370,7 @@ async def build(resources: Any, user: User, archive: zipfile.ZipFile) -> list[st
             **profile(user),
             "two_factor": await two_factor(user),
             "creator_requests": await creator_requests(user),
+            "email_address": await email_address(user),
         },
     )
     if user.avatar_key and await copy_object(
