@@ -16,9 +16,10 @@ def register_piccolo_apps() -> list[str]:
 @hookimpl
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.feed.events_api import WatchEventsApi
+    from nichevid.feed.history import HistoryPages
     from nichevid.feed.routes import FeedController
 
-    return [FeedController, WatchEventsApi]
+    return [FeedController, WatchEventsApi, HistoryPages]
 
 
 @hookimpl

@@ -20,6 +20,7 @@ from typing import Any
 from piccolo.engine.sqlite import SQLiteEngine
 
 from nichevid.accounts.tables import User
+from nichevid.feed.tables import WatchEvent
 from nichevid.media import gates, keys
 from nichevid.media import services as media
 from nichevid.media.listing import FEED_MAX_PIXELS, OPEN_VIDEO, Card
@@ -212,6 +213,41 @@ async def hashtag_grid(
     rows, cursor = await _page(sql, [tag], before, limit, hide)
     kept, signed = await gates.admitted(resources, rows, viewer)
     return await _grid(resources, kept, signed), cursor
+
+
+async def history_grid(
+    resources: Any,
+    viewer: Any,
+    *,
+    before: int | None = None,
+    limit: int = GRID_PAGE,
+    hide: Collection[int] = (),
+) -> tuple[list[GridItem], int | None]:
+    """The videos ``viewer`` watched, last watched first, each once, less those of
+    ``hide``; gated ones only while ``viewer`` may still watch them (signed for them).
+
+    The cursor is the id of the watch event a page ended at.
+    """
+    video, stats, event = (t._meta.tablename for t in (Video, VideoStats, WatchEvent))
+    left_out, hidden = _not_owned_by(hide)
+    since = "AND h.seen < {} " if before is not None else ""
+    sql = (
+        "SELECT v.id, v.slug, v.owner, v.visibility, v.age_restricted, v.caption, "  # noqa: S608
+        "v.poster_key, v.images, v.width, v.height, h.seen, "
+        f"COALESCE(s.likes, 0) AS likes, {LIKES_HIDDEN} AS likes_hidden "
+        f"FROM (SELECT video, MAX(id) AS seen FROM {event} WHERE viewer = {{}} GROUP BY video) h "
+        f"JOIN {video} v ON v.id = h.video LEFT JOIN {stats} s ON s.video = v.id "
+        f"WHERE {LISTABLE} {left_out}{since}ORDER BY h.seen DESC LIMIT {{}}"
+    )
+    args = [_user_id(viewer), *hidden, *([before] if before is not None else []), limit + 1]
+    rows = list(await VideoStats.raw(sql, *args))
+    cursor = int(rows[limit - 1]["seen"]) if len(rows) > limit else None
+    kept, signed = await gates.admitted(resources, rows[:limit], viewer)
+    return await _grid(resources, kept, signed), cursor
+
+
+def _user_id(user: Any) -> int:
+    return int(user if isinstance(user, int) else user.id)
 
 
 async def following_cards(
