@@ -117,6 +117,8 @@ PAGES = [
     ("search", "/search?q=fractals", True),
     ("studio", "/studio", True),
     ("two-factor", "/settings/two-factor", True),
+    ("email", "/settings/email", True),
+    ("history", "/history", True),
 ]
 
 
