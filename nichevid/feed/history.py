@@ -47,8 +47,8 @@ class HistoryPages(Controller):
         """The grid (the page, or its next tiles for htmx with ``cursor``)."""
         viewer = request.scope["user"]
         hidden = await safety.hidden_from(viewer)
-        items, next_cursor = await listing.history_grid(
-            request.app.state.resources, viewer, before=cursor, hide=hidden.ids
+        items, next_cursor = await listing.marked_grid(
+            request.app.state.resources, viewer, WatchEvent, before=cursor, hide=hidden.ids
         )
         context = {
             "items": items,

@@ -20,7 +20,6 @@ from typing import Any
 from piccolo.engine.sqlite import SQLiteEngine
 
 from nichevid.accounts.tables import User
-from nichevid.feed.tables import WatchEvent
 from nichevid.media import gates, keys
 from nichevid.media import services as media
 from nichevid.media.listing import FEED_MAX_PIXELS, OPEN_VIDEO, Card
@@ -215,27 +214,29 @@ async def hashtag_grid(
     return await _grid(resources, kept, signed), cursor
 
 
-async def history_grid(
+async def marked_grid(
     resources: Any,
     viewer: Any,
+    marks: Any,
     *,
     before: int | None = None,
     limit: int = GRID_PAGE,
     hide: Collection[int] = (),
 ) -> tuple[list[GridItem], int | None]:
-    """The videos ``viewer`` watched, last watched first, each once, less those of
+    """The videos ``viewer`` marked in ``marks`` (a table with ``viewer`` and ``video``:
+    watch events, bookmarks, likes), last marked first, each once, less those of
     ``hide``; gated ones only while ``viewer`` may still watch them (signed for them).
 
-    The cursor is the id of the watch event a page ended at.
+    The cursor is the id of the mark a page ended at.
     """
-    video, stats, event = (t._meta.tablename for t in (Video, VideoStats, WatchEvent))
+    video, stats, table = (t._meta.tablename for t in (Video, VideoStats, marks))
     left_out, hidden = _not_owned_by(hide)
     since = "AND h.seen < {} " if before is not None else ""
     sql = (
         "SELECT v.id, v.slug, v.owner, v.visibility, v.age_restricted, v.caption, "  # noqa: S608
         "v.poster_key, v.images, v.width, v.height, h.seen, "
         f"COALESCE(s.likes, 0) AS likes, {LIKES_HIDDEN} AS likes_hidden "
-        f"FROM (SELECT video, MAX(id) AS seen FROM {event} WHERE viewer = {{}} GROUP BY video) h "
+        f"FROM (SELECT video, MAX(id) AS seen FROM {table} WHERE viewer = {{}} GROUP BY video) h "
         f"JOIN {video} v ON v.id = h.video LEFT JOIN {stats} s ON s.video = v.id "
         f"WHERE {LISTABLE} {left_out}{since}ORDER BY h.seen DESC LIMIT {{}}"
     )

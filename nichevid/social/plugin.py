@@ -18,8 +18,9 @@ def register_piccolo_apps() -> list[str]:
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.social.api import SocialApi
     from nichevid.social.routes import SocialFragments, SocialPages
+    from nichevid.social.saved import SavedPages
 
-    return [SocialApi, SocialFragments, SocialPages]
+    return [SocialApi, SocialFragments, SocialPages, SavedPages]
 
 
 @hookimpl(trylast=True)

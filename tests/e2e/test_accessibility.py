@@ -119,6 +119,7 @@ PAGES = [
     ("two-factor", "/settings/two-factor", True),
     ("email", "/settings/email", True),
     ("history", "/history", True),
+    ("saved", "/saved", True),
 ]
 
 

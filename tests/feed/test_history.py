@@ -1,5 +1,6 @@
-"""``/history``: what a member watched, last watched first, each video once, only what they
-may still watch; clearing it deletes their watch events and nobody else's."""
+"""``/history`` and ``/saved``: what a member watched, bookmarked and liked, newest first,
+each video once, only what they may still watch; clearing the history deletes their
+watch events and nobody else's."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from nichevid.feed.tables import WatchEvent
 from nichevid.safety.tables import Block
 from nichevid.social.listing import GRID_PAGE
+from nichevid.social.tables import Bookmark, Like
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import login, post_form
 from tests.conftest import user_maker
@@ -65,3 +67,33 @@ async def test_the_history_lists_what_was_watched_last_first_and_clears(
     assert 'id="nv-history-cleared"' in page
     assert tiles(page) == []
     assert "Nothing watched yet" in page
+
+
+async def test_saved_videos_list_bookmarks_and_likes_newest_first(
+    nv_client: Any, nv_resources: Any
+) -> None:
+    make = user_maker(nv_resources)
+    fan, maker = await make("fan"), await make("maker", role="creator")
+    videos = [await ready_video(maker, caption=f"clip {n}") for n in range(GRID_PAGE + 1)]
+    private = await ready_video(maker, caption="mine only", visibility="private")
+    for video in [*videos, private]:
+        await Bookmark(viewer=fan.id, video=video.id).save()
+    await Like(viewer=fan.id, video=videos[3].id).save()
+    await Like(viewer=maker.id, video=videos[4].id).save()  # someone else's
+
+    await login(nv_client, "fan")
+    page = await nv_client.get("/saved", headers=HTML)
+    assert page.status_code == 200
+    assert page.headers["cache-control"] == "private, no-store"
+    newest_first = [v.slug for v in reversed(videos)]
+    assert tiles(page.text) == newest_first[:GRID_PAGE]
+    cursor = re.search(r'hx-get="/saved/bookmarks\?cursor=(\d+)"', page.text)
+    assert cursor
+    more = await nv_client.get(f"/saved/bookmarks?cursor={cursor.group(1)}", headers=HTMX)
+    assert tiles(more.text) == newest_first[GRID_PAGE:]
+    liked = (await nv_client.get("/saved/liked", headers=HTML)).text
+    assert tiles(liked) == [videos[3].slug]
+    assert (await nv_client.get("/saved/watched", headers=HTML)).status_code == 404
+    assert (await nv_client.get("/saved/liked?cursor=x", headers=HTMX)).status_code == 400
+    nv_client.cookies.clear()
+    assert (await nv_client.get("/saved", headers=HTML)).status_code in (303, 401)
