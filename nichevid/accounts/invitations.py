@@ -19,6 +19,7 @@ from typing import Any
 from nichevid.accounts.rules import AccountError, aware, clean_text, now
 from nichevid.accounts.tables import Invitation, InvitationUse, User
 from nichevid.i18n import gettext
+from nichevid.social.notifications import notify
 
 MAX_USES = 100
 # Days an invitation may be made for; 0: until revoked.
@@ -210,8 +211,11 @@ async def give_back(invitation_id: int) -> None:
 
 
 async def record(invitation_id: int, user: User) -> None:
-    """``user`` signed up with the invitation ``invitation_id``."""
+    """``user`` signed up with the invitation ``invitation_id``; its inviter is told."""
     await InvitationUse(invitation=invitation_id, user=user.id).save()
+    row = await Invitation.select(Invitation.inviter).where(Invitation.id == invitation_id).first()
+    if row is not None:
+        await notify(row["inviter"], "joined", user)
 
 
 def link(base: str, code: str) -> str:

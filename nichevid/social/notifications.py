@@ -69,6 +69,7 @@ def kinds() -> dict[str, str]:
             "Your request to become a creator was approved: you can upload videos now."
         ),
         "creator_declined": gettext("Your request to become a creator was declined."),
+        "joined": gettext("joined with your invitation"),
     }
 
 

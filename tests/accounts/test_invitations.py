@@ -100,6 +100,9 @@ class TestInviteOnly:
         listing = (await nv_client.get("/settings/invitations", headers=HTML)).text
         assert f'data-invitation="{row.id}" data-status="used_up"' in listing
         assert '<a href="/u/first">@first</a>, <a href="/u/second">@second</a>' in listing
+        # And was told of each.
+        inbox = (await nv_client.get("/notifications", headers=HTML)).text
+        assert inbox.count("joined with your invitation") == 2
 
     async def test_expired_and_revoked_invitations_let_nobody_in(
         self, nv_client: Any, make_user: Any
