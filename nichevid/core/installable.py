@@ -5,9 +5,11 @@
   (``background_color`` and ``theme_color`` in ``theme.toml``).
 * ``/sw.js``: keeps the offline page, styles and icons, and shows that page when a
   page cannot be fetched. Scripts and styles come from the network whenever it
-  answers (the cache only stands in when it does not), media and everything that
-  is not a plain ``GET`` of this site are never touched, and each release gets a
-  cache of its own, so nothing of an older version lingers.
+  answers (the cache only stands in when it does not), the watch events a page
+  posts as it goes away are sent by the worker itself (so they outlive the page),
+  media and everything else that is not a plain ``GET`` of this site are never
+  touched, and each release gets a cache of its own, so nothing of an older
+  version lingers.
 * ``/offline``: what a member sees on a page they open without a connection.
 """
 

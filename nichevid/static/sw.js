@@ -22,9 +22,15 @@ self.addEventListener("activate", function (event) {
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.method === "POST" && url.pathname === "/api/events") {
+    // Watch events sent as the page goes away: the worker sends them itself, so they
+    // are not lost with the page.
+    event.respondWith(fetch(request));
+    return;
+  }
+  if (request.method !== "GET") return;
   if (request.mode === "navigate") {
     event.respondWith(fetch(request).catch(function () {
       return caches.match(OFFLINE);
