@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from nichevid.accounts import invitations
 from nichevid.accounts.tables import CreatorRequest, User
 from nichevid.privacy.bundle import creator_requests
 from nichevid.social.tables import Notification
@@ -163,9 +164,10 @@ async def test_admins_find_members_change_roles_and_turn_accounts_off(
     nv_client: Any, nv_resources: Any
 ) -> None:
     make = user_maker(nv_resources)
-    await make("boss", role="admin")
-    for name in ("anna_climbs", "ben", "carla"):
-        await make(name)
+    boss = await make("boss", role="admin")
+    members = {name: await make(name) for name in ("anna_climbs", "ben", "carla")}
+    made = await invitations.create(boss, nv_resources.settings, uses=1, days=7)
+    await invitations.record(made.id, members["ben"])
     await as_(nv_client, "boss")
     page = (await nv_client.get("/admin", headers=HTML)).text
     assert 'href="/admin/members"' in page
@@ -175,6 +177,9 @@ async def test_admins_find_members_change_roles_and_turn_accounts_off(
     assert "anna_climbs@example.org" in found  # admins see addresses
     by_address = (await nv_client.get("/admin/members?q=carla%40", headers=HTML)).text
     assert 'data-member="carla"' in by_address
+    everyone = (await nv_client.get("/admin/members", headers=HTML)).text
+    assert re.findall(r'data-invited-by="(\w+)"', everyone) == ["boss"]
+    assert "invited by @boss" in everyone.split('data-member="ben"')[1].split("</tr>")[0]
     admins = (await nv_client.get("/admin/members?role=admin", headers=HTML)).text
     assert re.findall(r'data-member="(\w+)"', admins) == ["boss"]
     for bad in ("?role=owner", "?page=0", "?page=x"):

@@ -22,7 +22,7 @@ from piccolo.query.functions.aggregate import Count
 from nichevid.accounts import creators
 from nichevid.accounts.guards import requires_role
 from nichevid.accounts.services import ROLES, has_role
-from nichevid.accounts.tables import User
+from nichevid.accounts.tables import InvitationUse, User
 from nichevid.accounts.users import set_active, set_role
 from nichevid.accounts.web import see_other, text_field
 from nichevid.db import is_sqlite
@@ -46,6 +46,7 @@ class Member:
     active: bool
     joined: datetime
     videos: int
+    invited_by: str = ""  # who made the invitation they signed up with
 
 
 async def find(query: str, role: str, page: int) -> tuple[list[Member], bool]:
@@ -78,7 +79,8 @@ async def find(query: str, role: str, page: int) -> tuple[list[Member], bool]:
         .offset((page - 1) * PER_PAGE)
     )
     ids = [row["id"] for row in rows[:PER_PAGE]]
-    counts = {}
+    counts: dict[int, int] = {}
+    inviters: dict[int, str] = {}
     if ids:
         videos = await (
             Video.select(Video.owner, Count(Video.id, alias="n"))
@@ -86,6 +88,11 @@ async def find(query: str, role: str, page: int) -> tuple[list[Member], bool]:
             .group_by(Video.owner)
         )
         counts = {int(row["owner"]): int(row["n"]) for row in videos}
+        uses = await InvitationUse.select(
+            InvitationUse.user,
+            InvitationUse.invitation.inviter.username,  # type: ignore[union-attr]
+        ).where(InvitationUse.user.is_in(ids))
+        inviters = {int(row["user"]): str(row["invitation.inviter.username"]) for row in uses}
     members = [
         Member(
             username=str(row["username"]),
@@ -95,6 +102,7 @@ async def find(query: str, role: str, page: int) -> tuple[list[Member], bool]:
             active=bool(row["is_active"]),
             joined=row["created_at"],
             videos=counts.get(int(row["id"]), 0),
+            invited_by=inviters.get(int(row["id"]), ""),
         )
         for row in rows[:PER_PAGE]
     ]
