@@ -177,9 +177,11 @@ def build_templates(settings: Settings, pm: pluggy.PluginManager) -> Environment
     def slot(name: str, **context: Any) -> Markup:
         return Markup(render_slot(pm, name, context))  # noqa: S704 - plugin HTML by contract
 
+    from nichevid.accounts.invitations import may_invite
     from nichevid.core.installable import colours
 
     env.globals.update(
+        may_invite=lambda user: may_invite(user, settings),
         theme_color=colours(settings)["theme_color"],
         site_name=settings.site_name,
         version=__version__,

@@ -243,6 +243,25 @@ def test_bad_replica_settings_are_refused_with_what_to_fix(
 
 
 @pytest.mark.sqlite_only
+@pytest.mark.parametrize(
+    ("section", "values"),
+    [
+        ("accounts", {"creator_access": "everyone"}),
+        ("accounts", {"invite_roles": ["owner"]}),
+        ("accounts", {"invitations_per_member": 0}),
+        ("accounts", {"confirm_email": "maybe"}),
+        ("server", {"search_engines": "maybe"}),
+    ],
+)
+def test_bad_values_of_the_new_account_and_server_settings_are_refused(
+    section: str, values: dict[str, Any]
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(no_settings_file(), environ={}, overrides={section: values})
+    assert f"{section}.{next(iter(values))}" in str(refused.value)
+
+
+@pytest.mark.sqlite_only
 def test_replica_passwords_are_hidden_in_the_settings_listing() -> None:
     settings = _settings(url=PRIMARY, replica_urls=["postgresql://app:s3cret@r.example/nichevid"])
     shown = redacted(settings)["database"]["replica_urls"]

@@ -100,6 +100,11 @@ async def ask(user: User, settings: Any, message: str) -> CreatorRequest:
     return request
 
 
+async def waiting_count() -> int:
+    """How many requests wait for a decision."""
+    return int(await CreatorRequest.count().where(CreatorRequest.decided_at.is_null()))
+
+
 async def pending() -> list[Pending]:
     """Requests waiting for a decision, oldest first."""
     rows = await (

@@ -84,6 +84,10 @@ async def create(user: User, settings: Any, *, uses: int, days: int, note: str =
         raise InvitationError(
             gettext("An invitation lasts 1, 7 or 30 days, or until you revoke it."), "days"
         )
+    if len(note) > NOTE_LENGTH:
+        raise InvitationError(
+            gettext("Keep the note to %(num)s characters.", num=NOTE_LENGTH), "note"
+        )
     label = clean_text(note, NOTE_LENGTH)
     if user.role != "admin":
         limit = settings.accounts.invitations_per_member

@@ -72,7 +72,7 @@ class AdminHome(Controller):
             "videos": await _count_by(Video, Video.status, STATUSES),
             "jobs": await resources.jobs.counts() if admin else {},
             "replicas": await _replica_states(resources.engine) if admin else [],
-            "creator_requests": len(await creators.pending()),
+            "creator_requests": await creators.waiting_count(),
         }
         return Template("admin/home.html", context=context)
 

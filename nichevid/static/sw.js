@@ -24,9 +24,9 @@ self.addEventListener("fetch", function (event) {
   var request = event.request;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
-  if (request.method === "POST" && url.pathname === "/api/events") {
-    // Watch events sent as the page goes away: the worker sends them itself, so they
-    // are not lost with the page.
+  if (request.keepalive) {
+    // Sent as the page goes away (the watch events' beacon): the worker sends it
+    // itself, so it is not lost with the page.
     event.respondWith(fetch(request));
     return;
   }

@@ -192,7 +192,11 @@ async def test_only_the_invite_roles_may_invite_each_within_their_limit(
     # Bad numbers from the form are refused with the field named.
     nv_client.cookies.clear()
     await login(nv_client, "boss")
-    for form in ({"uses": "x", "days": "7"}, {"uses": "1", "days": "365"}):
+    for form in (
+        {"uses": "x", "days": "7"},
+        {"uses": "1", "days": "365"},
+        {"uses": "1", "days": "7", "note": "n" * 101},
+    ):
         answer = await post_form(nv_client, "/settings/invitations", form)
         assert answer.status_code == 400
         assert 'aria-invalid="true"' in answer.text
