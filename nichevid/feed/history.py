@@ -18,11 +18,9 @@ from nichevid.accounts.guards import requires_login
 from nichevid.feed.events_api import ingest_of
 from nichevid.feed.tables import WatchEvent
 from nichevid.i18n import gettext
-from nichevid.safety import services as safety
-from nichevid.social import listing
+from nichevid.social.saved import marked_page
 
 PAGE = "feed/history.html"
-PRIVATE = {"Cache-Control": "private, no-store"}
 
 
 async def clear(app: Any, viewer: Any) -> int:
@@ -45,22 +43,14 @@ class HistoryPages(Controller):
         self, request: Request[Any, Any, Any], cursor: FromQuery[int | None] = None
     ) -> Template:
         """The grid (the page, or its next tiles for htmx with ``cursor``)."""
-        viewer = request.scope["user"]
-        hidden = await safety.hidden_from(viewer)
-        items, next_cursor = await listing.marked_grid(
-            request.app.state.resources, viewer, WatchEvent, before=cursor, hide=hidden.ids
-        )
-        context = {
-            "items": items,
-            "cursor": next_cursor,
-            "more_url": "/history",
-            "empty": gettext("Nothing watched yet, or your history was cleared."),
-        }
-        if cursor is not None:
-            return Template("social/_grid_page.html", context=context, headers=PRIVATE)
-        cleared = request.query_params.get("cleared")
-        return Template(
-            PAGE, context={**context, "user": viewer, "cleared": cleared}, headers=PRIVATE
+        return await marked_page(
+            request,
+            WatchEvent,
+            cursor,
+            more_url="/history",
+            empty=gettext("Nothing watched yet, or your history was cleared."),
+            template=PAGE,
+            cleared=request.query_params.get("cleared"),
         )
 
     @post("/clear")

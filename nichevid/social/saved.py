@@ -48,28 +48,45 @@ class SavedPages(Controller):
         return await _tab(request, tab, cursor)
 
 
-async def _tab(request: Request[Any, Any, Any], tab: str, cursor: int | None) -> Template:
-    """One tab (``bookmarks`` or ``liked``) as a page, or its next tiles for htmx."""
-    marks = TABS.get(tab)
-    if marks is None:
-        raise NotFoundException(gettext("Choose bookmarks or liked videos."))
+async def marked_page(
+    request: Request[Any, Any, Any],
+    marks: Any,
+    cursor: int | None,
+    *,
+    more_url: str,
+    empty: str,
+    template: str,
+    **page: Any,
+) -> Template:
+    """The member's videos marked in ``marks`` as ``template``, or, with ``cursor``, the
+    next tiles for htmx; never kept by a shared cache."""
     viewer = request.scope["user"]
     hidden = await safety.hidden_from(viewer)
     items, next_cursor = await listing.marked_grid(
         request.app.state.resources, viewer, marks, before=cursor, hide=hidden.ids
     )
+    context = {"items": items, "cursor": next_cursor, "more_url": more_url, "empty": empty}
+    if cursor is not None:
+        return Template("social/_grid_page.html", context=context, headers=PRIVATE)
+    return Template(template, context={**context, "user": viewer, **page}, headers=PRIVATE)
+
+
+async def _tab(request: Request[Any, Any, Any], tab: str, cursor: int | None) -> Template:
+    """One tab (``bookmarks`` or ``liked``) as a page, or its next tiles for htmx."""
+    marks = TABS.get(tab)
+    if marks is None:
+        raise NotFoundException(gettext("Choose bookmarks or liked videos."))
     empty = (
         gettext("No bookmarks yet: the bookmark button on a video keeps it here.")
         if tab == "bookmarks"
         else gettext("No liked videos yet.")
     )
-    context = {
-        "items": items,
-        "cursor": next_cursor,
-        "more_url": f"/saved/{tab}",
-        "empty": empty,
-    }
-    if cursor is not None:
-        return Template("social/_grid_page.html", context=context, headers=PRIVATE)
-    page = {**context, "user": viewer, "tab": tab}
-    return Template("social/saved.html", context=page, headers=PRIVATE)
+    return await marked_page(
+        request,
+        marks,
+        cursor,
+        more_url=f"/saved/{tab}",
+        empty=empty,
+        template="social/saved.html",
+        tab=tab,
+    )
