@@ -18,7 +18,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from nichevid.accounts.guards import requires_login
 from nichevid.app import BEARER_SCHEME
-from nichevid.comments import queries, services
+from nichevid.comments import queries, reactions, services
 from nichevid.comments import text as texts
 from nichevid.comments.routes import (
     check_order,
@@ -56,6 +56,12 @@ class CommentDocument(msgspec.Struct):
     deleted: bool
     reply_count: int
     replies: list[CommentDocument]
+    like_count: int
+    # Whether the caller likes it, and whether the video's creator does.
+    liked: bool
+    creator_liked: bool
+    # The creator pinned it above the others.
+    pinned: bool
 
 
 class CommentPage(msgspec.Struct):
@@ -103,10 +109,15 @@ def _document(entry: queries.Entry, slug: str) -> CommentDocument:
         deleted=entry.deleted,
         reply_count=entry.reply_count,
         replies=[_document(reply, slug) for reply in entry.replies],
+        like_count=entry.like_count,
+        liked=entry.liked,
+        creator_liked=entry.creator_liked,
+        pinned=entry.pinned,
     )
 
 
-async def _document_of(request: Request[Any, Any, Any], comment_id: int) -> CommentDocument:
+async def document_of(request: Request[Any, Any, Any], comment_id: int) -> CommentDocument:
+    """The comment as the API shows it to the caller, or a 404 error."""
     try:
         _, video = await services.open_comment(
             comment_id, request.app.state.resources, request.scope.get("user")
@@ -116,7 +127,13 @@ async def _document_of(request: Request[Any, Any, Any], comment_id: int) -> Comm
     found = await queries.entry(comment_id)
     if found is None:
         raise http_error(CommentError(404, services.no_comment()))
+    await _mark(request, [found], video)
     return _document(found, video.slug)
+
+
+async def _mark(request: Request[Any, Any, Any], entries: list[queries.Entry], video: Any) -> None:
+    user = request.scope.get("user")
+    await reactions.marks(entries, None if user is None else int(user.id), int(video.owner))
 
 
 class CommentApi(Controller):
@@ -136,7 +153,8 @@ class CommentApi(Controller):
         limit: FromQuery[int] = queries.PAGE_SIZE,
     ) -> CommentPage:
         """Top-level comments of a video the caller may watch (``newest`` or ``top`` = most
-        replies), each with its first replies; ``count`` includes replies."""
+        likes and replies), each with its first replies, the pinned one first on the first
+        page; ``count`` includes replies."""
         if not 1 <= limit <= 100:
             raise HTTPException(status_code=400, detail=gettext("limit must be between 1 and 100."))
         video = await video_or_404(video_id, request.scope.get("user"), request.app.state.resources)
@@ -147,6 +165,7 @@ class CommentApi(Controller):
             limit=limit,
             hide=await hidden_for(request, video),
         )
+        await _mark(request, page.threads, video)
         return CommentPage(
             video_id=video.slug,
             count=page.count,
@@ -173,7 +192,7 @@ class CommentApi(Controller):
         except CommentError as exc:
             raise http_error(exc) from exc
         await member_signal(request, video.id, Signals(commented=True))
-        document = await _document_of(request, int(comment.id))
+        document = await document_of(request, int(comment.id))
         return Response(
             document,
             status_code=HTTP_201_CREATED,
@@ -185,7 +204,7 @@ class CommentApi(Controller):
         self, request: Request[Any, Any, Any], comment_id: FromPath[int]
     ) -> CommentDocument:
         """One comment (without its replies)."""
-        return await _document_of(request, comment_id)
+        return await document_of(request, comment_id)
 
     @get("/comments/{comment_id:int}/replies")
     async def replies(
@@ -203,6 +222,7 @@ class CommentApi(Controller):
         found = await queries.replies_of([comment_id], after=after, limit=queries.REPLIES_PAGE)
         more = len(found) == queries.REPLIES_PAGE
         shown = (await hidden_for(request, video)).keep(found)
+        await _mark(request, shown, video)
         return ReplyPage(
             comments=[_document(reply, video.slug) for reply in shown],
             next_after=found[-1].id if more else None,
@@ -222,7 +242,7 @@ class CommentApi(Controller):
             )
         except CommentError as exc:
             raise http_error(exc) from exc
-        return await _document_of(request, comment_id)
+        return await document_of(request, comment_id)
 
     @delete("/comments/{comment_id:int}", guards=[requires_login])
     async def remove(self, request: Request[Any, Any, Any], comment_id: FromPath[int]) -> None:

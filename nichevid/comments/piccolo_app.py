@@ -4,12 +4,12 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from nichevid.comments.tables import Comment
+from nichevid.comments.tables import Comment, CommentLike
 
 APP_CONFIG = AppConfig(
     app_name="comments",
     migrations_folder_path=str(Path(__file__).parent / "piccolo_migrations"),
-    table_classes=[Comment],
+    table_classes=[Comment, CommentLike],
     migration_dependencies=["nichevid.accounts.piccolo_app", "nichevid.media.piccolo_app"],
     commands=[],
 )

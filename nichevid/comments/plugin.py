@@ -29,9 +29,10 @@ def register_piccolo_apps() -> list[str]:
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.comments.api import CommentApi
     from nichevid.comments.item_routes import CommentItems
+    from nichevid.comments.reaction_routes import CommentReactionApi, CommentReactions
     from nichevid.comments.routes import CommentPanel
 
-    return [CommentPanel, CommentItems, CommentApi]
+    return [CommentPanel, CommentItems, CommentReactions, CommentApi, CommentReactionApi]
 
 
 @hookimpl

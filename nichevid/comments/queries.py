@@ -4,8 +4,11 @@ Orderings:
 
 * ``newest``: top-level comments newest first, paged by id (new comments never
   shift later pages).
-* ``top``: top-level comments with the most replies first, then the newest; paged
-  by position. There are no comment likes, so replies measure the conversation.
+* ``top``: top-level comments with the most likes and replies together first, then
+  the most liked, then the newest; paged by position.
+
+In either order the comment the creator pinned heads the first page and appears on no
+other.
 
 Replies always read oldest first, like a conversation. A page of threads costs
 three statements (count, threads, the first replies of all of them), whatever its size.
@@ -24,7 +27,7 @@ from markupsafe import Markup
 from nichevid.accounts.tables import User
 from nichevid.comments import text as texts
 from nichevid.comments.services import json_list, may_delete
-from nichevid.comments.tables import Comment
+from nichevid.comments.tables import Comment, CommentLike
 from nichevid.i18n import gettext, locale
 from nichevid.safety.prefs import refused_word
 
@@ -35,19 +38,25 @@ PAGE_SIZE = 20
 REPLIES_SHOWN = 3
 REPLIES_PAGE = 50
 
-_C, _U = Comment._meta.tablename, User._meta.tablename
-_FIELDS = """c.id, c.video, c.parent, c.author, c.text, c.mentions, c.created_at,
-    c.edited_at, c.deleted_at, u.username, u.display_name, t.username AS reply_to_name"""
+_C, _U, _L = Comment._meta.tablename, User._meta.tablename, CommentLike._meta.tablename
+_FIELDS = f"""c.id, c.video, c.parent, c.author, c.text, c.mentions, c.created_at,
+    c.edited_at, c.deleted_at, c.pinned_at, u.username, u.display_name,
+    t.username AS reply_to_name,
+    (SELECT count(*) FROM {_L} l WHERE l.comment = c.id) AS likes"""  # noqa: S608
 _JOINS = f"""{_C} c JOIN {_U} u ON u.id = c.author LEFT JOIN {_U} t ON t.id = c.reply_to"""
 _THREADS = f"""
-    SELECT {_FIELDS},
-           (SELECT count(*) FROM {_C} r WHERE r.parent = c.id) AS replies
-      FROM {_JOINS}
-     WHERE c.video = {{}} AND c.parent IS NULL {{}}
-       AND (c.deleted_at IS NULL OR EXISTS (SELECT 1 FROM {_C} r2 WHERE r2.parent = c.id))
+    SELECT * FROM (
+        SELECT {_FIELDS},
+               (SELECT count(*) FROM {_C} r WHERE r.parent = c.id) AS replies
+          FROM {_JOINS}
+         WHERE c.video = {{}} AND c.parent IS NULL {{}}
+           AND (c.deleted_at IS NULL OR EXISTS (SELECT 1 FROM {_C} r2 WHERE r2.parent = c.id))
+    ) x
      ORDER BY {{}}
      LIMIT {{}} OFFSET {{}}
 """  # noqa: S608 - only table names are interpolated here; values are bound parameters
+_PINNED = "AND c.pinned_at IS NOT NULL AND c.deleted_at IS NULL"
+_NOT_PINNED = "AND c.pinned_at IS NULL"
 _REPLIES = f"""
     SELECT * FROM (
         SELECT {_FIELDS}, 0 AS replies,
@@ -90,6 +99,11 @@ class Entry:
     deleted: bool
     reply_count: int = 0
     replies: list[Entry] = field(default_factory=list)
+    like_count: int = 0
+    pinned: bool = False
+    # Marked for one reader by :func:`nichevid.comments.reactions.marks`.
+    liked: bool = False
+    creator_liked: bool = False
 
     @property
     def html(self) -> Markup:
@@ -183,6 +197,8 @@ def _entry(row: dict[str, Any]) -> Entry:
         edited_at=_time(row["edited_at"]),
         deleted=deleted,
         reply_count=int(row["replies"] or 0),
+        like_count=0 if deleted else int(row["likes"] or 0),
+        pinned=row["pinned_at"] is not None and not deleted,
     )
 
 
@@ -246,15 +262,21 @@ async def threads(
     """
     if order == "top":
         offset = cursor or 0
-        sql = _THREADS.format("{}", "", "replies DESC, c.id DESC", "{}", "{}")
+        sql = _THREADS.format(
+            "{}", _NOT_PINNED, "x.likes + x.replies DESC, x.likes DESC, x.id DESC", "{}", "{}"
+        )
         rows = await Comment.raw(sql, video_id, limit + 1, offset)
         following = str(offset + limit)
     else:
-        where, args = ("AND c.id < {}", [cursor]) if cursor is not None else ("", [])
-        sql = _THREADS.format("{}", where, "c.id DESC", "{}", "{}")
+        where = f"{_NOT_PINNED} AND c.id < {{}}" if cursor is not None else _NOT_PINNED
+        args = [cursor] if cursor is not None else []
+        sql = _THREADS.format("{}", where, "x.id DESC", "{}", "{}")
         rows = await Comment.raw(sql, video_id, *args, limit + 1, 0)
         following = str(rows[limit - 1]["id"]) if len(rows) > limit else ""
-    found = hide.keep(list(map(_entry, rows[:limit])))
+    heads = rows[:limit]
+    if cursor is None:
+        heads = await Comment.raw(_THREADS.format("{}", _PINNED, "x.id", 1, 0), video_id) + heads
+    found = hide.keep(list(map(_entry, heads)))
     replies = await replies_of(
         [e.id for e in found if e.reply_count], limit=REPLIES_PAGE if all_replies else REPLIES_SHOWN
     )

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.guards import requires_login
-from nichevid.comments import queries
+from nichevid.comments import queries, reactions
 from nichevid.comments import text as texts
 from nichevid.comments.services import (
     CommentError,
@@ -42,20 +42,18 @@ def is_htmx(request: Request[Any, Any, Any]) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def _authors(value: Any, found: set[int]) -> None:
-    """Collect the author ids of every comment in a template context value."""
+def _entries(value: Any, found: list[queries.Entry]) -> None:
+    """Collect every comment (thread heads, not their replies) in a template context value."""
     if isinstance(value, queries.Entry):
-        found.add(value.author_id)
-        for reply in value.replies:
-            _authors(reply, found)
+        found.append(value)
     elif isinstance(value, queries.ThreadPage):
-        _authors(value.threads, found)
+        _entries(value.threads, found)
     elif isinstance(value, dict):
         for item in value.values():
-            _authors(item, found)
+            _entries(item, found)
     elif isinstance(value, list | tuple):
         for item in value:
-            _authors(item, found)
+            _entries(item, found)
 
 
 async def render(
@@ -68,18 +66,23 @@ async def render(
 ) -> Template:
     """A comments template with the viewer and the length limit in its context.
 
-    Plugins read what their comment slots show first (``prepare_comments``).
+    The comments shown are marked with the reader's likes and the creator's
+    (:func:`nichevid.comments.reactions.marks`), and plugins read what their comment
+    slots show first (``prepare_comments``).
     """
     video = context.get("video")
     if video is not None:
-        found: set[int] = set()
-        _authors(list(context.values()), found)
+        found: list[queries.Entry] = []
+        _entries(list(context.values()), found)
+        user = request.scope.get("user")
+        await reactions.marks(found, None if user is None else int(user.id), int(video.owner))
+        authors = {e.author_id for e in found} | {r.author_id for e in found for r in e.replies}
         await notify(
             request.app.state.pm,
             "prepare_comments",
             request=request,
             video=video,
-            author_ids=sorted(found),
+            author_ids=sorted(authors),
         )
     return Template(
         template_name=template,

@@ -31,7 +31,7 @@ from typing import Any
 from nichevid.accounts.services import has_role
 from nichevid.accounts.tables import User
 from nichevid.comments import text as texts
-from nichevid.comments.tables import Comment
+from nichevid.comments.tables import Comment, CommentLike
 from nichevid.core.errors import no_video
 from nichevid.i18n import gettext
 from nichevid.media import services as media
@@ -265,7 +265,7 @@ async def _tell_people(
         if recipient in told:
             continue
         told.add(recipient)
-        if not media.is_open(video) and not await _may_watch(resources, video, recipient):
+        if not media.is_open(video) and not await may_watch(resources, video, recipient):
             continue
         try:
             await notify(recipient, kind, author, video=video, text=excerpt)
@@ -273,7 +273,8 @@ async def _tell_people(
             log.exception("could not notify user %s of comment %s", recipient, comment.id)
 
 
-async def _may_watch(resources: Any, video: Video, user_id: int) -> bool:
+async def may_watch(resources: Any, video: Video, user_id: int) -> bool:
+    """Whether the active member ``user_id`` may read ``video``'s comments now."""
     user = await User.objects().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
     return user is not None and await may_read(resources, video, user)
 
@@ -347,8 +348,10 @@ async def delete_comment(user: User, comment_id: int, resources: Any = None) -> 
                 Comment.mentions: [],
                 Comment.hashtags: [],
                 Comment.deleted_at: _now(),
+                Comment.pinned_at: None,
             }
         ).where(Comment.id == comment.id)
+        await CommentLike.delete().where(CommentLike.comment == comment.id)
         return comment
     await Comment.delete().where(Comment.id == comment.id)
     if comment.parent is not None:

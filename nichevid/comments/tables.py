@@ -34,3 +34,16 @@ class Comment(Table, tablename="nv_comment"):
     created_at = Timestamptz(default=TimestamptzNow())
     edited_at = Timestamptz(null=True, default=None)
     deleted_at = Timestamptz(null=True, default=None)
+    # Set on the one top-level comment the video's creator pinned above the others.
+    pinned_at = Timestamptz(null=True, default=None)
+
+
+class CommentLike(Table, tablename="nv_comment_like"):
+    """One member likes one comment (at most once: a unique index made in the migration)."""
+
+    id = Serial(primary_key=True)
+
+    # The unique (viewer, comment) index serves look-ups by viewer.
+    viewer = ForeignKey(references=User, on_delete=OnDelete.cascade)
+    comment = ForeignKey(references=Comment, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())

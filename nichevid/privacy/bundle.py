@@ -16,7 +16,7 @@ from typing import Any
 
 from nichevid.accounts.tables import User
 from nichevid.captions.tables import Caption
-from nichevid.comments.tables import Comment
+from nichevid.comments.tables import Comment, CommentLike
 from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
 from nichevid.plugins import _resolve
@@ -222,6 +222,20 @@ async def comments(user: User) -> list[dict[str, Any]]:
     ]
 
 
+async def comment_likes(user: User) -> list[dict[str, Any]]:
+    """The comments the member liked: which comment of which video, when."""
+    rows = await CommentLike.raw(
+        f"SELECT c.id, c.video, l.created_at FROM {CommentLike._meta.tablename} l "  # noqa: S608
+        f"JOIN {Comment._meta.tablename} c ON c.id = l.comment WHERE l.viewer = {{}} ORDER BY l.id",
+        user.id,
+    ).run()
+    slugs = await _slugs({row["video"] for row in rows})
+    return [
+        {"comment": row["id"], "video": slugs.get(row["video"]), "at": _time(row["created_at"])}
+        for row in rows
+    ]
+
+
 async def marks(table: Any, user: User) -> list[dict[str, Any]]:
     """The member's likes, bookmarks or shares: which video, when."""
     rows = await table.select().where(table.viewer == user.id).order_by(table.id).run()
@@ -399,6 +413,7 @@ async def build(resources: Any, user: User, archive: zipfile.ZipFile) -> list[st
     add("captions.json", track_list)
     add("comments.json", await comments(user))
     add("likes.json", await marks(Like, user))
+    add("comment_likes.json", await comment_likes(user))
     add("bookmarks.json", await marks(Bookmark, user))
     add("shares.json", await marks(Share, user))
     add("follows.json", await follows(user))

@@ -16,7 +16,7 @@ from typing import Any
 
 from nichevid.accounts.auth import SESSION_USER_KEY
 from nichevid.accounts.tables import ApiToken, PasswordReset, User
-from nichevid.comments.tables import Comment
+from nichevid.comments.tables import Comment, CommentLike
 from nichevid.core.secrets import pseudonym
 from nichevid.core.store import ROOT_NAMESPACE
 from nichevid.core.tables import JobRow, KeyValue, RateCounter
@@ -136,6 +136,7 @@ async def _social_rows(user: User) -> None:
         touched |= {row["video"] for row in rows}
         await table.delete().where(table.viewer == user.id).run()
     await _recount(touched)
+    await CommentLike.delete().where(CommentLike.viewer == user.id).run()
     await Follow.delete().where((Follow.follower == user.id) | (Follow.followee == user.id)).run()
     await (
         Notification.delete()

@@ -7,8 +7,9 @@ Other packages tell members about their own events with :func:`notify`, e.g. com
     await notify(video.owner, "comment", author, video=video, text=comment.body[:200])
 
 Rules: nobody is notified of their own doing; kinds that can be toggled or repeated
-(``like``, ``follow``, ``mention``) are stored once per actor and video, so liking,
-unliking and liking again notifies once, while every comment or reply is its own entry.
+(``like``, ``follow``, ``mention``, ``comment_like``) are stored once per actor and
+video, so liking, unliking and liking again notifies once, while every comment or reply
+is its own entry.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from nichevid.safety.tables import Block, Mute, SafetyPrefs
 from nichevid.social.tables import Follow, Notification
 
 # Kinds stored at most once per (recipient, actor, video).
-ONCE = ("like", "follow", "mention", "new_video")
+ONCE = ("like", "follow", "mention", "new_video", "comment_like")
 # Followers told of a new video per INSERT statement.
 FOLLOWERS_PER_STATEMENT = 500
 TEXT_MAX = 500
@@ -63,6 +64,7 @@ def kinds() -> dict[str, str]:
         "follow": gettext("started following you"),
         "comment": gettext("commented on your video"),
         "reply": gettext("replied to your comment"),
+        "comment_like": gettext("liked your comment"),
         "mention": gettext("mentioned you"),
         "new_video": gettext("posted a new video"),
         "creator_approved": gettext(

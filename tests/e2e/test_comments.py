@@ -82,6 +82,18 @@ async def test_comment_reply_edit_delete_on_the_video_page(
         f"document.querySelector('.nv-card [data-comment-count=\"{slug}\"]').textContent === '2'"
     )
 
+    # Like the reply: the heart fills and counts, and stays so after a reload.
+    heart = reply.locator("button.nv-comment-like")
+    assert await heart.get_attribute("aria-pressed") == "false"
+    await heart.click()
+    await panel.locator('.nv-replies button.nv-comment-like[aria-pressed="true"]').wait_for()
+    assert await panel.locator(".nv-replies button.nv-comment-like").inner_text() == "1"
+    await page.reload()
+    liked = panel.locator('.nv-replies button.nv-comment-like[aria-pressed="true"]')
+    await liked.wait_for()
+    assert await liked.get_attribute("aria-label") == "Like this comment, 1 like"
+    comment = panel.locator(".nv-thread").first.locator("article.nv-comment").first
+
     # Edit in place.
     await comment.get_by_role("button", name="Edit").click()
     editor = panel.locator("form.nv-edit-form textarea")

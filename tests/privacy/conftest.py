@@ -70,6 +70,7 @@ async def live(resources: Any, member: Any, other: Any) -> Life:
     from nichevid.accounts import services as accounts
     from nichevid.accounts.tables import PasswordReset
     from nichevid.captions.services import put_caption
+    from nichevid.comments.reactions import set_comment_like
     from nichevid.comments.services import post_comment
     from nichevid.feed.tables import WatchEvent
     from nichevid.media.tus.services import create_upload
@@ -93,7 +94,9 @@ async def live(resources: Any, member: Any, other: Any) -> Life:
     await set_follow(member, other, True)
     await set_follow(other, member, True)
     mine_comment = await post_comment(resources, member, theirs, "nice one")
-    await post_comment(resources, other, theirs, "thanks!", reply_to=mine_comment.id)
+    thanks = await post_comment(resources, other, theirs, "thanks!", reply_to=mine_comment.id)
+    await set_comment_like(member, int(thanks.id), True, resources)
+    await set_comment_like(other, int(mine_comment.id), True, resources)
     await post_comment(resources, other, mine, f"hello @{member.username}")
     await post_comment(resources, member, mine, "my own thread")
     await notify(other, "follow", member)

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from nichevid.comments.tables import Comment
+from nichevid.media.tables import Video
 from nichevid.privacy import exports
 from nichevid.privacy.tables import DataExport
 
@@ -57,6 +59,7 @@ async def test_the_export_zip_holds_every_part_of_the_members_data(
         f"captions/{mine.slug}.en.vtt",
         "comments.json",
         "likes.json",
+        "comment_likes.json",
         "bookmarks.json",
         "shares.json",
         "follows.json",
@@ -79,6 +82,13 @@ async def test_the_export_zip_holds_every_part_of_the_members_data(
     assert {v["slug"] for v in read("videos.json")} == {v.slug for v in life.videos}
     assert sorted(c["text"] for c in read("comments.json")) == ["my own thread", "nice one"]
     assert len(read("likes.json")) == len(read("bookmarks.json")) == len(read("shares.json")) == 1
+    [comment_like] = read("comment_likes.json")
+    thanks = await Comment.objects().where(Comment.text == "thanks!").first()
+    assert thanks is not None
+    theirs = await Video.objects().where(Video.id == thanks.video).first()
+    assert theirs is not None
+    assert (comment_like["comment"], comment_like["video"]) == (thanks.id, theirs.slug)
+    assert comment_like["at"]
     follows = read("follows.json")
     assert [f["username"] for f in follows["following"]] == ["bob"]
     assert [f["username"] for f in follows["followers"]] == ["bob"]
