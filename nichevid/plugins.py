@@ -43,6 +43,8 @@ DEFAULT_PLUGINS = (
     "nichevid.media.plugin",
     "nichevid.feed.plugin",
     "nichevid.social.plugin",
+    # After social: its profile row comes before the grid of videos.
+    "nichevid.playlists.plugin",
     "nichevid.safety.plugin",
     "nichevid.comments.plugin",
     "nichevid.captions.plugin",

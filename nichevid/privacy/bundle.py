@@ -19,6 +19,7 @@ from nichevid.captions.tables import Caption
 from nichevid.comments.tables import Comment, CommentLike
 from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
+from nichevid.playlists.tables import Playlist, PlaylistItem
 from nichevid.plugins import _resolve
 from nichevid.social.tables import Bookmark, Follow, Like, Notification, Share
 
@@ -236,6 +237,27 @@ async def comment_likes(user: User) -> list[dict[str, Any]]:
     ]
 
 
+async def playlists(user: User) -> list[dict[str, Any]]:
+    """The member's playlists, each with its videos in order."""
+    found = await Playlist.select().where(Playlist.owner == user.id).order_by(Playlist.id).run()
+    items = (
+        await PlaylistItem.select(PlaylistItem.playlist, PlaylistItem.video)
+        .where(PlaylistItem.playlist.is_in([p["id"] for p in found] or [0]))
+        .order_by(PlaylistItem.position)
+        .run()
+    )
+    slugs = await _slugs({item["video"] for item in items})
+    return [
+        {
+            "title": playlist["title"],
+            "description": playlist["description"],
+            "created_at": _time(playlist["created_at"]),
+            "videos": [slugs.get(i["video"]) for i in items if i["playlist"] == playlist["id"]],
+        }
+        for playlist in found
+    ]
+
+
 async def marks(table: Any, user: User) -> list[dict[str, Any]]:
     """The member's likes, bookmarks or shares: which video, when."""
     rows = await table.select().where(table.viewer == user.id).order_by(table.id).run()
@@ -414,6 +436,7 @@ async def build(resources: Any, user: User, archive: zipfile.ZipFile) -> list[st
     add("comments.json", await comments(user))
     add("likes.json", await marks(Like, user))
     add("comment_likes.json", await comment_likes(user))
+    add("playlists.json", await playlists(user))
     add("bookmarks.json", await marks(Bookmark, user))
     add("shares.json", await marks(Share, user))
     add("follows.json", await follows(user))

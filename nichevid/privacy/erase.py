@@ -24,6 +24,7 @@ from nichevid.feed.tables import WatchEvent
 from nichevid.media import services as media
 from nichevid.media.tables import Upload, Video
 from nichevid.media.tus.services import part_path
+from nichevid.playlists.tables import Playlist
 from nichevid.plugins import _resolve
 from nichevid.privacy.exports import export_job_id, export_prefix
 from nichevid.privacy.tables import DataExport, DeletionRequest
@@ -137,6 +138,7 @@ async def _social_rows(user: User) -> None:
         await table.delete().where(table.viewer == user.id).run()
     await _recount(touched)
     await CommentLike.delete().where(CommentLike.viewer == user.id).run()
+    await Playlist.delete().where(Playlist.owner == user.id).run()
     await Follow.delete().where((Follow.follower == user.id) | (Follow.followee == user.id)).run()
     await (
         Notification.delete()

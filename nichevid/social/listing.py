@@ -80,7 +80,7 @@ def has_tag() -> str:
     return "v.hashtags::jsonb @> jsonb_build_array({}::text)"
 
 
-def _not_owned_by(hide: Collection[int]) -> tuple[str, list[Any]]:
+def not_owned_by(hide: Collection[int]) -> tuple[str, list[Any]]:
     """SQL leaving out the videos of ``hide`` (members hidden from the viewer), and its values."""
     owners = sorted({int(i) for i in hide})
     if not owners:
@@ -104,7 +104,7 @@ async def tagged_count(tag: str, since: datetime, until: datetime) -> int:
 async def _page(
     sql: str, args: list[Any], before: int | None, limit: int, hide: Collection[int] = ()
 ) -> Any:
-    left_out, hidden = _not_owned_by(hide)
+    left_out, hidden = not_owned_by(hide)
     sql, args = sql.replace("/*before*/", f"{left_out}/*before*/"), [*args, *hidden]
     if before is not None:
         sql = sql.replace("/*before*/", "AND v.id < {}")
@@ -138,9 +138,11 @@ def _grid_sql(where: str, listed: str = OPEN_VIDEO) -> str:
     )
 
 
-async def _grid(
+async def grid_items(
     resources: Any, rows: list[dict[str, Any]], signed: Collection[int] = ()
 ) -> list[GridItem]:
+    """Tiles of video rows (as the grids here select them); ``signed``: ids whose image
+    URL is signed for the viewer."""
     storage = resources.storage
     items = []
     for row in rows:
@@ -187,7 +189,7 @@ async def profile_grid(
         pinned = list(await VideoStats.raw(sql + " ORDER BY v.pinned_at DESC", owner_id))
     rest = _grid_sql("v.owner = {} AND v.pinned_at IS NULL")
     rows, cursor = await _page(rest, [owner_id], before, limit, hide)
-    return await _grid(resources, pinned + list(rows)), cursor
+    return await grid_items(resources, pinned + list(rows)), cursor
 
 
 async def hashtag_grid(
@@ -207,11 +209,11 @@ async def hashtag_grid(
     """
     if viewer is None:
         rows, cursor = await _page(_grid_sql(has_tag()), [tag], before, limit, hide)
-        return await _grid(resources, rows), cursor
+        return await grid_items(resources, rows), cursor
     sql = _grid_sql(has_tag(), listed=LISTABLE)
     rows, cursor = await _page(sql, [tag], before, limit, hide)
     kept, signed = await gates.admitted(resources, rows, viewer)
-    return await _grid(resources, kept, signed), cursor
+    return await grid_items(resources, kept, signed), cursor
 
 
 async def marked_grid(
@@ -230,7 +232,7 @@ async def marked_grid(
     The cursor is the id of the mark a page ended at.
     """
     video, stats, table = (t._meta.tablename for t in (Video, VideoStats, marks))
-    left_out, hidden = _not_owned_by(hide)
+    left_out, hidden = not_owned_by(hide)
     since = "AND h.seen < {} " if before is not None else ""
     sql = (
         "SELECT v.id, v.slug, v.owner, v.visibility, v.age_restricted, v.caption, "  # noqa: S608
@@ -244,7 +246,7 @@ async def marked_grid(
     rows = list(await VideoStats.raw(sql, *args))
     cursor = int(rows[limit - 1]["seen"]) if len(rows) > limit else None
     kept, signed = await gates.admitted(resources, rows[:limit], viewer)
-    return await _grid(resources, kept, signed), cursor
+    return await grid_items(resources, kept, signed), cursor
 
 
 def _user_id(user: Any) -> int:

@@ -74,6 +74,7 @@ async def live(resources: Any, member: Any, other: Any) -> Life:
     from nichevid.comments.services import post_comment
     from nichevid.feed.tables import WatchEvent
     from nichevid.media.tus.services import create_upload
+    from nichevid.playlists.tables import Playlist, PlaylistItem
     from nichevid.social import services as social
     from nichevid.social.follows import set_follow
     from nichevid.social.notifications import notify
@@ -99,6 +100,9 @@ async def live(resources: Any, member: Any, other: Any) -> Life:
     await set_comment_like(other, int(mine_comment.id), True, resources)
     await post_comment(resources, other, mine, f"hello @{member.username}")
     await post_comment(resources, member, mine, "my own thread")
+    playlist = Playlist(owner=member.id, title="Cats in order", description="part by part")
+    await playlist.save()
+    await PlaylistItem(playlist=playlist.id, video=mine.id, position=1).save()
     await notify(other, "follow", member)
     await WatchEvent.insert(
         WatchEvent(viewer=member.id, video=theirs.id, watched_ms=2000, completed=True),

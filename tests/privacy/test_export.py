@@ -60,6 +60,7 @@ async def test_the_export_zip_holds_every_part_of_the_members_data(
         "comments.json",
         "likes.json",
         "comment_likes.json",
+        "playlists.json",
         "bookmarks.json",
         "shares.json",
         "follows.json",
@@ -89,6 +90,8 @@ async def test_the_export_zip_holds_every_part_of_the_members_data(
     assert theirs is not None
     assert (comment_like["comment"], comment_like["video"]) == (thanks.id, theirs.slug)
     assert comment_like["at"]
+    [playlist] = read("playlists.json")
+    assert (playlist["title"], playlist["videos"]) == ("Cats in order", [mine.slug])
     follows = read("follows.json")
     assert [f["username"] for f in follows["following"]] == ["bob"]
     assert [f["username"] for f in follows["followers"]] == ["bob"]

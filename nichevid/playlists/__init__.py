@@ -1,0 +1,1 @@
+"""Playlists: creators put their videos in order, as parts of a series."""
