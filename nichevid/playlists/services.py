@@ -248,6 +248,31 @@ async def move_video(user: Any, playlist_id: int, slug: str, step: int) -> None:
     await _touch(playlist.id)
 
 
+async def set_order(user: Any, playlist_id: int, slugs: list[str]) -> None:
+    """Put the videos of ``user``'s playlist in the order of ``slugs``.
+
+    Raises:
+        PlaylistError: 400 unless ``slugs`` names every video of the playlist once.
+    """
+    playlist = await own_playlist(user, playlist_id)
+    rows = await PlaylistItem.raw(
+        f"SELECT i.id, v.slug FROM {_I} i JOIN {_V} v ON v.id = i.video "  # noqa: S608
+        "WHERE i.playlist = {}",
+        playlist.id,
+    )
+    items = {str(row["slug"]): int(row["id"]) for row in rows}
+    if len(slugs) != len(set(slugs)) or set(slugs) != set(items):
+        raise PlaylistError(
+            400, gettext("Name every video of the playlist once, in the order you want.")
+        )
+    async with writing(PlaylistItem):
+        for position, slug in enumerate(slugs, start=1):
+            await PlaylistItem.update({PlaylistItem.position: position}).where(
+                PlaylistItem.id == items[slug]
+            )
+    await _touch(playlist.id)
+
+
 async def _touch(playlist_id: int) -> None:
     await Playlist.update({Playlist.updated_at: datetime.now(UTC)}).where(
         Playlist.id == playlist_id

@@ -120,6 +120,7 @@ PAGES = [
     ("email", "/settings/email", True),
     ("history", "/history", True),
     ("saved", "/saved", True),
+    ("playlists", "/studio/playlists", True),
 ]
 
 
