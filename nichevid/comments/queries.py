@@ -11,7 +11,8 @@ In either order the comment the creator pinned heads the first page and appears 
 other.
 
 Replies always read oldest first, like a conversation. A page of threads costs
-three statements (count, threads, the first replies of all of them), whatever its size.
+three statements (count, threads, the first replies of all of them), whatever its size,
+and the first page one more for the pinned comment.
 """
 
 from __future__ import annotations

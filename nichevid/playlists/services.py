@@ -25,6 +25,7 @@ from nichevid.i18n import gettext
 from nichevid.media import services as media
 from nichevid.media.tables import Video
 from nichevid.playlists.tables import Playlist, PlaylistItem
+from nichevid.replicas import read
 
 PLAYLISTS_PER_CREATOR = 50
 VIDEOS_PER_PLAYLIST = 200
@@ -303,6 +304,12 @@ def _summary(row: dict[str, Any]) -> Summary:
 async def playlists_of(owner_id: int) -> list[Summary]:
     """Every playlist of a member, last changed first."""
     rows = await Playlist.raw(_SUMMARIES.format("p.owner = {}"), owner_id)
+    return [_summary(row) for row in rows]
+
+
+async def recent_playlists(limit: int) -> list[Summary]:
+    """The playlists of active members changed last (empty ones too)."""
+    rows = await read(Playlist.raw(_SUMMARIES.format("u.is_active") + " LIMIT {}", limit))
     return [_summary(row) for row in rows]
 
 

@@ -11,7 +11,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from nichevid.safety.services import hidden_from
-from nichevid.search import services
+from nichevid.search import discover, services
 from nichevid.search.services import Kind, Results
 
 PAGE_LIMIT = 24
@@ -23,6 +23,16 @@ def _checked(kind: str, limit: int, offset: int) -> Kind:
         return services.check_kind(kind)
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
+
+
+async def _discover(request: Request[Any, Any, Any], hidden: Any) -> dict[str, Any]:
+    """What the page shows before a search, less what ``hidden`` keeps from the reader."""
+    resources = request.app.state.resources
+    found = await discover.sections(resources, hidden.ids)
+    avatars = {
+        c.id: str(await resources.storage.url(c.avatar_key)) for c in found.creators if c.avatar_key
+    }
+    return {"discover": found, "avatars": avatars}
 
 
 class SearchPage(Controller):
@@ -43,16 +53,19 @@ class SearchPage(Controller):
         """Results in sections (all) or one kind with further pages."""
         kind = _checked(type, PAGE_LIMIT, offset)
         viewer = request.scope.get("user")
+        hidden = await hidden_from(viewer)
         results = await services.search(
             request.app.state.resources,
             q,
             kind,
             limit=PAGE_LIMIT,
             offset=offset,
-            hidden=await hidden_from(viewer),
+            hidden=hidden,
             viewer=viewer,
         )
         context = {"user": viewer, "results": results, "next_offset": offset + PAGE_LIMIT}
+        if not results.query.strip():
+            context |= await _discover(request, hidden)
         # A reader's results may hold gated videos with images signed for them alone.
         headers = {"Cache-Control": "private, no-store"} if viewer is not None else None
         if request.headers.get("hx-request") == "true":
@@ -131,6 +144,35 @@ def document(results: Results) -> SearchDocument:
     )
 
 
+class CreatorDocument(msgspec.Struct):
+    """A creator to discover; ``new_followers`` counts the last ``days`` days."""
+
+    username: str
+    display_name: str
+    url: str
+    avatar_url: str
+    new_followers: int
+
+
+class PlaylistDocument(msgspec.Struct):
+    """A playlist to discover and how many videos are out in it."""
+
+    id: int
+    title: str
+    username: str
+    videos: int
+    url: str
+
+
+class DiscoverDocument(msgspec.Struct):
+    """What the search page shows before a search."""
+
+    days: int
+    hashtags: list[TagHitDocument]
+    creators: list[CreatorDocument]
+    playlists: list[PlaylistDocument]
+
+
 class SearchApi(Controller):
     """Search for scripts and apps (no sign-in needed)."""
 
@@ -159,3 +201,26 @@ class SearchApi(Controller):
             hidden=await hidden_from(request.scope.get("user")),
         )
         return document(results)
+
+    @get("/discover")
+    async def discover(self, request: Request[Any, Any, Any]) -> DiscoverDocument:
+        """The hashtags most used by videos of the last days, creators whose followers
+        grew most then (or who published last), and playlists changed last; measured
+        every few minutes, less the members the caller blocks or mutes."""
+        hidden = await hidden_from(request.scope.get("user"))
+        shown = await _discover(request, hidden)
+        found, avatars = shown["discover"], shown["avatars"]
+        return DiscoverDocument(
+            days=found.days,
+            hashtags=[TagHitDocument(tag, videos, f"/tag/{tag}") for tag, videos in found.hashtags],
+            creators=[
+                CreatorDocument(
+                    c.username, c.display_name, f"/u/{c.username}", avatars.get(c.id, ""), c.gained
+                )
+                for c in found.creators
+            ],
+            playlists=[
+                PlaylistDocument(p.id, p.title, p.username, p.videos, p.url)
+                for p in found.playlists
+            ],
+        )
