@@ -148,7 +148,7 @@ class PlaylistApi(Controller):
 
     @delete("/playlists/{playlist_id:int}", guards=[requires_login])
     async def remove(self, request: Request[Any, Any, Any], playlist_id: FromPath[int]) -> None:
-        """Delete your playlist; its videos stay."""
+        """Delete your playlist (moderators: anyone's); its videos stay."""
         try:
             await services.delete_playlist(request.scope["user"], playlist_id)
         except PlaylistError as exc:

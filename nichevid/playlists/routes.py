@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.guards import requires_role
+from nichevid.accounts.services import get_user_by_id, has_role
 from nichevid.media.upload_page import visibility_labels
 from nichevid.playlists import listing, services
 from nichevid.playlists.services import PlaylistError
@@ -50,9 +51,16 @@ class PlaylistPages(Controller):
         """The playlist's title, description and videos, first part first."""
         found, items = await public_playlist(request, username, playlist_id)
         viewer = request.scope.get("user")
+        mine = viewer is not None and int(viewer.id) == found.owner_id
         return Template(
             "playlists/page.html",
-            context={"user": viewer, "playlist": found, "items": items},
+            context={
+                "user": viewer,
+                "playlist": found,
+                "items": items,
+                "mine": mine,
+                "moderating": not mine and has_role(viewer, "moderator"),
+            },
             # A signed-in viewer may be shown gated videos, with media signed for them.
             headers={"Cache-Control": "private, no-store"} if viewer is not None else None,
         )
@@ -218,9 +226,14 @@ class StudioPlaylists(Controller):
 
     @post("/{playlist_id:int}/delete")
     async def delete(self, request: Request[Any, Any, Any], playlist_id: FromPath[int]) -> Redirect:
-        """Delete the playlist; its videos stay."""
+        """Delete the playlist (moderators: anyone's); its videos stay."""
+        user = request.scope["user"]
         try:
-            await services.delete_playlist(request.scope["user"], playlist_id)
+            gone = await services.delete_playlist(user, playlist_id)
         except PlaylistError as exc:
             raise HTTPException(status_code=exc.status, detail=exc.message) from exc
+        if int(gone.owner) != int(user.id):
+            owner = await get_user_by_id(int(gone.owner))
+            where = f"/u/{owner.username}" if owner is not None else "/"
+            return Redirect(where, status_code=HTTP_303_SEE_OTHER)
         return Redirect("/studio/playlists?done=deleted", status_code=HTTP_303_SEE_OTHER)

@@ -9,7 +9,8 @@ Rules:
 * Videos keep their own visibility: a playlist shows each viewer only the videos they
   may watch, and counts its parts over the videos that are out (ready and not private).
 * Only the owner changes a playlist; to anyone else another's playlist answers "not
-  found" to a change. Deleting a playlist keeps its videos.
+  found" to a change. Moderators and admins delete any (a title or description against
+  the rules). Deleting a playlist keeps its videos.
 """
 
 from __future__ import annotations
@@ -134,10 +135,19 @@ async def edit_playlist(user: Any, playlist_id: int, title: str, description: st
     return playlist
 
 
-async def delete_playlist(user: Any, playlist_id: int) -> None:
-    """Delete ``user``'s playlist; its videos stay as they are."""
-    playlist = await own_playlist(user, playlist_id)
+async def delete_playlist(user: Any, playlist_id: int) -> Playlist:
+    """Delete ``user``'s playlist, or any as a moderator; its videos stay as they are.
+
+    Returns:
+        The playlist as it was.
+    """
+    playlist = await Playlist.objects().where(Playlist.id == playlist_id).first()
+    if playlist is None or not (
+        (user is not None and int(playlist.owner) == int(user.id)) or has_role(user, "moderator")
+    ):
+        raise PlaylistError(404, no_playlist())
     await Playlist.delete().where(Playlist.id == playlist.id)
+    return playlist
 
 
 async def add_video(user: Any, playlist_id: int, slug: str) -> None:

@@ -149,3 +149,28 @@ async def test_the_api_reads_playlists(nv_client: Any, scene: dict[str, Any]) ->
     assert missing.status_code == 404
     assert "no such playlist" in missing.json()["detail"]
     assert (await nv_client.get("/api/users/nobody/playlists")).status_code == 404
+
+
+async def test_moderators_delete_any_playlist(
+    nv_client: Any, scene: dict[str, Any], make_user: Any
+) -> None:
+    await make_user("warden", role="moderator")
+    await make_user("rival", role="creator")
+    url = f"/u/maker/playlists/{scene['playlist'].id}"
+    action = f"/studio/playlists/{scene['playlist'].id}/delete"
+    await login(nv_client, "rival")
+    assert 'id="nv-playlist-moderate"' not in (await nv_client.get(url)).text
+    refused = await post_form(nv_client, action, {})
+    assert refused.status_code == 404
+    await login(nv_client, "maker")
+    page = await nv_client.get(url)
+    assert f'href="/studio/playlists/{scene["playlist"].id}">Change this playlist' in page.text
+    assert 'id="nv-playlist-moderate"' not in page.text
+    await login(nv_client, "warden")
+    page = await nv_client.get(url)
+    assert f'action="{action}"' in page.text
+    done = await post_form(nv_client, action, {})
+    assert done.status_code == 303
+    assert done.headers["location"] == "/u/maker"
+    assert await Playlist.count() == 0
+    assert await Video.count() == 3
