@@ -7,7 +7,8 @@ The sitemap index lists pages of at most :data:`PAGE_SIZE` addresses each:
   each with the video extension search engines show videos from (poster, title,
   caption, the embeddable player, the duration, the publication date);
 * ``/sitemap/people-<n>.xml``: the profiles of active members with an open video;
-* ``/sitemap/hashtags-<n>.xml``: the hashtags of open videos.
+* ``/sitemap/hashtags-<n>.xml``: the hashtags of open videos;
+* ``/sitemap/playlists-<n>.xml``: the playlists of active members holding an open video.
 
 With ``server.search_engines = false`` robots.txt asks every crawler to stay away
 and there is no sitemap (404), for communities that keep to themselves.
@@ -25,16 +26,17 @@ from piccolo.engine.sqlite import SQLiteEngine
 from nichevid.accounts.tables import User
 from nichevid.media.listing import OPEN_VIDEO
 from nichevid.media.tables import Video
+from nichevid.playlists.tables import Playlist, PlaylistItem
 from nichevid.replicas import read
 from nichevid.share.feeds import entry_title, iso_time, poster_key
 from nichevid.share.meta import absolute
 
 PAGE_SIZE = 10_000
-KINDS = ("videos", "people", "hashtags")
+KINDS = ("videos", "people", "hashtags", "playlists")
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
 VIDEO = "http://www.google.com/schemas/sitemap-video/1.1"
 CONTENT_TYPE = "application/xml; charset=utf-8"
-PAGE_NAME = re.compile(r"^(videos|people|hashtags)-(\d{1,6})\.xml$")
+PAGE_NAME = re.compile(r"^(videos|people|hashtags|playlists)-(\d{1,6})\.xml$")
 # What crawlers have no business in: members' own pages, forms, operators' pages, APIs.
 PRIVATE_PATHS = (
     "/admin",
@@ -84,9 +86,17 @@ def _tags_sql(count: bool) -> str:
     )
 
 
+_PLAYLISTS = f"""
+    FROM {Playlist._meta.tablename} p JOIN {User._meta.tablename} u ON u.id = p.owner
+    WHERE u.is_active AND EXISTS (
+        SELECT 1 FROM {PlaylistItem._meta.tablename} i JOIN {Video._meta.tablename} v
+            ON v.id = i.video
+         WHERE i.playlist = p.id AND {OPEN_VIDEO})
+"""  # noqa: S608 - table names and fixed conditions only
 _COUNTS = {
     "videos": f"SELECT count(*) AS n {_FROM} WHERE {_OPEN}",
     "people": f"SELECT count(DISTINCT v.owner) AS n {_FROM} WHERE {_OPEN}",
+    "playlists": f"SELECT count(*) AS n {_PLAYLISTS}",
 }
 _PAGES = {
     "videos": (
@@ -96,6 +106,10 @@ _PAGES = {
     "people": (
         "SELECT u.username, max(v.published_at) AS published_at "
         f"{_FROM} WHERE {_OPEN} GROUP BY u.username ORDER BY u.username LIMIT {{}} OFFSET {{}}"
+    ),
+    "playlists": (
+        f"SELECT p.id, u.username, p.updated_at AS published_at {_PLAYLISTS} "
+        "ORDER BY p.id LIMIT {} OFFSET {}"
     ),
 }
 
@@ -131,6 +145,8 @@ async def page(storage: Any, base: str, kind: str, number: int) -> bytes | None:
             await _video(url, storage, base, row)
         elif kind == "people":
             _text(url, "loc", f"{base}/u/{row['username']}")
+        elif kind == "playlists":
+            _text(url, "loc", f"{base}/u/{row['username']}/playlists/{row['id']}")
         else:
             _text(url, "loc", f"{base}/tag/{row['tag']}")
         if row["published_at"] is not None:

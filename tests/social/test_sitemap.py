@@ -9,6 +9,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from nichevid.accounts.tables import User
+from nichevid.playlists.tables import Playlist, PlaylistItem
 from nichevid.share import sitemap
 
 S = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -59,8 +60,18 @@ async def test_the_sitemap_lists_open_videos_their_creators_and_hashtags_in_page
     await make_video(ada, visibility="followers", hashtags=["secret"])
     await make_video(ada, age_restricted=True, hashtags=["secret"])
     await make_video(ada, status="processing", hashtags=["secret"])
-    await make_video(gone, hashtags=["secret"])
+    hidden = await make_video(gone, hashtags=["secret"])
     await User.update({User.is_active: False}).where(User.id == gone.id)
+    # Playlists holding an open video are listed; one of private videos, or of an
+    # inactive member, is not.
+    listed = Playlist(owner=ada.id, title="Knits")
+    await listed.save()
+    await PlaylistItem(playlist=listed.id, video=second.id, position=1).save()
+    private = await make_video(bob, visibility="private")
+    for owner, video in ((bob, private), (gone, hidden)):
+        unlisted = Playlist(owner=owner.id, title="not listed")
+        await unlisted.save()
+        await PlaylistItem(playlist=unlisted.id, video=video.id, position=1).save()
 
     index = parsed(await nv_client.get("/sitemap.xml"))
     assert locations(index, "sitemap") == [
@@ -69,7 +80,10 @@ async def test_the_sitemap_lists_open_videos_their_creators_and_hashtags_in_page
         f"{BASE}/sitemap/people-1.xml",
         f"{BASE}/sitemap/hashtags-1.xml",
         f"{BASE}/sitemap/hashtags-2.xml",
+        f"{BASE}/sitemap/playlists-1.xml",
     ]
+    playlists = parsed(await nv_client.get("/sitemap/playlists-1.xml"))
+    assert locations(playlists) == [f"{BASE}/u/ada/playlists/{listed.id}"]
     videos = [parsed(await nv_client.get(f"/sitemap/videos-{n}.xml")) for n in (1, 2)]
     assert [loc for page in videos for loc in locations(page)] == [
         f"{BASE}/v/{first.slug}",
@@ -112,7 +126,7 @@ async def test_a_sitemap_page_that_does_not_exist_is_not_found(
 
 async def test_an_empty_site_has_a_sitemap_with_empty_pages(nv_client: Any) -> None:
     index = parsed(await nv_client.get("/sitemap.xml"))
-    assert len(locations(index, "sitemap")) == 3
+    assert len(locations(index, "sitemap")) == 4
     assert locations(parsed(await nv_client.get("/sitemap/videos-1.xml"))) == []
 
 
