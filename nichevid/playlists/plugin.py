@@ -34,6 +34,29 @@ def register_routes(settings: Settings) -> list[Any]:
 
 
 @hookimpl
+async def video_form_fields(
+    request: Any, user: Any, video: Any, values: dict[str, str] | None
+) -> str | None:
+    from nichevid.playlists import video_form
+
+    return await video_form.fields(user, video, values)
+
+
+@hookimpl
+async def video_options_check(user: Any, video: Any, options: dict[str, str]) -> str | None:
+    from nichevid.playlists import video_form
+
+    return await video_form.check(user, video, options)
+
+
+@hookimpl
+async def video_options_saved(video: Any, options: dict[str, str]) -> None:
+    from nichevid.playlists import video_form
+
+    await video_form.saved(video, options)
+
+
+@hookimpl
 async def prepare_cards(request: Any, cards: list[Any]) -> None:
     """Read which part of which playlist every card on the page is, in one statement."""
     from nichevid.playlists.services import parts_of

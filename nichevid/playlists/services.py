@@ -172,13 +172,7 @@ async def add_video(user: Any, playlist_id: int, slug: str) -> None:
             raise PlaylistError(409, await _already_in(int(placed.playlist)))
         count = await PlaylistItem.count().where(PlaylistItem.playlist == playlist.id)
         if count >= VIDEOS_PER_PLAYLIST:
-            raise PlaylistError(
-                409,
-                gettext(
-                    "A playlist holds at most %(max)s videos: start another one.",
-                    max=VIDEOS_PER_PLAYLIST,
-                ),
-            )
+            raise PlaylistError(409, full())
         rows = await PlaylistItem.raw(
             f"SELECT COALESCE(MAX(position), 0) AS last FROM {_I} WHERE playlist = {{}}",  # noqa: S608
             playlist.id,
@@ -195,6 +189,62 @@ async def _already_in(playlist_id: int) -> str:
     return gettext(
         "This video is already in the playlist “%(title)s”: take it out there first.",
         title=title,
+    )
+
+
+async def playlist_of_video(video_id: int) -> int | None:
+    """The id of the playlist holding the video, if one does."""
+    row = await PlaylistItem.select(PlaylistItem.playlist).where(PlaylistItem.video == video_id)
+    return int(row[0]["playlist"]) if row else None
+
+
+async def place_video(video: Any, playlist_id: int | None) -> None:
+    """Put ``video`` at the end of its owner's playlist ``playlist_id``, out of the one it
+    was in; ``None`` takes it out of any. Nothing changes when it is there already.
+
+    Raises:
+        PlaylistError: 404 when the playlist is not the video owner's; 409 when it is full.
+    """
+    owner = int(video.owner if isinstance(video.owner, int) else video.owner.id)
+    current = await playlist_of_video(int(video.id))
+    if current == playlist_id:
+        return
+    if playlist_id is not None:
+        target = await Playlist.objects().where(Playlist.id == playlist_id).first()
+        if target is None or int(target.owner) != owner:
+            raise PlaylistError(404, no_playlist())
+    async with writing(PlaylistItem):
+        if current is not None:
+            gone = await PlaylistItem.raw(
+                f"DELETE FROM {_I} WHERE video = {{}} RETURNING position",  # noqa: S608
+                video.id,
+            )
+            await PlaylistItem.raw(
+                f"UPDATE {_I} SET position = position - 1 "  # noqa: S608
+                "WHERE playlist = {} AND position > {}",
+                current,
+                int(gone[0]["position"]) if gone else 0,
+            )
+        if playlist_id is not None:
+            rows = await PlaylistItem.raw(
+                f"SELECT count(*) AS n, COALESCE(MAX(position), 0) AS last FROM {_I} "  # noqa: S608
+                "WHERE playlist = {}",
+                playlist_id,
+            )
+            if int(rows[0]["n"]) >= VIDEOS_PER_PLAYLIST:
+                raise PlaylistError(409, full())
+            await PlaylistItem(
+                playlist=playlist_id, video=video.id, position=int(rows[0]["last"]) + 1
+            ).save()
+    for changed in (current, playlist_id):
+        if changed is not None:
+            await _touch(changed)
+
+
+def full() -> str:
+    """The answer for a playlist that holds all the videos it may."""
+    return gettext(
+        "A playlist holds at most %(max)s videos: start another one.", max=VIDEOS_PER_PLAYLIST
     )
 
 
