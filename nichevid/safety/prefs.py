@@ -14,6 +14,10 @@ Well-being: ``break_minutes`` and ``daily_limit_minutes`` are ``None`` to follow
 instance's default, ``0`` when the member turned the notice off, else their own
 number of minutes (1 to :data:`MINUTES_MAX`).
 
+Notifications: ``quiet_notices`` lists the kinds of :data:`QUIETABLE` the member is
+not told of (likes, comment likes, follows, comments, replies, mentions); new videos of
+those they follow have ``new_video_notices``.
+
 Age: ``birth_date`` is what the member says; videos a moderator restricted to adults
 are shown only to members who are ``plugin.safety.adult_age`` or older by it.
 """
@@ -36,6 +40,8 @@ WHO_MAY_COMMENT = ("everyone", "followers", "nobody")
 KEYWORDS_MAX = 50
 KEYWORD_MAX_LENGTH = 40
 MINUTES_MAX = 1440
+# Notification kinds a member may turn off, in the order the settings page lists them.
+QUIETABLE = ("like", "comment_like", "comment", "reply", "mention", "follow")
 _PREFS, _VIDEO = SafetyPrefs._meta.tablename, Video._meta.tablename
 
 
@@ -51,6 +57,7 @@ class Prefs:
     comment_keywords: list[str] = field(default_factory=list)
     hide_like_counts: bool = False
     new_video_notices: bool = True
+    quiet_notices: tuple[str, ...] = ()
     break_minutes: int | None = None
     daily_limit_minutes: int | None = None
     birth_date: date | None = None
@@ -72,6 +79,7 @@ async def prefs_of(member: Any) -> Prefs:
         comment_keywords=_keywords(row["comment_keywords"]),
         hide_like_counts=bool(row["hide_like_counts"]),
         new_video_notices=bool(row["new_video_notices"]),
+        quiet_notices=tuple(k for k in _keywords(row["quiet_notices"]) if k in QUIETABLE),
         break_minutes=row["break_minutes"],
         daily_limit_minutes=row["daily_limit_minutes"],
         birth_date=_date(row["birth_date"]),
@@ -201,6 +209,18 @@ async def adults_among(member_ids: Collection[int], adult_age: int) -> set[int]:
     }
 
 
+async def is_quiet(member: Any, kind: str) -> bool:
+    """Whether ``member`` (row or id) turned off notifications of ``kind``."""
+    if kind not in QUIETABLE:
+        return False
+    row = (
+        await SafetyPrefs.select(SafetyPrefs.quiet_notices)
+        .where(SafetyPrefs.member == _id(member))
+        .first()
+    )
+    return row is not None and kind in _keywords(row["quiet_notices"])
+
+
 async def save_prefs(member: Any, prefs: Prefs) -> Prefs:
     """Store ``member``'s choices (already checked by the ``parse_*`` functions).
 
@@ -219,6 +239,7 @@ async def save_prefs(member: Any, prefs: Prefs) -> Prefs:
         SafetyPrefs.comment_keywords: json.dumps(prefs.comment_keywords),
         SafetyPrefs.hide_like_counts: prefs.hide_like_counts,
         SafetyPrefs.new_video_notices: prefs.new_video_notices,
+        SafetyPrefs.quiet_notices: json.dumps([k for k in QUIETABLE if k in prefs.quiet_notices]),
         SafetyPrefs.break_minutes: prefs.break_minutes,
         SafetyPrefs.daily_limit_minutes: prefs.daily_limit_minutes,
         SafetyPrefs.birth_date: prefs.birth_date,

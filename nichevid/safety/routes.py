@@ -104,6 +104,7 @@ class SafetySettingsPage(Controller):
         """Store the choices; a refused field keeps what was typed and says why."""
         user = current_user(request)
         form = await request.form()
+        chosen_before = await services.prefs_of(user)
         keywords = text_field(form, "comment_keywords")
         try:
             chosen = services.Prefs(
@@ -111,6 +112,7 @@ class SafetySettingsPage(Controller):
                 comment_keywords=prefs.parse_keywords(keywords),
                 hide_like_counts=text_field(form, "hide_like_counts") == "1",
                 new_video_notices=text_field(form, "new_video_notices") == "1",
+                quiet_notices=_quiet(form, chosen_before),
                 break_minutes=_minutes(form, "break", gettext("The break reminder")),
                 daily_limit_minutes=_minutes(form, "limit", gettext("The daily limit")),
                 birth_date=prefs.parse_birth_date(text_field(form, "birth_date")),
@@ -133,12 +135,20 @@ _FIELDS = (
     "comment_keywords",
     "hide_like_counts",
     "new_video_notices",
+    *(f"notice_{kind}" for kind in prefs.QUIETABLE),
     "break_on",
     "break_minutes",
     "limit_on",
     "limit_minutes",
     "birth_date",
 )
+
+
+def _quiet(form: Any, before: services.Prefs) -> tuple[str, ...]:
+    """The kinds left unticked; a form without the notification boxes keeps the choice."""
+    if text_field(form, "notices_shown") != "1":
+        return before.quiet_notices
+    return tuple(kind for kind in prefs.QUIETABLE if text_field(form, f"notice_{kind}") != "1")
 
 
 def _minutes(form: Any, name: str, what: str) -> int | None:
@@ -163,6 +173,10 @@ async def _page(
         "comment_keywords": "\n".join(chosen.comment_keywords),
         "hide_like_counts": "1" if chosen.hide_like_counts else "",
         "new_video_notices": "1" if chosen.new_video_notices else "",
+        **{
+            f"notice_{kind}": "" if kind in chosen.quiet_notices else "1"
+            for kind in prefs.QUIETABLE
+        },
         "break_on": "" if chosen.break_minutes == 0 else "1",
         "break_minutes": str(chosen.break_minutes or ""),
         "limit_on": "" if chosen.daily_limit_minutes == 0 else "1",

@@ -61,6 +61,8 @@ class SafetyPrefs(Table, tablename="nv_safety_prefs"):
     hide_like_counts = Boolean(default=False)
     # Whether new videos of the members they follow are announced to them.
     new_video_notices = Boolean(default=True)
+    # Notification kinds the member is not told of (``nichevid.safety.prefs.QUIETABLE``).
+    quiet_notices = JSON(default="[]")
     break_minutes = Integer(null=True, default=None)
     daily_limit_minutes = Integer(null=True, default=None)
     # What the member says is their date of birth: videos for adults need it.

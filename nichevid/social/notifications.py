@@ -23,6 +23,7 @@ from typing import Any
 from nichevid.accounts.tables import User
 from nichevid.i18n import gettext
 from nichevid.media.tables import Video
+from nichevid.safety.prefs import is_quiet
 from nichevid.safety.tables import Block, Mute, SafetyPrefs
 from nichevid.social.tables import Follow, Notification
 
@@ -94,7 +95,8 @@ async def notify(recipient: Any, kind: str, actor: Any, video: Any = None, text:
 
     Returns:
         Whether a notification was stored (not for one's own doing, nor a repeat of a
-        ``like``, ``follow`` or ``mention``).
+        ``like``, ``follow`` or ``mention``, nor a kind the recipient turned off in
+        their safety and well-being settings).
 
     Raises:
         ValueError: For a kind that is not a lower-case word.
@@ -102,7 +104,7 @@ async def notify(recipient: Any, kind: str, actor: Any, video: Any = None, text:
     if not _KIND.match(kind):
         raise ValueError(f"notification kinds are lower-case words of 1-16 letters, not {kind!r}")
     recipient_id, actor_id, video_id = _id(recipient), _id(actor), _id(video)
-    if recipient_id is None or recipient_id == actor_id:
+    if recipient_id is None or recipient_id == actor_id or await is_quiet(recipient_id, kind):
         return False
     dedupe = f"{kind}:{recipient_id}:{actor_id or 0}:{video_id or 0}" if kind in ONCE else None
     row = Notification(
