@@ -7,6 +7,8 @@ their session and the ``x-csrftoken`` header). Refusals answer with the status a
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -68,10 +70,15 @@ class PlaylistOrder(msgspec.Struct, forbid_unknown_fields=True):
     video_ids: list[str]
 
 
-def _refused(exc: PlaylistError) -> HTTPException:
-    if exc.status == 404:
-        return NotFoundException(exc.message)
-    return HTTPException(status_code=exc.status, detail=exc.message)
+@contextlib.contextmanager
+def _answering() -> Iterator[None]:
+    """Turn a refused change into its HTTP error (status and what to do)."""
+    try:
+        yield
+    except PlaylistError as exc:
+        if exc.status == 404:
+            raise NotFoundException(exc.message) from exc
+        raise HTTPException(status_code=exc.status, detail=exc.message) from exc
 
 
 def _summary(found: services.Summary) -> PlaylistSummary:
@@ -112,12 +119,10 @@ class PlaylistApi(Controller):
         self, request: Request[Any, Any, Any], data: JSONBody[NewPlaylist]
     ) -> Response[PlaylistDocument]:
         """Make a playlist (creators: up to 50; titles of 1 to 80 characters)."""
-        try:
+        with _answering():
             made = await services.create_playlist(
                 request.scope["user"], data.title, data.description
             )
-        except PlaylistError as exc:
-            raise _refused(exc) from exc
         document = await _document(request, int(made.id))
         return Response(
             document,
@@ -134,7 +139,7 @@ class PlaylistApi(Controller):
     ) -> PlaylistDocument:
         """Change the title or the description of your playlist."""
         user = request.scope["user"]
-        try:
+        with _answering():
             playlist = await services.own_playlist(user, playlist_id)
             await services.edit_playlist(
                 user,
@@ -142,17 +147,13 @@ class PlaylistApi(Controller):
                 playlist.title if data.title is None else data.title,
                 playlist.description if data.description is None else data.description,
             )
-        except PlaylistError as exc:
-            raise _refused(exc) from exc
         return await _document(request, playlist_id)
 
     @delete("/playlists/{playlist_id:int}", guards=[requires_login])
     async def remove(self, request: Request[Any, Any, Any], playlist_id: FromPath[int]) -> None:
         """Delete your playlist (moderators: anyone's); its videos stay."""
-        try:
+        with _answering():
             await services.delete_playlist(request.scope["user"], playlist_id)
-        except PlaylistError as exc:
-            raise _refused(exc) from exc
 
     @put(
         "/playlists/{playlist_id:int}/videos/{video_id:str}",
@@ -164,12 +165,10 @@ class PlaylistApi(Controller):
     ) -> PlaylistDocument:
         """Put one of your videos at the end (nothing changes when it is there already)."""
         user = request.scope["user"]
-        try:
+        with _answering():
             lines = await listing.studio_lines((await services.own_playlist(user, playlist_id)).id)
             if video_id not in {line.slug for line in lines}:
                 await services.add_video(user, playlist_id, video_id)
-        except PlaylistError as exc:
-            raise _refused(exc) from exc
         return await _document(request, playlist_id)
 
     @delete(
@@ -181,10 +180,8 @@ class PlaylistApi(Controller):
         self, request: Request[Any, Any, Any], playlist_id: FromPath[int], video_id: FromPath[str]
     ) -> PlaylistDocument:
         """Take a video out of your playlist (it stays on your profile)."""
-        try:
+        with _answering():
             await services.remove_video(request.scope["user"], playlist_id, video_id)
-        except PlaylistError as exc:
-            raise _refused(exc) from exc
         return await _document(request, playlist_id)
 
     @put("/playlists/{playlist_id:int}/order", guards=[requires_login], status_code=HTTP_200_OK)
@@ -195,10 +192,8 @@ class PlaylistApi(Controller):
         data: JSONBody[PlaylistOrder],
     ) -> PlaylistDocument:
         """Put your playlist's videos in a new order: name each of them once."""
-        try:
+        with _answering():
             await services.set_order(request.scope["user"], playlist_id, data.video_ids)
-        except PlaylistError as exc:
-            raise _refused(exc) from exc
         return await _document(request, playlist_id)
 
 
