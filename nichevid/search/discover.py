@@ -1,6 +1,8 @@
 """What the search page shows before anything is typed: what the community posts about
 and whom it follows now.
 
+* Featured: the hashtags moderators feature (``nichevid.social.hashtags``), with their
+  challenge descriptions.
 * Hashtags: those of the most open videos published in the last :data:`DAYS` days.
 * Creators: active members with an open video whose followers grew most in those days,
   then those who published last, so a young instance has some to show.
@@ -23,6 +25,7 @@ from nichevid.media.tables import Video
 from nichevid.playlists.services import Summary, recent_playlists
 from nichevid.replicas import read
 from nichevid.search.engines import uses_postgres
+from nichevid.social import hashtags
 from nichevid.social.tables import Follow
 
 DAYS = 14
@@ -83,6 +86,8 @@ class Discover:
 
     hashtags: list[tuple[str, int]]
     creators: list[Creator]
+    # (hashtag, description) that moderators feature, the last featured first.
+    featured: list[tuple[str, str]]
     playlists: list[Summary]
     days: int = DAYS
 
@@ -109,8 +114,11 @@ async def measure(now: datetime | None = None) -> Discover:
         known = {c.id for c in creators}
         publishing = await read(User.raw(_PUBLISHING, CREATORS * 2))
         creators += [_creator(row, 0) for row in publishing if int(row["id"]) not in known]
+    featured = await hashtags.featured()
+    shown = {tag for tag, _ in featured}
     return Discover(
-        hashtags=[(str(row["tag"]), int(row["videos"])) for row in tags],
+        featured=featured,
+        hashtags=[(str(row["tag"]), int(row["videos"])) for row in tags if row["tag"] not in shown],
         creators=creators[: CREATORS * 2],
         playlists=[p for p in await recent_playlists(PLAYLISTS * 4) if p.videos >= 2][
             : PLAYLISTS * 2
@@ -126,6 +134,12 @@ def _creator(row: dict[str, Any], gained: int) -> Creator:
         avatar_key=str(row["avatar_key"] or ""),
         gained=gained,
     )
+
+
+def forget(resources: Any) -> None:
+    """Measure again at the next request of this process (after moderators change what is
+    featured; other processes follow within :data:`KEEP_SECONDS`)."""
+    resources.extra.pop(_KEY, None)
 
 
 async def sections(resources: Any, hidden: Any = ()) -> Discover:

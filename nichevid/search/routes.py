@@ -164,10 +164,19 @@ class PlaylistDocument(msgspec.Struct):
     url: str
 
 
+class FeaturedDocument(msgspec.Struct):
+    """A hashtag moderators feature, with its challenge description."""
+
+    tag: str
+    description: str
+    url: str
+
+
 class DiscoverDocument(msgspec.Struct):
     """What the search page shows before a search."""
 
     days: int
+    featured: list[FeaturedDocument]
     hashtags: list[TagHitDocument]
     creators: list[CreatorDocument]
     playlists: list[PlaylistDocument]
@@ -204,7 +213,8 @@ class SearchApi(Controller):
 
     @get("/discover")
     async def discover(self, request: Request[Any, Any, Any]) -> DiscoverDocument:
-        """The hashtags most used by videos of the last days, creators whose followers
+        """The hashtags moderators feature, those most used by videos of the last days,
+        creators whose followers
         grew most then (or who published last), and playlists changed last; measured
         every few minutes, less the members the caller blocks or mutes."""
         hidden = await hidden_from(request.scope.get("user"))
@@ -212,6 +222,10 @@ class SearchApi(Controller):
         found, avatars = shown["discover"], shown["avatars"]
         return DiscoverDocument(
             days=found.days,
+            featured=[
+                FeaturedDocument(tag, description, f"/tag/{tag}")
+                for tag, description in found.featured
+            ],
             hashtags=[TagHitDocument(tag, videos, f"/tag/{tag}") for tag, videos in found.hashtags],
             creators=[
                 CreatorDocument(

@@ -12,6 +12,8 @@ from nichevid.i18n import gettext
 from nichevid.social.tables import Hashtag
 
 DESCRIPTION_MAX = 2000
+# Hashtags moderators may feature on the search page at once.
+FEATURED_MAX = 8
 # The hashtags captions carry (see ``media.services.parse_hashtags``): word characters.
 _TAG = re.compile(r"^\w{1,64}$")
 
@@ -58,6 +60,51 @@ async def set_description(name: str, description: str, editor: Any) -> str:
             Hashtag(name=name, description=text, updated_by=editor.id)
         ).on_conflict(target=Hashtag.name, action="DO UPDATE", values=list(values))
     return text
+
+
+async def is_featured(name: str) -> bool:
+    """Whether moderators feature ``#name`` on the search page."""
+    return bool(
+        await Hashtag.exists().where((Hashtag.name == name) & Hashtag.featured_at.is_not_null())
+    )
+
+
+async def set_featured(name: str, featured: bool, editor: Any) -> None:
+    """Feature ``#name`` on the search page, or stop featuring it.
+
+    Raises:
+        ValueError: When :data:`FEATURED_MAX` hashtags are featured already.
+    """
+    if not featured:
+        await Hashtag.update({Hashtag.featured_at: None}).where(Hashtag.name == name)
+        return
+    if await is_featured(name):
+        return
+    if await Hashtag.count().where(Hashtag.featured_at.is_not_null()) >= FEATURED_MAX:
+        raise ValueError(
+            gettext(
+                "%(max)s hashtags are featured already, the most there can be: stop "
+                "featuring one first.",
+                max=FEATURED_MAX,
+            )
+        )
+    now = datetime.now(UTC)
+    if await Hashtag.exists().where(Hashtag.name == name):
+        await Hashtag.update({Hashtag.featured_at: now}).where(Hashtag.name == name)
+    else:
+        await Hashtag.insert(Hashtag(name=name, featured_at=now, updated_by=editor.id)).on_conflict(
+            target=Hashtag.name, action="DO UPDATE", values=[Hashtag.featured_at]
+        )
+
+
+async def featured() -> list[tuple[str, str]]:
+    """The featured hashtags and their descriptions, the last featured first."""
+    rows = (
+        await Hashtag.select(Hashtag.name, Hashtag.description)
+        .where(Hashtag.featured_at.is_not_null())
+        .order_by(Hashtag.featured_at, ascending=False)
+    )
+    return [(str(row["name"]), str(row["description"] or "")) for row in rows]
 
 
 def tag_or_not_found(raw: str) -> str:

@@ -237,6 +237,24 @@ class SocialPages(Controller):
             )
         return Redirect(path=f"/tag/{quote(tag)}?saved=1", status_code=HTTP_303_SEE_OTHER)
 
+    @post("/tag/{name:str}/feature", guards=[requires_role("moderator")])
+    async def feature_tag(
+        self, request: Request[Any, Any, Any], name: FromPath[str]
+    ) -> Template | Redirect:
+        """Feature the hashtag on the search page (``featured=1``), or stop (moderators)."""
+        tag = hashtags.tag_or_not_found(name)
+        form = await request.form()
+        wanted = form.get("featured") == "1"
+        try:
+            await hashtags.set_featured(tag, wanted, current_user(request))
+        except ValueError as exc:
+            return await self._tag_page(request, tag, status=409, feature_error=str(exc))
+        from nichevid.search.discover import forget
+
+        forget(resources_of(request))
+        done = "featured" if wanted else "unfeatured"
+        return Redirect(path=f"/tag/{quote(tag)}?saved={done}", status_code=HTTP_303_SEE_OTHER)
+
     async def _tag_page(
         self, request: Request[Any, Any, Any], tag: str, *, status: int = 200, **extra: Any
     ) -> Template:
@@ -254,7 +272,8 @@ class SocialPages(Controller):
             "draft": description,
             "can_edit": has_role(viewer, "moderator"),
             "description_max": hashtags.DESCRIPTION_MAX,
-            "saved": request.query_params.get("saved") == "1",
+            "saved": request.query_params.get("saved", ""),
+            "featured": await hashtags.is_featured(tag),
             "items": items,
             "cursor": cursor,
             "more_url": f"/tag/{tag}/videos",

@@ -101,3 +101,5 @@ class Hashtag(Table, tablename="nv_hashtag"):
     description = Text(default="")
     updated_by = ForeignKey(references=User, on_delete=OnDelete.set_null, null=True, default=None)
     updated_at = Timestamptz(default=TimestamptzNow())
+    # Set while moderators feature the hashtag on the search page (``nichevid.search.discover``).
+    featured_at = Timestamptz(null=True, default=None)

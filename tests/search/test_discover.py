@@ -10,9 +10,10 @@ import pytest
 from nichevid.playlists import services as playlists
 from nichevid.safety.blocks import block
 from nichevid.search import discover
+from nichevid.social import hashtags
 from nichevid.social.follows import set_follow
 from nichevid.social.tables import Follow
-from tests.accounts.conftest import login
+from tests.accounts.conftest import login, post_form
 
 HX = {"HX-Request": "true"}
 
@@ -97,10 +98,54 @@ async def test_the_api_gives_the_same_sections(nv_client: Any, scene: dict[str, 
 async def test_sections_are_kept_a_while_per_process(
     nv_resources: Any, scene: dict[str, Any], make_video: Any
 ) -> None:
-    nv_resources.extra.pop("search.discover", None)
+    discover.forget(nv_resources)
     first = await discover.sections(nv_resources)
     await make_video(scene["ben"], "#dyno attempt")
     assert await discover.sections(nv_resources) == first
     kept_at, kept = nv_resources.extra["search.discover"]
     nv_resources.extra["search.discover"] = (kept_at - discover.KEEP_SECONDS - 1, kept)
     assert ("dyno", 1) in (await discover.sections(nv_resources)).hashtags
+
+
+async def test_moderators_feature_hashtags_on_the_search_page(
+    nv_client: Any,
+    scene: dict[str, Any],
+    make_user: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await make_user("warden", role="moderator")
+    await hashtags.set_description("crimp", "Show your best crimp <b>", scene["ana"])
+    await login(nv_client, "fan0")
+    assert 'id="nv-tag-feature"' not in (await nv_client.get("/tag/crimp")).text
+    refused = await post_form(nv_client, "/tag/crimp/feature", {"featured": "1"})
+    assert refused.status_code == 403
+    await login(nv_client, "warden")
+    await nv_client.get("/search")  # measured and kept before the change
+    done = await post_form(nv_client, "/tag/crimp/feature", {"featured": "1"})
+    assert done.status_code == 303
+    assert done.headers["location"] == "/tag/crimp?saved=featured"
+    page = await nv_client.get("/tag/crimp?saved=featured")
+    assert "Featured on the search page." in page.text
+    assert "Stop featuring on the search page" in page.text
+    search = await nv_client.get("/search")
+    assert "Show your best crimp &lt;b&gt;" in search.text
+    assert search.text.index('href="/tag/crimp"') < search.text.index('href="/tag/boulder"')
+    # Featured, it leaves the list of the most used.
+    assert search.text.count('href="/tag/crimp"') == 1
+    found = (await nv_client.get("/api/search/discover")).json()
+    assert found["featured"] == [
+        {"tag": "crimp", "description": "Show your best crimp <b>", "url": "/tag/crimp"}
+    ]
+    # A hashtag no video uses yet may be featured too; past the most, it is refused.
+    monkeypatch.setattr(hashtags, "FEATURED_MAX", 2)
+    added = await post_form(nv_client, "/tag/new_one/feature", {"featured": "1"})
+    assert added.status_code == 303
+    full = await post_form(nv_client, "/tag/third/feature", {"featured": "1"})
+    assert full.status_code == 409
+    assert "stop featuring one first" in full.text
+    assert [tag for tag, _ in await hashtags.featured()] == ["new_one", "crimp"]
+    off = await post_form(nv_client, "/tag/crimp/feature", {"featured": ""})
+    assert off.headers["location"] == "/tag/crimp?saved=unfeatured"
+    assert [tag for tag, _ in await hashtags.featured()] == ["new_one"]
+    bad = await post_form(nv_client, "/tag/not-a-tag!/feature", {"featured": "1"})
+    assert bad.status_code == 404
