@@ -16,7 +16,8 @@ number of minutes (1 to :data:`MINUTES_MAX`).
 
 Notifications: ``quiet_notices`` lists the kinds of :data:`QUIETABLE` the member is
 not told of (likes, comment likes, follows, comments, replies, mentions); new videos of
-those they follow have ``new_video_notices``.
+those they follow have ``new_video_notices``; ``email_digest`` whether notifications they
+have not seen are summed up by e-mail (``nichevid.social.digest``).
 
 Age: ``birth_date`` is what the member says; videos a moderator restricted to adults
 are shown only to members who are ``plugin.safety.adult_age`` or older by it.
@@ -58,6 +59,7 @@ class Prefs:
     hide_like_counts: bool = False
     new_video_notices: bool = True
     quiet_notices: tuple[str, ...] = ()
+    email_digest: bool = True
     break_minutes: int | None = None
     daily_limit_minutes: int | None = None
     birth_date: date | None = None
@@ -80,6 +82,7 @@ async def prefs_of(member: Any) -> Prefs:
         hide_like_counts=bool(row["hide_like_counts"]),
         new_video_notices=bool(row["new_video_notices"]),
         quiet_notices=tuple(k for k in _keywords(row["quiet_notices"]) if k in QUIETABLE),
+        email_digest=bool(row["email_digest"]),
         break_minutes=row["break_minutes"],
         daily_limit_minutes=row["daily_limit_minutes"],
         birth_date=_date(row["birth_date"]),
@@ -240,6 +243,7 @@ async def save_prefs(member: Any, prefs: Prefs) -> Prefs:
         SafetyPrefs.hide_like_counts: prefs.hide_like_counts,
         SafetyPrefs.new_video_notices: prefs.new_video_notices,
         SafetyPrefs.quiet_notices: json.dumps([k for k in QUIETABLE if k in prefs.quiet_notices]),
+        SafetyPrefs.email_digest: prefs.email_digest,
         SafetyPrefs.break_minutes: prefs.break_minutes,
         SafetyPrefs.daily_limit_minutes: prefs.daily_limit_minutes,
         SafetyPrefs.birth_date: prefs.birth_date,

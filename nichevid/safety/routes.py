@@ -113,6 +113,11 @@ class SafetySettingsPage(Controller):
                 hide_like_counts=text_field(form, "hide_like_counts") == "1",
                 new_video_notices=text_field(form, "new_video_notices") == "1",
                 quiet_notices=_quiet(form, chosen_before),
+                email_digest=(
+                    text_field(form, "email_digest") == "1"
+                    if text_field(form, "notices_shown") == "1"
+                    else chosen_before.email_digest
+                ),
                 break_minutes=_minutes(form, "break", gettext("The break reminder")),
                 daily_limit_minutes=_minutes(form, "limit", gettext("The daily limit")),
                 birth_date=prefs.parse_birth_date(text_field(form, "birth_date")),
@@ -136,6 +141,7 @@ _FIELDS = (
     "hide_like_counts",
     "new_video_notices",
     *(f"notice_{kind}" for kind in prefs.QUIETABLE),
+    "email_digest",
     "break_on",
     "break_minutes",
     "limit_on",
@@ -177,6 +183,7 @@ async def _page(
             f"notice_{kind}": "" if kind in chosen.quiet_notices else "1"
             for kind in prefs.QUIETABLE
         },
+        "email_digest": "1" if chosen.email_digest else "",
         "break_on": "" if chosen.break_minutes == 0 else "1",
         "break_minutes": str(chosen.break_minutes or ""),
         "limit_on": "" if chosen.daily_limit_minutes == 0 else "1",

@@ -63,6 +63,10 @@ class SafetyPrefs(Table, tablename="nv_safety_prefs"):
     new_video_notices = Boolean(default=True)
     # Notification kinds the member is not told of (``nichevid.safety.prefs.QUIETABLE``).
     quiet_notices = JSON(default="[]")
+    # Whether unseen notifications are summed up by e-mail (``nichevid.social.digest``),
+    # and when the last such mail went.
+    email_digest = Boolean(default=True)
+    digest_sent_at = Timestamptz(null=True, default=None)
     break_minutes = Integer(null=True, default=None)
     daily_limit_minutes = Integer(null=True, default=None)
     # What the member says is their date of birth: videos for adults need it.

@@ -17,10 +17,19 @@ def register_piccolo_apps() -> list[str]:
 @hookimpl
 def register_routes(settings: Settings) -> list[Any]:
     from nichevid.social.api import SocialApi
+    from nichevid.social.digest_routes import DigestLinks
     from nichevid.social.routes import SocialFragments, SocialPages
     from nichevid.social.saved import SavedPages
 
-    return [SocialApi, SocialFragments, SocialPages, SavedPages]
+    return [SocialApi, SocialFragments, SocialPages, SavedPages, DigestLinks]
+
+
+@hookimpl
+def register_cron_jobs() -> list[Any]:
+    from nichevid.jobs import CronJob
+    from nichevid.social.digest import JOB, digest_job
+
+    return [CronJob(JOB, digest_job, minute={40}, timeout=600.0)]
 
 
 @hookimpl(trylast=True)

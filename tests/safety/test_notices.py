@@ -40,12 +40,9 @@ async def test_a_member_turns_kinds_of_notifications_off(
     # follows off.
     saved = await save(nv_client, ada, notices_shown="1", notice_comment="1", notice_reply="1")
     assert saved.status_code == 303, saved.text
-    assert (await safety.prefs_of(ada)).quiet_notices == (
-        "like",
-        "comment_like",
-        "mention",
-        "follow",
-    )
+    chosen = await safety.prefs_of(ada)
+    assert chosen.quiet_notices == ("like", "comment_like", "mention", "follow")
+    assert not chosen.email_digest  # its box was not sent either
     page = await nv_client.get("/settings/safety", headers=HTML)
     assert 'name="notice_like" value="1">' in page.text
     assert 'name="notice_reply" value="1" checked' in page.text
@@ -70,6 +67,8 @@ async def test_a_form_without_the_boxes_keeps_the_choice(nv_client: Any, make_us
     # An older form (no notices_shown) changes other choices and keeps these.
     await save(nv_client, ada, hide_like_counts="1")
     assert (await safety.prefs_of(ada)).quiet_notices == QUIETABLE
+    await save(nv_client, ada, notices_shown="1", email_digest="1")
+    assert (await safety.prefs_of(ada)).email_digest
     # Other kinds are never quiet; the site's own notices always reach the member.
     assert not await is_quiet(ada, "joined")
     assert not await is_quiet(await make_user("bob"), "like")
