@@ -195,6 +195,34 @@ async def ensure_videos(
     return ids
 
 
+# A playlist of the demo, made of clips above: its title, owner and the captions in order.
+PLAYLIST = (
+    "Maths in motion",
+    "demo_bob",
+    (
+        "Conway's Game of Life, portrait edition #math #cellular",
+        "Three seconds into infinity #math #fractals",
+    ),
+)
+
+
+async def ensure_playlist(users: dict[str, Any], echo: Echo) -> None:
+    """Make the demo playlist when its creator has none of that title."""
+    from nichevid.media import services as media
+    from nichevid.playlists import services as playlists
+
+    title, owner_name, captions = PLAYLIST
+    owner = users[owner_name]
+    if any(p.title == title for p in await playlists.playlists_of(int(owner.id))):
+        return
+    made = await playlists.create_playlist(owner, title, "Two clips, one idea: simple rules.")
+    videos = {v.caption: v for v in await media.videos_of(owner)}
+    for caption in captions:
+        if caption in videos and await playlists.playlist_of_video(videos[caption].id) is None:
+            await playlists.add_video(owner, int(made.id), videos[caption].slug)
+    echo(f"  playlist {title!r} of @{owner_name}")
+
+
 async def wait_until_processed(
     resources: Any, ids: list[int], echo: Echo, *, limit: float, run_jobs: bool
 ) -> dict[str, int]:
@@ -260,6 +288,7 @@ async def seed(
         users = await ensure_users(resources, echo)
         echo("demo videos:")
         ids = await ensure_videos(resources, users, echo, seconds=seconds)
+        await ensure_playlist(users, echo)
         if demo_money.loaded(pm, "gifts", "subscriptions"):
             echo("demo gifts and subscriptions (test payments: no money moves):")
             await demo_money.seed_money(resources, users, echo)

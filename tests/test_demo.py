@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from nichevid.cli import main
-from nichevid.demo import CLIPS, SUBSCRIBERS_CLIP, USERS
+from nichevid.demo import CLIPS, PLAYLIST, SUBSCRIBERS_CLIP, USERS
 from nichevid.testing import clear_instance
 
 T = TypeVar("T")
@@ -33,6 +33,7 @@ def invoke(args: list[str], env: dict[str, str]) -> Result:
 async def _snapshot(settings: Any) -> dict[str, Any]:
     from nichevid.accounts.tables import User
     from nichevid.media.tables import Rendition, Video
+    from nichevid.playlists.tables import PlaylistItem
     from nichevid.plugins import make_plugin_manager
     from nichevid.runtime import close_resources, open_resources
 
@@ -50,6 +51,12 @@ async def _snapshot(settings: Any) -> dict[str, Any]:
             "users": [(u["username"], u["role"]) for u in users],
             "videos": videos,
             "renditions": await Rendition.count(),
+            "playlists": [
+                (row["playlist.title"], row["video.caption"])
+                for row in await PlaylistItem.select(
+                    PlaylistItem.playlist.title, PlaylistItem.video.caption
+                ).order_by(PlaylistItem.position)
+            ],
             "files": sorted([o.key async for o in resources.storage.list("videos/")]),
         }
     finally:
@@ -101,6 +108,8 @@ def test_demo_seeds_playable_videos_and_is_idempotent(
     assert {v["by"] for v in seeded["videos"]} == {u.username for u in USERS}
     assert all(v["hashtags"] for v in seeded["videos"])
     assert seeded["renditions"] >= len(CLIPS)
+    title, _, captions = PLAYLIST
+    assert seeded["playlists"] == [(title, caption) for caption in captions]
     slugs = {key.split("/")[1] for key in seeded["files"]}
     assert len(slugs) == len(CLIPS)
     for slug in slugs:
@@ -114,6 +123,7 @@ def test_demo_seeds_playable_videos_and_is_idempotent(
     assert again["users"] == seeded["users"]
     assert len(again["videos"]) == len(CLIPS)
     assert again["files"] == seeded["files"]
+    assert again["playlists"] == seeded["playlists"]
 
 
 def test_demo_enables_money_plugins_with_test_payments(
