@@ -173,14 +173,23 @@ async def add_video(user: Any, playlist_id: int, slug: str) -> None:
         count = await PlaylistItem.count().where(PlaylistItem.playlist == playlist.id)
         if count >= VIDEOS_PER_PLAYLIST:
             raise PlaylistError(409, full())
-        rows = await PlaylistItem.raw(
-            f"SELECT COALESCE(MAX(position), 0) AS last FROM {_I} WHERE playlist = {{}}",  # noqa: S608
-            playlist.id,
-        )
-        await PlaylistItem(
-            playlist=playlist.id, video=video.id, position=int(rows[0]["last"]) + 1
-        ).save()
+        if not await _append(int(playlist.id), int(video.id)):
+            # Another request put it in a playlist a moment ago.
+            raise PlaylistError(409, await _already_in(int(playlist.id)))
     await _touch(playlist.id)
+
+
+async def _append(playlist_id: int, video_id: int) -> bool:
+    """Put the video after the playlist's last one; ``False`` when it is in one already."""
+    added = await PlaylistItem.raw(
+        f"INSERT INTO {_I} (playlist, video, position) "  # noqa: S608
+        f"SELECT {{}}, {{}}, COALESCE(MAX(position), 0) + 1 FROM {_I} WHERE playlist = {{}} "
+        "ON CONFLICT (video) DO NOTHING RETURNING id",
+        playlist_id,
+        video_id,
+        playlist_id,
+    )
+    return bool(added)
 
 
 async def _already_in(playlist_id: int) -> str:
@@ -226,16 +235,11 @@ async def place_video(video: Any, playlist_id: int | None) -> None:
                 int(gone[0]["position"]) if gone else 0,
             )
         if playlist_id is not None:
-            rows = await PlaylistItem.raw(
-                f"SELECT count(*) AS n, COALESCE(MAX(position), 0) AS last FROM {_I} "  # noqa: S608
-                "WHERE playlist = {}",
-                playlist_id,
-            )
-            if int(rows[0]["n"]) >= VIDEOS_PER_PLAYLIST:
+            held = await PlaylistItem.count().where(PlaylistItem.playlist == playlist_id)
+            if held >= VIDEOS_PER_PLAYLIST:
                 raise PlaylistError(409, full())
-            await PlaylistItem(
-                playlist=playlist_id, video=video.id, position=int(rows[0]["last"]) + 1
-            ).save()
+            if not await _append(playlist_id, int(video.id)):
+                raise PlaylistError(409, await _already_in(playlist_id))
     for changed in (current, playlist_id):
         if changed is not None:
             await _touch(changed)

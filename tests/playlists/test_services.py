@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -138,3 +139,16 @@ async def test_refused_changes_change_nothing(
     assert err.value.status == 409
     assert await Playlist.count() == 1
     assert await order(playlist.id) == [v.id for v in scene["videos"][:2]]
+
+
+async def test_a_video_raced_into_two_playlists_lands_in_one(scene: dict[str, Any]) -> None:
+    owner, video = scene["owner"], scene["videos"][0]
+    lists = [await services.create_playlist(owner, f"list {n}") for n in range(2)]
+    outcomes = await asyncio.gather(
+        *(services.add_video(owner, int(lists[n % 2].id), video.slug) for n in range(8)),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, PlaylistError)]
+    assert len(refused) == 7, outcomes
+    assert {o.status for o in refused} == {409}
+    assert await PlaylistItem.count().where(PlaylistItem.video == video.id) == 1
