@@ -14,10 +14,18 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @hookimpl
 def register_routes(settings: Any) -> list[Any]:
+    from nichevid.admin.announcement_routes import AnnouncementPage
     from nichevid.admin.members import MembersPage
     from nichevid.admin.routes import ActivityPage, AdminHome
 
-    return [AdminHome, ActivityPage, MembersPage]
+    return [AdminHome, ActivityPage, MembersPage, AnnouncementPage]
+
+
+@hookimpl
+def register_lifespan() -> list[Any]:
+    from nichevid.admin.announcement import refreshing
+
+    return [refreshing]
 
 
 @hookimpl
@@ -37,11 +45,24 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
         links = [
             ("moderator", "/admin/members", gettext("Members")),
             ("admin", "/admin/activity", gettext("Activity")),
+            ("admin", "/admin/announcement", gettext("Announcement")),
         ]
         return admin_links(context, links)
+    if slot == "body_end" and request is not None:
+        return _banner(request)
     if slot != "settings_menu" or request is None or user is None:
         return None
     if not has_role(user, "moderator"):
         return None
     current = ' aria-current="page"' if request.scope["path"].rstrip("/") == "/admin" else ""
     return f'<a href="/admin"{current}>{escape(gettext("Administration"))}</a>'
+
+
+def _banner(request: Any) -> str | None:
+    from nichevid.admin.announcement import shown
+
+    found = shown(request.app)
+    if found is None:
+        return None
+    env = request.app.template_engine.engine
+    return str(env.get_template("admin/_banner.html").render(found=found))
