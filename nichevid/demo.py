@@ -209,16 +209,17 @@ PLAYLIST = (
 async def ensure_playlist(users: dict[str, Any], echo: Echo) -> None:
     """Make the demo playlist when its creator has none of that title."""
     from nichevid.media import services as media
+    from nichevid.playlists import reading
     from nichevid.playlists import services as playlists
 
     title, owner_name, captions = PLAYLIST
     owner = users[owner_name]
-    if any(p.title == title for p in await playlists.playlists_of(int(owner.id))):
+    if any(p.title == title for p in await reading.playlists_of(int(owner.id))):
         return
     made = await playlists.create_playlist(owner, title, "Two clips, one idea: simple rules.")
     videos = {v.caption: v for v in await media.videos_of(owner)}
     for caption in captions:
-        if caption in videos and await playlists.playlist_of_video(videos[caption].id) is None:
+        if caption in videos and await reading.playlist_of_video(videos[caption].id) is None:
             await playlists.add_video(owner, int(made.id), videos[caption].slug)
     echo(f"  playlist {title!r} of @{owner_name}")
 

@@ -21,7 +21,7 @@ from nichevid.accounts.guards import requires_login
 from nichevid.accounts.services import get_user_by_username
 from nichevid.app import BEARER_SCHEME
 from nichevid.i18n import gettext
-from nichevid.playlists import listing, services
+from nichevid.playlists import listing, reading, services
 from nichevid.playlists.routes import public_playlist
 from nichevid.playlists.services import PlaylistError
 from nichevid.safety import services as safety
@@ -81,7 +81,7 @@ def _answering() -> Iterator[None]:
         raise HTTPException(status_code=exc.status, detail=exc.message) from exc
 
 
-def _summary(found: services.Summary) -> PlaylistSummary:
+def _summary(found: reading.Summary) -> PlaylistSummary:
     return PlaylistSummary(
         found.id, found.username, found.title, found.description, found.videos, found.url
     )
@@ -105,7 +105,7 @@ class PlaylistApi(Controller):
             raise NotFoundException(
                 gettext("There is no member called %(name)s.", name=repr(username))
             )
-        return [_summary(found) for found in await services.playlists_of(int(member.id))]
+        return [_summary(found) for found in await reading.playlists_of(int(member.id))]
 
     @get("/playlists/{playlist_id:int}")
     async def one(
@@ -199,7 +199,7 @@ class PlaylistApi(Controller):
 
 async def _document(request: Request[Any, Any, Any], playlist_id: int) -> PlaylistDocument:
     """The playlist with the videos the caller may watch, or a 404 error."""
-    found = await services.summary(playlist_id)
+    found = await reading.summary(playlist_id)
     if found is None:
         raise NotFoundException(services.no_playlist())
     found, items = await public_playlist(request, found.username, playlist_id)

@@ -59,7 +59,7 @@ async def video_options_saved(video: Any, options: dict[str, str]) -> None:
 @hookimpl
 async def prepare_cards(request: Any, cards: list[Any]) -> None:
     """Read which part of which playlist every card on the page is, in one statement."""
-    from nichevid.playlists.services import parts_of
+    from nichevid.playlists.reading import parts_of
 
     if cards:
         request.scope.setdefault(PARTS_KEY, {}).update(await parts_of([c.id for c in cards]))
@@ -67,7 +67,7 @@ async def prepare_cards(request: Any, cards: list[Any]) -> None:
 
 @hookimpl
 async def prepare_profile(request: Any, member: Any) -> None:
-    from nichevid.playlists.services import playlists_of
+    from nichevid.playlists.reading import playlists_of
 
     found = [p for p in await playlists_of(int(member.id)) if p.videos]
     request.scope.setdefault(PROFILE_KEY, {})[int(member.id)] = found

@@ -17,7 +17,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from nichevid.accounts.guards import requires_role
 from nichevid.accounts.services import get_user_by_id, has_role
 from nichevid.media.upload_page import visibility_labels
-from nichevid.playlists import listing, services
+from nichevid.playlists import listing, reading, services
 from nichevid.playlists.services import PlaylistError
 from nichevid.safety import services as safety
 from nichevid.studio.routes import status_labels
@@ -26,7 +26,7 @@ from nichevid.studio.routes import status_labels
 async def public_playlist(request: Request[Any, Any, Any], username: str, playlist_id: int) -> Any:
     """The playlist ``playlist_id`` of ``username`` as the viewer may see it, or a 404
     error (also when its creator blocks the viewer or either blocks the other)."""
-    found = await services.summary(playlist_id)
+    found = await reading.summary(playlist_id)
     viewer = request.scope.get("user")
     hidden = await safety.hidden_from(viewer)
     if found is None or found.username != username or found.owner_id in hidden.blocked:
@@ -93,7 +93,7 @@ class StudioPlaylists(Controller):
         user = request.scope["user"]
         context = {
             "user": user,
-            "playlists": await services.playlists_of(int(user.id)),
+            "playlists": await reading.playlists_of(int(user.id)),
             "error": error,
             "typed": typed,
             "done": request.query_params.get("done", ""),

@@ -16,7 +16,7 @@ from markupsafe import escape
 
 from nichevid.accounts.services import has_role
 from nichevid.i18n import gettext
-from nichevid.playlists import services
+from nichevid.playlists import reading, services
 from nichevid.playlists.services import PlaylistError
 from nichevid.playlists.tables import Playlist, PlaylistItem
 
@@ -34,10 +34,10 @@ async def fields(user: Any, video: Any, values: dict[str, str] | None = None) ->
     """The "Playlist" field of a creator's upload or edit form (none without a playlist)."""
     if user is None or not has_role(user, "creator"):
         return None
-    found = await services.playlists_of(int(user.id))
+    found = await reading.playlists_of(int(user.id))
     if not found:
         return None
-    current = None if video is None else await services.playlist_of_video(int(video.id))
+    current = None if video is None else await reading.playlist_of_video(int(video.id))
     if values is not None and OPTION in values:
         current = _chosen(values[OPTION])
     choices = [("", gettext("None"), current is None)]
@@ -66,7 +66,7 @@ async def check(user: Any, video: Any, options: dict[str, str]) -> str | None:
     )
     if playlist is None or int(playlist.owner) != int(user.id):
         return gettext("Choose one of your playlists, or none.")
-    if video is not None and await services.playlist_of_video(int(video.id)) == chosen:
+    if video is not None and await reading.playlist_of_video(int(video.id)) == chosen:
         return None
     held = await PlaylistItem.count().where(PlaylistItem.playlist == chosen)
     if held >= services.VIDEOS_PER_PLAYLIST:

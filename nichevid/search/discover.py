@@ -22,7 +22,7 @@ from typing import Any
 from nichevid.accounts.tables import User
 from nichevid.media.listing import OPEN_VIDEO
 from nichevid.media.tables import Video
-from nichevid.playlists.services import Summary, recent_playlists
+from nichevid.playlists.reading import Summary, recent_playlists
 from nichevid.replicas import read
 from nichevid.search.engines import uses_postgres
 from nichevid.social import hashtags

@@ -45,9 +45,7 @@ async def test_operator_books_a_campaign(
     nv_client: Any, people: dict[str, Any], promoted: Any
 ) -> None:
     await login(nv_client, "root")
-    answer = await form(
-        nv_client, "/admin/ads", campaign_form(promoted, languages=["es", "en"])
-    )
+    answer = await form(nv_client, "/admin/ads", campaign_form(promoted, languages=["es", "en"]))
     assert answer.status_code == 303
     row = await Campaign.objects().first()
     assert row is not None

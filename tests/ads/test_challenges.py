@@ -97,9 +97,7 @@ async def test_bad_challenge_forms_are_refused(nv_client: Any, people: dict[str,
     assert await Challenge.count() == 1
 
 
-async def test_an_ended_challenge_leaves_the_pages(
-    nv_client: Any, people: dict[str, Any]
-) -> None:
+async def test_an_ended_challenge_leaves_the_pages(nv_client: Any, people: dict[str, Any]) -> None:
     challenge_id = await challenges.save(challenge_form())
     await login(nv_client, "root")
     assert "Sponsored challenge" in (await nv_client.get("/tag/bouldering")).text

@@ -25,4 +25,3 @@ def nv_settings(nv_settings_factory: Callable[..., Any]) -> Any:
     return nv_settings_factory(
         plugin={"cdn": {"base_url": CDN, "signing": "nginx", "secret": SECRET}}
     )
-

@@ -36,7 +36,7 @@ async def test_the_overlay_slot_is_on_every_card(
             assert card.index("nv-card-caption") < card.index('class="badge"')
             assert card.index('class="badge"') < card.index("nv-card-actions")
         cursor = home.split('hx-get="/feed/next?cursor=')[1].split('"')[0].replace("&amp;", "&")
-        more = (await client.get(f"/feed/next?cursor={cursor}", headers={"HX-Request": "true"}))
+        more = await client.get(f"/feed/next?cursor={cursor}", headers={"HX-Request": "true"})
         rest = [v.slug for v in videos if f'data-nv-slug="{v.slug}"' in more.text]
         assert rest
         assert all(f'<p class="badge">{slug} <new></p>' in more.text for slug in rest)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from nichevid.media.tables import Video
-from nichevid.playlists import services
+from nichevid.playlists import reading, services
 from nichevid.playlists.services import PlaylistError
 from nichevid.playlists.tables import Playlist, PlaylistItem
 from nichevid.testing.factories import ready_video
@@ -67,7 +67,7 @@ async def test_parts_count_the_videos_that_are_out(scene: dict[str, Any]) -> Non
     playlist = await filled(scene)
     one, two, three, four = scene["videos"]
     await Video.update({Video.visibility: "private"}).where(Video.id == two.id)
-    parts = await services.parts_of([v.id for v in scene["videos"]])
+    parts = await reading.parts_of([v.id for v in scene["videos"]])
     assert two.id not in parts
     assert [(parts[v.id].part, parts[v.id].parts) for v in (one, three, four)] == [
         (1, 3),
@@ -78,7 +78,7 @@ async def test_parts_count_the_videos_that_are_out(scene: dict[str, Any]) -> Non
     assert parts[one.id].next_slug == three.slug
     assert parts[four.id].next_slug is None
     assert parts[one.id].url == f"/u/maker/playlists/{playlist.id}"
-    assert await services.parts_of([]) == {}
+    assert await reading.parts_of([]) == {}
 
 
 @pytest.mark.parametrize(
