@@ -152,6 +152,7 @@ async def test_hook_register_cron_jobs(job_out: Path, nv_resources: Any, nv_run_
         "privacy.purge_due",
         "privacy.watch_retention",
         "recommend.train",
+        "social.digest",
     ]
     async with asyncio.timeout(20):
         while not (job_out.exists() and "cron ran" in job_out.read_text()):
