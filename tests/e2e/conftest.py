@@ -220,6 +220,14 @@ async def desktop_page(browser: Any, request: pytest.FixtureRequest) -> AsyncIte
     await _finish(page, request, "desktop")
 
 
+async def slug_of(page: Any, url: str, word: str) -> str:
+    """The id of the first open video whose caption or hashtags hold ``word``."""
+    response = await page.request.get(f"{url}/api/search?type=videos&q={word}")
+    videos = json.loads(await response.text())["videos"]
+    assert videos, f"no demo video matches {word!r}"
+    return str(videos[0]["id"])
+
+
 async def log_in(page: Any, url: str, username: str, password: str) -> str:
     """Sign in through the form; return the CSRF token scripts send as ``x-csrftoken``."""
     await page.goto(url + "/login")

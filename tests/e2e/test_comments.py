@@ -4,10 +4,11 @@ video while the word is typed letter by letter."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
+
+from tests.e2e.conftest import slug_of
 
 pytestmark = pytest.mark.e2e
 
@@ -32,13 +33,6 @@ async def log_in(page: Any, url: str) -> None:
     await page.fill("#password", PASSWORD)
     await page.click("form button[type=submit]")
     await page.wait_for_url(url + "/")
-
-
-async def slug_of(page: Any, url: str, word: str) -> str:
-    response = await page.request.get(f"{url}/api/search?type=videos&q={word}")
-    videos = json.loads(await response.text())["videos"]
-    assert videos, f"no demo video matches {word!r}"
-    return str(videos[0]["id"])
 
 
 async def test_comment_reply_edit_delete_on_the_video_page(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, slug_of
 from tests.e2e.test_accessibility import axe_violations, describe
 
 pytestmark = pytest.mark.e2e
@@ -21,13 +21,6 @@ def demo_videos(live_server: Any) -> Any:
     result = live_server.cli("demo", "--seconds", "2")
     assert result.returncode == 0, result.stdout + result.stderr
     return live_server
-
-
-async def slug_of(page: Any, url: str, word: str) -> str:
-    response = await page.request.get(f"{url}/api/search?type=videos&q={word}")
-    videos = json.loads(await response.text())["videos"]
-    assert videos, f"no demo video matches {word!r}"
-    return str(videos[0]["id"])
 
 
 async def test_a_playlist_plays_part_after_part(
