@@ -22,6 +22,7 @@ from nichevid.media.services import get_video
 from nichevid.plugins import call_first, notify
 from nichevid.safety import services as safety
 from nichevid.safety.settings import safety_settings
+from nichevid.share.meta import site_base
 
 PAGE_SIZE = 5
 _SHARED = "feed.shared_renders"
@@ -125,7 +126,7 @@ class FeedController(Controller):
             context={
                 "card": card,
                 "user": _viewer(request),
-                "base_url": _base(request),
+                "base_url": site_base(request),
                 "private": private,
             },
             # Signed URLs are for this viewer: never kept by a shared cache.
@@ -241,10 +242,3 @@ def _shared_renders(request: Request[Any, Any, Any]) -> SharedRenders:
         ttl = request.app.state.settings.server.page_cache_seconds
         renders = extra[_SHARED] = SharedRenders(ttl)
     return renders
-
-
-def _base(request: Request[Any, Any, Any]) -> str:
-    settings = request.app.state.settings
-    if settings.server.base_url:
-        return str(settings.server.base_url).rstrip("/")
-    return str(request.base_url).rstrip("/")

@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from nichevid.feed.tables import WatchEvent
 from nichevid.media import gates
 from nichevid.media.tables import Video
 from nichevid.playlists.tables import PlaylistItem
@@ -69,3 +70,17 @@ async def unplaced_videos(owner_id: int) -> list[Line]:
         Line(str(r["slug"]), str(r["caption"] or ""), str(r["status"]), str(r["visibility"]))
         for r in rows
     ]
+
+
+async def watched(viewer: Any, slugs: list[str]) -> set[str]:
+    """The slugs among ``slugs`` that ``viewer`` (signed in) has watched."""
+    if viewer is None or not slugs:
+        return set()
+    rows = await WatchEvent.raw(
+        f"SELECT DISTINCT v.slug FROM {WatchEvent._meta.tablename} e "  # noqa: S608
+        f"JOIN {_V} v ON v.id = e.video WHERE e.viewer = {{}} "
+        f"AND v.slug IN ({', '.join(['{}'] * len(slugs))})",
+        int(viewer.id),
+        *slugs,
+    )
+    return {str(row["slug"]) for row in rows}

@@ -20,6 +20,7 @@ from nichevid.media.upload_page import visibility_labels
 from nichevid.playlists import listing, reading, services
 from nichevid.playlists.services import PlaylistError
 from nichevid.safety import services as safety
+from nichevid.share.meta import site_base
 from nichevid.studio.routes import status_labels
 
 
@@ -52,14 +53,20 @@ class PlaylistPages(Controller):
         found, items = await public_playlist(request, username, playlist_id)
         viewer = request.scope.get("user")
         mine = viewer is not None and int(viewer.id) == found.owner_id
+        seen = await listing.watched(viewer, [item.slug for item in items])
+        # Where to go on: the first part not watched yet (from the start when all were).
+        resume = next((n for n, item in enumerate(items) if item.slug not in seen), 0)
         return Template(
             "playlists/page.html",
             context={
                 "user": viewer,
                 "playlist": found,
                 "items": items,
+                "seen": seen,
+                "resume": resume if seen else 0,
                 "mine": mine,
                 "moderating": not mine and has_role(viewer, "moderator"),
+                "base_url": site_base(request),
             },
             # A signed-in viewer may be shown gated videos, with media signed for them.
             headers={"Cache-Control": "private, no-store"} if viewer is not None else None,

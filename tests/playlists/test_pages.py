@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
 from nichevid.playlists import services
 from nichevid.playlists.tables import Playlist, PlaylistItem
@@ -174,3 +175,24 @@ async def test_moderators_delete_any_playlist(
     assert done.headers["location"] == "/u/maker"
     assert await Playlist.count() == 0
     assert await Video.count() == 3
+
+
+async def test_the_page_says_where_a_viewer_left_off_and_previews_as_a_link(
+    nv_client: Any, scene: dict[str, Any]
+) -> None:
+    one, _, three = scene["videos"]
+    url = f"/u/maker/playlists/{scene['playlist'].id}"
+    page = await nv_client.get(url)
+    assert '<meta property="og:title" content="Cables &lt;script&gt;' in page.text
+    assert f'<meta property="og:url" content="http://127.0.0.1:8000{url}">' in page.text
+    assert '<meta property="og:image" content="http' in page.text
+    assert "Go on with part" not in page.text
+    await login(nv_client, "fan")
+    await WatchEvent(viewer=scene["member"].id, video=one.id, watched_ms=2000).save()
+    page = await nv_client.get(url)
+    assert f'<a class="nv-button" href="/v/{three.slug}">Go on with part 2</a>' in page.text
+    assert page.text.count(">Watched<") == 1
+    await WatchEvent(viewer=scene["member"].id, video=three.id, watched_ms=2000).save()
+    page = await nv_client.get(url)
+    assert f'<a class="nv-button" href="/v/{one.slug}">Play from the start' in page.text
+    assert page.text.count(">Watched<") == 2
