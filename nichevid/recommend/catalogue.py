@@ -10,6 +10,7 @@ for the catalogue are looked up once per snapshot and model version.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections import defaultdict
@@ -25,6 +26,7 @@ from nichevid.feed.foryou import GRAVITY
 from nichevid.feed.settings import feed_settings
 from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
+from nichevid.playlists.tables import PlaylistItem
 from nichevid.recommend.model import ExportedModel
 from nichevid.recommend.settings import RecommendSettings, recommend_settings
 from nichevid.replicas import read
@@ -47,6 +49,13 @@ def _videos_sql(where: str = "") -> str:
 
 
 _NEWER = _videos_sql("AND published_at > {}")
+# The open videos of every playlist, in order (see ``nichevid.playlists``).
+_PARTS_SQL = f"""
+    SELECT i.playlist, i.video FROM {PlaylistItem._meta.tablename} i
+      JOIN {Video._meta.tablename} v ON v.id = i.video
+     WHERE v.status = 'ready' AND v.visibility = 'public' AND NOT v.age_restricted
+     ORDER BY i.playlist, i.position
+"""  # noqa: S608 - table names and fixed conditions only
 
 
 def _activity_sql() -> str:
@@ -115,6 +124,8 @@ class Catalogue:
     tag_matrix: npt.NDArray[np.int32] = field(
         default_factory=lambda: np.empty((0, MAX_TAGS), np.int32)
     )
+    # The next part of each open video that is in a playlist (video id to video id).
+    next_part: dict[int, int] = field(default_factory=dict)
     _rows: tuple[str, npt.NDArray[np.intp]] | None = field(default=None, repr=False)
     _pool: tuple[str, npt.NDArray[np.intp], npt.NDArray[np.float32]] | None = field(
         default=None, repr=False
@@ -181,6 +192,7 @@ class Catalogue:
             published_until=max(self.published_until, *(_moment(r["published_at"]) for r in rows)),
             tag_ids=tag_ids,
             tag_matrix=np.concatenate([self.tag_matrix, new_rows]),
+            next_part=self.next_part,
         )
 
 
@@ -202,8 +214,20 @@ async def build(settings: Any, version: int) -> Catalogue:
         int(r["video"]): (int(r["impressions"]), int(r["engagement"] or 0))
         for r in await read(WatchEvent.raw(_activity_sql(), now - timedelta(days=window)))
     }
+    parts = await read(PlaylistItem.raw(_PARTS_SQL))
     # Indexing 100,000 videos takes a while: off the event loop, so requests go on meanwhile.
-    return await asyncio.to_thread(_index, rows, activity, config, version, now)
+    found = await asyncio.to_thread(_index, rows, activity, config, version, now)
+    found.next_part = _next_parts(parts)
+    return found
+
+
+def _next_parts(rows: list[dict[str, Any]]) -> dict[int, int]:
+    """Each video's next one in its playlist, from rows in playlist and part order."""
+    following: dict[int, int] = {}
+    for before, after in itertools.pairwise(rows):
+        if before["playlist"] == after["playlist"]:
+            following[int(before["video"])] = int(after["video"])
+    return following
 
 
 def _index(

@@ -104,7 +104,7 @@ class FeedChoicesController(Controller):
         if key is not None:
             reason = (await session.shown(store(request), key)).reason(int(video["id"]))
         similar = None
-        if reason and reason.startswith("similar:"):
+        if reason and reason.startswith(("similar:", "series:")):
             loved = (
                 await Video.select(Video.caption, Video.slug)
                 .where(Video.id == int(reason.split(":", 1)[1]))

@@ -37,6 +37,8 @@ PER_SOURCE = 100
 NEIGHBOURS = 30
 LOVED_SEEDS = 3  # the latest loved videos whose neighbours become candidates
 LIKED = 4.0
+# Watched at least this well (a valid play), a video in a playlist offers its next part.
+WATCHED = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +134,11 @@ def gather(
                 if taken >= most or len(found) >= limit:
                     return
 
+    # The next part of a series the viewer just watched comes before anything else.
+    watched = [video for video, value in reversed(ctx.feedback) if value >= WATCHED]
+    for video in watched[:LOVED_SEEDS]:
+        if (following := cat.next_part.get(video)) is not None:
+            offer(_positions(cat, [following]), f"series:{video}", 1)
     for creator in ctx.follows:
         offer(cat.by_creator.get(creator, ()), "following", 10)
     liked_tags = sorted(
@@ -286,10 +293,14 @@ def rerank(
         return min(ready, key=load) if ready else None
 
     explorers = [p for p in order if candidates[p] == "fresh"]
+    # A series the viewer is in goes on first, within the batch's caps and loop breaker.
+    series = [p for p in candidates if candidates[p].startswith("series:")]
     # Exploration slots are spread over the batch (one in five: the middle one).
     explore_at = {int((k + 0.5) * size / explore_slots) for k in range(explore_slots)}
     for slot in range(size):
         sources = [explorers, order] if slot in explore_at else [order]
+        if series:
+            sources = [series, *sources]
         # Stage 0 keeps every rule; stage 1 lets the batch caps go but keeps the loop
         # breaker; stage 2, when even that runs dry, prefers the least repeated topics.
         chosen = next(

@@ -16,6 +16,8 @@ def explain(reason: str | None, creator: str, similar_to: str | None, site: str)
         return gettext("You picked #%(tag)s as an interest.", tag=value)
     if kind == "tag":
         return gettext("You just watched or liked videos tagged #%(tag)s.", tag=value)
+    if kind == "series" and similar_to:
+        return gettext("It comes next after “%(caption)s” in its playlist.", caption=similar_to)
     if kind == "similar" and similar_to:
         return gettext("People who loved “%(caption)s” loved this too.", caption=similar_to)
     if kind == "fresh":

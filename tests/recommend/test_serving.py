@@ -270,3 +270,33 @@ async def test_cards_rendered_once_keep_each_viewers_own_marks(
     for html in (mine.text, theirs.text, visitor.text):
         assert html.count("data-nv-reason=") == len(slugs(html))
         assert "nv-reason-of-this-card" not in html
+
+
+async def test_a_series_the_viewer_watched_goes_on_with_its_next_part(
+    nv_client: Any, tagged: Any, make_member: Any
+) -> None:
+    from nichevid.playlists import services as playlists
+    from nichevid.testing.factories import ready_video
+
+    await tagged({"climb": 8, "knit": 8})
+    maker = await make_member("series_maker", role="creator")
+    parts = [
+        await ready_video(maker, caption=f"#yarn part {n}", hashtags=["yarn"]) for n in (1, 2, 3)
+    ]
+    playlist = await playlists.create_playlist(maker, "Socks from scratch")
+    for part in parts:
+        await playlists.add_video(maker, int(playlist.id), part.slug)
+    first = await nv_client.get("/")
+    await send(nv_client, [watched(parts[0], loved=True)])
+    batch = await nv_client.get(f"/feed/next?cursor={cursor_of(first.text)}")
+    shown = slugs(batch.text)
+    assert shown[0] == parts[1].slug, shown
+    why = await nv_client.get(f"/feed/why/{parts[1].slug}", headers={"HX-Request": "true"})
+    assert "It comes next after “#yarn part 1” in its playlist." in why.text
+    # A part skipped offers nothing as the next part of a series.
+    await send(nv_client, [watched(parts[1], loved=False)])
+    after_skip = await nv_client.get(f"/feed/next?cursor={cursor_of(batch.text)}")
+    assert slugs(after_skip.text)
+    for slug in slugs(after_skip.text):
+        why = await nv_client.get(f"/feed/why/{slug}", headers={"HX-Request": "true"})
+        assert "comes next after" not in why.text, slug
