@@ -6,16 +6,12 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 
 from nichevid.accounts.guards import requires_role
+from nichevid.accounts.web import see_other, text_field
 from nichevid.admin import announcement
 from nichevid.admin.announcement import AnnouncementError
-
-
-def _text(form: Any, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
 
 
 class AnnouncementPage(Controller):
@@ -36,16 +32,16 @@ class AnnouncementPage(Controller):
     async def save(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         """Show a new announcement, or remove it (``remove=1``)."""
         form = await request.form()
-        if _text(form, "remove") == "1":
+        if text_field(form, "remove") == "1":
             await announcement.remove(request.app)
-            return Redirect("/admin/announcement?done=removed", status_code=HTTP_303_SEE_OTHER)
-        typed = {name: _text(form, name) for name in ("text", "link", "days")}
+            return see_other("/admin/announcement?done=removed")
+        typed = {name: text_field(form, name) for name in ("text", "link", "days")}
         try:
             await announcement.publish(request.app, typed["text"], typed["link"], typed["days"])
         except AnnouncementError as exc:
             found = await announcement.current(request.app)
             return _page(request, found, typed=typed, error=str(exc), status=HTTP_400_BAD_REQUEST)
-        return Redirect("/admin/announcement?done=saved", status_code=HTTP_303_SEE_OTHER)
+        return see_other("/admin/announcement?done=saved")
 
 
 def _page(

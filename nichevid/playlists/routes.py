@@ -12,10 +12,10 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.guards import requires_role
 from nichevid.accounts.services import get_user_by_id, has_role
+from nichevid.accounts.web import see_other, text_field
 from nichevid.media.upload_page import visibility_labels
 from nichevid.playlists import listing, reading, services
 from nichevid.playlists.services import PlaylistError
@@ -73,13 +73,8 @@ class PlaylistPages(Controller):
         )
 
 
-def _text(form: Any, name: str) -> str:
-    value = form.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
 def _back(playlist_id: int, done: str) -> Redirect:
-    return Redirect(f"/studio/playlists/{playlist_id}?done={done}", status_code=HTTP_303_SEE_OTHER)
+    return see_other(f"/studio/playlists/{playlist_id}?done={done}")
 
 
 class StudioPlaylists(Controller):
@@ -113,7 +108,7 @@ class StudioPlaylists(Controller):
     async def create(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         """Make a playlist; its page comes next, to put videos in it."""
         form = await request.form()
-        title, description = _text(form, "title"), _text(form, "description")
+        title, description = text_field(form, "title"), text_field(form, "description")
         try:
             made = await services.create_playlist(request.scope["user"], title, description)
         except PlaylistError as exc:
@@ -170,9 +165,10 @@ class StudioPlaylists(Controller):
         try:
             await action(form)
         except PlaylistError as exc:
-            if exc.status == 404 and exc.message == services.no_playlist():
-                raise NotFoundException(exc.message) from exc
-            typed = {name: _text(form, name) for name in ("title", "description") if name in form}
+            # Another member's or a deleted playlist: the page itself answers 404.
+            typed = {
+                name: text_field(form, name) for name in ("title", "description") if name in form
+            }
             return await self._edit(
                 request, playlist_id, error=exc.message, status=exc.status, **typed
             )
@@ -187,7 +183,7 @@ class StudioPlaylists(Controller):
 
         async def save(form: Any) -> None:
             await services.edit_playlist(
-                user, playlist_id, _text(form, "title"), _text(form, "description")
+                user, playlist_id, text_field(form, "title"), text_field(form, "description")
             )
 
         return await self._act(request, playlist_id, save, "saved")
@@ -200,7 +196,7 @@ class StudioPlaylists(Controller):
         user = request.scope["user"]
 
         async def add(form: Any) -> None:
-            await services.add_video(user, playlist_id, _text(form, "video"))
+            await services.add_video(user, playlist_id, text_field(form, "video"))
 
         return await self._act(request, playlist_id, add, "added")
 
@@ -212,7 +208,7 @@ class StudioPlaylists(Controller):
         user = request.scope["user"]
 
         async def remove(form: Any) -> None:
-            await services.remove_video(user, playlist_id, _text(form, "video"))
+            await services.remove_video(user, playlist_id, text_field(form, "video"))
 
         return await self._act(request, playlist_id, remove, "removed")
 
@@ -224,10 +220,10 @@ class StudioPlaylists(Controller):
         user = request.scope["user"]
 
         async def move(form: Any) -> None:
-            step = _text(form, "step")
+            step = text_field(form, "step")
             if step not in ("-1", "1"):
                 raise PlaylistError(400, services.one_step())
-            await services.move_video(user, playlist_id, _text(form, "video"), int(step))
+            await services.move_video(user, playlist_id, text_field(form, "video"), int(step))
 
         return await self._act(request, playlist_id, move, "moved")
 
@@ -242,5 +238,5 @@ class StudioPlaylists(Controller):
         if int(gone.owner) != int(user.id):
             owner = await get_user_by_id(int(gone.owner))
             where = f"/u/{owner.username}" if owner is not None else "/"
-            return Redirect(where, status_code=HTTP_303_SEE_OTHER)
-        return Redirect("/studio/playlists?done=deleted", status_code=HTTP_303_SEE_OTHER)
+            return see_other(where)
+        return see_other("/studio/playlists?done=deleted")

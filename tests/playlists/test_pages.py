@@ -163,6 +163,12 @@ async def test_moderators_delete_any_playlist(
     assert 'id="nv-playlist-moderate"' not in (await nv_client.get(url)).text
     refused = await post_form(nv_client, action, {})
     assert refused.status_code == 404
+    # Nor may another creator change it: "not found", and nothing moves.
+    slug = scene["videos"][0].slug
+    taken = await post_form(nv_client, action.replace("/delete", "/remove"), {"video": slug})
+    assert taken.status_code == 404
+    assert "no such playlist" in taken.text
+    assert await PlaylistItem.count() == 3
     await login(nv_client, "maker")
     page = await nv_client.get(url)
     assert f'href="/studio/playlists/{scene["playlist"].id}">Change this playlist' in page.text

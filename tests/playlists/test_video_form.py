@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pytest
@@ -13,12 +12,9 @@ from nichevid.playlists import services
 from nichevid.playlists.tables import PlaylistItem
 from nichevid.testing.factories import ready_video
 from tests.accounts.conftest import login, post_form
+from tests.media.test_tus import metadata
 
 HTML = {"accept": "text/html"}
-
-
-def metadata(**values: str) -> str:
-    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in values.items())
 
 
 async def upload(client: Any, user: Any, **meta: str) -> Any:
