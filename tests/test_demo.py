@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import faulthandler
+import tempfile
+import threading
 from collections.abc import Callable, Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,17 +19,47 @@ from nichevid.testing import clear_instance
 
 T = TypeVar("T")
 
+# The demo waits at most --timeout seconds for its jobs; a command that outlives this
+# is stuck, and the test fails with every thread's stack instead of holding up the run.
+LIMIT = 240.0
+
+
+def bounded(call: Callable[[], T], what: str) -> T:
+    """Run ``call`` in a thread of its own, like a separate command, for at most LIMIT s.
+
+    The thread is a daemon: one that is stuck does not keep pytest from exiting.
+    """
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:  # handed to the test below
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name=f"demo-test {what}", daemon=True)
+    thread.start()
+    thread.join(LIMIT)
+    if thread.is_alive():
+        with tempfile.TemporaryFile("w+") as dump:
+            faulthandler.dump_traceback(dump, all_threads=True)
+            dump.seek(0)
+            pytest.fail(f"{what} still running after {LIMIT:.0f} s; threads:\n{dump.read()}")
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
 
 def in_thread(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine on its own loop in another thread, like a separate command."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
+    """Run a coroutine on its own loop in another thread."""
+    return bounded(lambda: asyncio.run(make()), "a coroutine")
 
 
 def invoke(args: list[str], env: dict[str, str]) -> Result:
-    runner = CliRunner()
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(runner.invoke, main, args, env=env, obj={}).result()
+    return bounded(
+        lambda: CliRunner().invoke(main, args, env=env, obj={}), "nichevid " + " ".join(args)
+    )
 
 
 async def _snapshot(settings: Any) -> dict[str, Any]:
