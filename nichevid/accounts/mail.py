@@ -23,12 +23,16 @@ SEND_MAIL = "accounts.send_mail"
 SMTP_TIMEOUT = 30.0
 
 
-def build_message(mail: MailSettings, to: str, subject: str, body: str) -> EmailMessage:
-    """A plain-text message from the configured sender."""
+def build_message(
+    mail: MailSettings, to: str, subject: str, body: str, headers: dict[str, str] | None = None
+) -> EmailMessage:
+    """A plain-text message from the configured sender, with any extra ``headers``."""
     message = EmailMessage()
     message["From"] = mail.from_address
     message["To"] = to
     message["Subject"] = subject
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     return message
 
@@ -51,7 +55,14 @@ def send_smtp(mail: MailSettings, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-async def send_mail_job(ctx: dict[str, Any], *, to: str, subject: str, body: str) -> None:
+async def send_mail_job(
+    ctx: dict[str, Any],
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    headers: dict[str, str] | None = None,
+) -> None:
     """Job ``accounts.send_mail``: send one plain-text message, or log it without SMTP."""
     mail: MailSettings = ctx["settings"].mail
     if not mail.smtp_host:
@@ -62,7 +73,7 @@ async def send_mail_job(ctx: dict[str, Any], *, to: str, subject: str, body: str
             body,
         )
         return
-    await asyncio.to_thread(send_smtp, mail, build_message(mail, to, subject, body))
+    await asyncio.to_thread(send_smtp, mail, build_message(mail, to, subject, body, headers))
     log.info("mail sent to %s: %s", to, subject)
 
 

@@ -68,6 +68,24 @@ def off_token(settings: Any, user_id: int) -> str:
     return hmac.new(key, f"digest-off:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def off_link(settings: Any, user_id: int) -> str:
+    """The address in each mail that turns ``user_id``'s digest mails off."""
+    token = off_token(settings, user_id)
+    return f"{settings.public_url}/notifications/digest-off/{user_id}/{token}"
+
+
+def unsubscribe_headers(settings: Any, user_id: int) -> dict[str, str]:
+    """``List-Unsubscribe`` with one-click (RFC 8058): mail apps show their own button.
+
+    The app POSTs ``List-Unsubscribe=One-Click`` to the link, without cookies; the
+    token in the link is what allows it.
+    """
+    return {
+        "List-Unsubscribe": f"<{off_link(settings, user_id)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
 def check_off_token(settings: Any, user_id: int, token: str) -> bool:
     """Whether ``token`` is the one :func:`off_token` gives ``user_id``."""
     return hmac.compare_digest(off_token(settings, user_id), token)
@@ -113,7 +131,7 @@ async def compose(settings: Any, user: User, unseen: int) -> tuple[str, str]:
             site=site,
             lines=lines,
             link=f"{base}/notifications",
-            off=f"{base}/notifications/digest-off/{user.id}/{off_token(settings, int(user.id))}",
+            off=off_link(settings, int(user.id)),
         )
         return subject, body
     finally:
@@ -150,6 +168,7 @@ async def send_digests(resources: Any, now: datetime | None = None) -> int:
             to=user.email,
             subject=subject,
             body=body,
+            headers=unsubscribe_headers(settings, user_id),
         )
         sent += 1
     if sent:

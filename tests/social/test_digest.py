@@ -63,6 +63,9 @@ async def test_a_member_hears_once_of_what_waited_a_day(
     assert "/notifications\n" in body
     off = f"/notifications/digest-off/{ada.id}/{digest.off_token(nv_resources.settings, ada.id)}"
     assert off in body
+    # Mail apps offer their own button, which posts to the same link (RFC 8058).
+    assert message["List-Unsubscribe"] == f"<http://127.0.0.1:8000{off}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     # Not again for the same notifications, nor within a day of the last mail.
     assert await digest.send_digests(nv_resources, NOW + timedelta(hours=1)) == 0
     await told(ada, bob, "like", -1)  # an hour after the mail
@@ -110,6 +113,42 @@ async def test_the_link_in_the_mail_stops_them(
         answer = await nv_client.get(bad, headers=HTML)
         assert answer.status_code == 404
         assert "This link is not valid" in answer.text
+
+
+async def test_a_mail_apps_one_click_stops_them_without_a_cookie(
+    nv_client: Any, nv_resources: Any, make_user: Any
+) -> None:
+    ada, bob = await make_user("ada"), await make_user("bob")
+    await SafetyPrefs(member=bob.id, quiet_notices=["like"]).save()
+    token = digest.off_token(nv_resources.settings, ada.id)
+    one_click = {"List-Unsubscribe": "One-Click"}
+    nv_client.cookies.clear()
+    # Another member's token, or none that was ever made, stops nothing.
+    for user_id, wrong in ((bob.id, token), (ada.id, "f" * 32)):
+        answer = await nv_client.post(
+            f"/notifications/digest-off/{user_id}/{wrong}", data=one_click, headers=HTML
+        )
+        assert answer.status_code == 404
+    assert await SafetyPrefs.select(SafetyPrefs.member, SafetyPrefs.email_digest) == [
+        {"member": bob.id, "email_digest": True}
+    ]
+    answer = await nv_client.post(
+        f"/notifications/digest-off/{ada.id}/{token}", data=one_click, headers=HTML
+    )
+    assert answer.status_code == 200
+    rows = await SafetyPrefs.select(SafetyPrefs.member, SafetyPrefs.email_digest).order_by(
+        SafetyPrefs.member
+    )
+    assert rows == [
+        {"member": ada.id, "email_digest": False},
+        {"member": bob.id, "email_digest": True},
+    ]
+    # Bob's other choices are his own; a second click changes nothing more.
+    again = await nv_client.post(
+        f"/notifications/digest-off/{ada.id}/{token}", data=one_click, headers=HTML
+    )
+    assert again.status_code == 200
+    assert await SafetyPrefs.count() == 2
 
 
 class TestWithoutSmtp:
