@@ -75,9 +75,9 @@ case "${1:-help}" in
     # Both shapes side by side: each starts its own PostgreSQL, Redis and servers on free
     # ports of 127.0.0.1, and much of a run waits on browsers, ffmpeg and servers.
     echo "== embedded shape (SQLite, in-process jobs) and production shape (PostgreSQL, Redis, arq worker), side by side"
-    NICHEVID_TEST_SHAPE=sqlite "$VENV/bin/python" -m pytest "$@" > test-artifacts/sqlite.log 2>&1 &
+    NICHEVID_TEST_SHAPE=sqlite "$VENV/bin/python" -m pytest --durations=25 "$@" > test-artifacts/sqlite.log 2>&1 &
     sqlite=$!
-    NICHEVID_TEST_SHAPE=postgres "$VENV/bin/python" -m pytest "$@" > test-artifacts/postgres.log 2>&1 &
+    NICHEVID_TEST_SHAPE=postgres "$VENV/bin/python" -m pytest --durations=25 "$@" > test-artifacts/postgres.log 2>&1 &
     postgres=$!
     sqlite_status=0; wait "$sqlite" || sqlite_status=$?
     postgres_status=0; wait "$postgres" || postgres_status=$?
