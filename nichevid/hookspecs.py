@@ -293,8 +293,10 @@ def extra_slot(slot: str, context: dict[str, Any]) -> str | None:
     card), ``video_overlay`` (over a feed card's picture, under its caption: a product tag,
     a badge; ``video`` as for ``video_actions``), ``video_head`` (in the ``<head>`` of a
     video's own page; ``context`` also holds ``base_url``), ``video_page`` (below the video
-    on its own page), ``comment_actions`` (beside a comment's actions; ``context`` holds
-    ``comment``, with ``id`` and ``username``), ``comment_meta`` (after a comment's author;
+    on its own page), ``playlist_page`` (under a playlist's title on its page; ``context``
+    holds ``playlist``, with ``id``, ``owner_id``, ``username`` and ``title``),
+    ``comment_actions`` (beside a comment's actions; ``context`` holds ``comment``, with
+    ``id`` and ``username``), ``comment_meta`` (after a comment's author;
     ``context`` holds ``comment``, with ``author_id``, and ``video``), ``hashtag_header``
     (under a hashtag page's title; ``context`` holds ``tag``, read your data for it in
     ``prepare_hashtag``), ``video_locked`` (on the page of a video the viewer may not watch;

@@ -18,6 +18,7 @@ from nichevid.comments.services import CommentError, delete_comment
 from nichevid.i18n import gettext
 from nichevid.media.gates import set_age_restricted
 from nichevid.media.review import ReviewError, set_review_status
+from nichevid.playlists.tables import Playlist
 from nichevid.social.services import notify
 from nichevid_moderation import audit
 from nichevid_moderation.errors import ModerationError
@@ -30,6 +31,7 @@ from nichevid_moderation.targets import Target, find
 ACTIONS: dict[str, tuple[str, ...]] = {
     "video": ("approve", "remove", "age_restrict", "limit_reach", "warn", "suspend", "ban"),
     "comment": ("approve", "remove", "warn", "suspend", "ban"),
+    "playlist": ("approve", "remove", "warn", "suspend", "ban"),
     "account": ("approve", "warn", "suspend", "ban"),
 }
 # Measures that stand on a video until lifted.
@@ -92,7 +94,7 @@ async def act(
     Args:
         resources: The running app's resources.
         moderator: The moderator or admin deciding.
-        kind: ``video``, ``comment`` or ``account``.
+        kind: ``video``, ``comment``, ``playlist`` or ``account``.
         ref: The item's id (videos: slug or id; accounts: username or id).
         action: One of ``ACTIONS[kind]``.
         reason: Why; required for ``remove``, ``warn``, ``suspend`` and ``ban``.
@@ -176,6 +178,9 @@ async def _apply(
     if action == "remove":
         if target.kind == "video":
             await _video_status(resources, target, "removed")
+        elif target.kind == "playlist":
+            # Its videos stay; each is reported and decided on its own.
+            await Playlist.delete().where(Playlist.id == target.id)
         else:
             try:
                 await delete_comment(moderator, target.id)
@@ -236,12 +241,18 @@ async def _tell_owner(target: Target, action: str, reason: str, until: datetime 
     sentences = {
         ("remove", "video"): gettext("A moderator removed your video. Reason: %(reason)s"),
         ("remove", "comment"): gettext("A moderator removed your comment. Reason: %(reason)s"),
+        ("remove", "playlist"): gettext(
+            "A moderator deleted your playlist “%(title)s” (its videos stay). Reason: %(reason)s"
+        ),
         ("age_restrict", "video"): gettext("A moderator age-restricted your video. %(reason)s"),
         ("limit_reach", "video"): gettext(
             "A moderator kept your video out of recommendations. %(reason)s"
         ),
         ("warn", "video"): gettext("A moderator warned you about your video: %(reason)s"),
         ("warn", "comment"): gettext("A moderator warned you about your comment: %(reason)s"),
+        ("warn", "playlist"): gettext(
+            "A moderator warned you about your playlist “%(title)s”: %(reason)s"
+        ),
         ("warn", "account"): gettext("A moderator warned you: %(reason)s"),
     }
     if action == "suspend":
@@ -253,6 +264,6 @@ async def _tell_owner(target: Target, action: str, reason: str, until: datetime 
     elif action == "ban":
         text = gettext("Your account was banned. Reason: %(reason)s", reason=reason)
     else:
-        text = sentences[(action, target.kind)] % {"reason": reason}
+        text = sentences[(action, target.kind)] % {"reason": reason, "title": target.label}
     video = target.id if target.kind == "video" else None
     await notify(target.owner_id, NOTICE, None, video=video, text=text.strip())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
@@ -18,6 +18,7 @@ from piccolo.query.functions.aggregate import Count
 from nichevid.accounts.services import get_user_by_id
 from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
+from nichevid.playlists.tables import Playlist
 from nichevid_moderation import audit
 from nichevid_moderation.settings import CATEGORY_WEIGHTS
 from nichevid_moderation.tables import Report
@@ -41,6 +42,10 @@ class Case:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def urgency(reports: int, categories: list[str], reach: int, held: bool = False) -> float:
     """How soon a case needs a moderator (higher: sooner)."""
     weight = max((CATEGORY_WEIGHTS.get(c, 1.0) for c in categories), default=1.0)
@@ -59,8 +64,41 @@ async def _reach(video_ids: list[int]) -> dict[int, int]:
     return {int(r["video"]): int(r["n"]) for r in rows}
 
 
+async def close_vanished() -> int:
+    """Close the open reports of videos and playlists deleted since (outcome ``gone``).
+
+    Their creators may delete them at any time, and nothing is left to decide on.
+    Returns how many reports were closed.
+    """
+    closed = 0
+    for kind, table in (("video", Video), ("playlist", Playlist)):
+        reported = await Report.select(Report.target_id).where(
+            (Report.target_kind == kind) & (Report.status == "open")
+        )
+        ids = {int(r["target_id"]) for r in reported}
+        if not ids:
+            continue
+        found = await table.select(table.id).where(table.id.is_in(list(ids)))
+        gone = ids - {int(r["id"]) for r in found}
+        if gone:
+            rows = (
+                await Report.update(
+                    {Report.status: "dismissed", Report.outcome: "gone", Report.decided_at: _now()}
+                )
+                .where(
+                    (Report.target_kind == kind)
+                    & Report.target_id.is_in(list(gone))
+                    & (Report.status == "open")
+                )
+                .returning(Report.id)
+            )
+            closed += len(rows)
+    return closed
+
+
 async def cases(limit: int = 100) -> list[Case]:
-    """Open cases, most urgent first (then oldest first)."""
+    """Open cases, most urgent first (then oldest first); reports of deleted items close."""
+    await close_vanished()
     rows = await Report.select(
         Report.target_kind, Report.target_id, Report.category, Report.owner, Report.created_at
     ).where(Report.status == "open")

@@ -53,6 +53,7 @@ def outcomes() -> dict[str, str]:
         "warn": gettext("The author was warned"),
         "suspend": gettext("The author was suspended"),
         "ban": gettext("The author was banned"),
+        "gone": gettext("Deleted by its author before a decision"),
     }
 
 

@@ -16,6 +16,7 @@ from nichevid.accounts.guards import requires_role
 from nichevid.captions.services import captions_of
 from nichevid.media.review import review_url
 from nichevid.media.services import renditions_of
+from nichevid.playlists.reading import summary
 from nichevid_moderation import actions, appeals, audit, queue, reports
 from nichevid_moderation.errors import ModerationError
 from nichevid_moderation.routes import field, page, see_other
@@ -28,7 +29,11 @@ def _http(exc: ModerationError) -> HTTPException:
 
 
 async def _preview(resources: Any, target: Target) -> dict[str, Any]:
-    """Signed URLs of a video's smallest rendition, poster and caption tracks."""
+    """Signed URLs of a video's smallest rendition, poster and caption tracks; a
+    playlist's page."""
+    if target.kind == "playlist":
+        listed = await summary(target.id)
+        return {"url": listed.url if listed else ""}
     if target.kind != "video":
         return {}
     video = target.row

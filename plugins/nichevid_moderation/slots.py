@@ -44,6 +44,15 @@ def render(slot: str, context: dict[str, Any]) -> str | None:
             f'<a class="nv-report-link" href="/report/account/{escape(name)}" rel="nofollow">'
             f"{text}</a>"
         )
+    if slot == "playlist_page" and context.get("playlist") is not None:
+        playlist, user = context["playlist"], context.get("user")
+        if user is not None and int(user.id) == playlist.owner_id:
+            return None
+        text = escape(i18n.gettext("Report this playlist"))
+        return (
+            f'<p class="nv-report-link"><a href="/report/playlist/{int(playlist.id)}" '
+            f'rel="nofollow">{text}</a></p>'
+        )
     if slot == "comment_actions" and context.get("comment") is not None:
         comment, user = context["comment"], context.get("user")
         if user is not None and user.username == comment.username:

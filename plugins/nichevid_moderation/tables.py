@@ -21,12 +21,12 @@ from piccolo.table import Table
 
 from nichevid.accounts.tables import User
 
-TARGET_KINDS = ("video", "comment", "account")
+TARGET_KINDS = ("video", "comment", "playlist", "account")
 REPORT_STATUSES = ("open", "actioned", "dismissed")
 
 
 class Report(Table, tablename="nv_mod_report"):
-    """One report of a video, comment or account by one reporter."""
+    """One report of a video, comment, playlist or account by one reporter."""
 
     id = Serial(primary_key=True)
 

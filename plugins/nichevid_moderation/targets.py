@@ -1,4 +1,4 @@
-"""What can be reported and acted on: videos, comments and accounts, found by their ids."""
+"""What can be reported and acted on: videos, comments, playlists and accounts, by their ids."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from nichevid.accounts.services import get_user_by_id, get_user_by_username
 from nichevid.comments.services import get_comment
 from nichevid.i18n import gettext
 from nichevid.media.services import get_video
+from nichevid.playlists.tables import Playlist
 from nichevid_moderation.errors import ModerationError
 from nichevid_moderation.tables import TARGET_KINDS
 
@@ -31,15 +32,17 @@ def check_kind(kind: str) -> str:
         ModerationError: 404 for anything else.
     """
     if kind not in TARGET_KINDS:
-        raise ModerationError(404, gettext("Only videos, comments and accounts can be reported."))
+        raise ModerationError(
+            404, gettext("Only videos, comments, playlists and accounts can be reported.")
+        )
     return kind
 
 
 async def find(kind: str, ref: str, *, any_state: bool = False) -> Target:
-    """The item ``ref`` names: a video slug, a comment id, or a username (or user id).
+    """The item ``ref`` names: a video slug, a comment or playlist id, or a username (or id).
 
     Args:
-        kind: ``video``, ``comment`` or ``account``.
+        kind: ``video``, ``comment``, ``playlist`` or ``account``.
         ref: The public reference of the item.
         any_state: Also find removed videos, deleted comments and disabled accounts
             (moderators); otherwise only what people can see now.
@@ -63,6 +66,14 @@ async def find(kind: str, ref: str, *, any_state: bool = False) -> Target:
         if comment is None or (not any_state and comment.deleted_at is not None):
             raise missing
         return Target("comment", int(comment.id), int(comment.author), comment.text[:80], comment)
+    if kind == "playlist":
+        # Deleting a playlist deletes its row: there is no other state to find.
+        playlist = None
+        if ref.isdigit() and len(ref) < 18:
+            playlist = await Playlist.objects().where(Playlist.id == int(ref)).first()
+        if playlist is None:
+            raise missing
+        return Target("playlist", int(playlist.id), int(playlist.owner), playlist.title, playlist)
     user = None
     if ref.isdigit() and len(ref) < 18 and any_state:
         user = await get_user_by_id(int(ref))

@@ -79,7 +79,8 @@ async def test_a_report_flood_is_rate_limited(
     [
         ("video", "nope", "spam", "", 404, "nothing to report"),
         ("comment", "12x", "spam", "", 404, "nothing to report"),
-        ("playlist", "1", "spam", "", 404, "Only videos, comments and accounts"),
+        ("hashtag", "yarn", "spam", "", 404, "Only videos, comments, playlists and accounts"),
+        ("playlist", "1", "spam", "", 404, "nothing to report"),
         ("video", "{slug}", "boring", "", 400, "listed reasons"),
         ("video", "{slug}", "spam", "x" * 1001, 400, "at most 1000 characters"),
     ],
