@@ -9,7 +9,24 @@ import pytest
 from click.testing import CliRunner
 
 from nichevid.cli import main
+from nichevid.testing import shape
 from nichevid.testing.servers import no_settings_file
+
+# Every database, Redis and job fixture of nichevid.testing stands on this one.
+SHAPED = "nv_services"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the tests that reach no database, Redis or jobs once, in the embedded shape.
+
+    They do the same in both shapes, and both shapes share the machine's time.
+    """
+    if shape() != "postgres":
+        return
+    once = pytest.mark.skip(reason="no database, Redis or jobs: runs in the embedded shape")
+    for item in items:
+        if SHAPED not in item.fixturenames and not item.get_closest_marker("postgres_only"):
+            item.add_marker(once)
 
 
 @pytest.fixture
