@@ -284,8 +284,9 @@ class NichevidInit(InitPlugin):
                 backend="gzip",
                 gzip_compress_level=settings.server.gzip_level,
                 minimum_size=1024,
-                # Media is compressed already and served in ranges; uploads are bodies in.
-                exclude=["^/media/", "^/uploads", "^/healthz", "^/readyz"],
+                # Media is compressed already and served in ranges (downloads too); uploads
+                # are bodies in.
+                exclude=["^/media/", "^/uploads", "^/healthz", "^/readyz", "^/v/[^/]+/download$"],
             )
         app_config.middleware = [
             DefineMiddleware(

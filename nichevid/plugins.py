@@ -45,6 +45,7 @@ DEFAULT_PLUGINS = (
     "nichevid.social.plugin",
     # After social: its profile row comes before the grid of videos.
     "nichevid.playlists.plugin",
+    "nichevid.downloads.plugin",
     "nichevid.safety.plugin",
     "nichevid.comments.plugin",
     "nichevid.captions.plugin",
