@@ -36,6 +36,15 @@ class PrimaryEngine(PostgresEngine):
     replicas: Replicas | None = None
 
 
+def sqlite_path(url: str) -> str:
+    """The file a ``sqlite:///`` URL names, as the engine opens it."""
+    path = urlsplit(url).path
+    # sqlite:///relative.db -> "relative.db"; sqlite:////abs.db -> "/abs.db"
+    if url.startswith("sqlite:////") or (url.startswith("sqlite:///") and path.startswith("//")):
+        path = "/" + path.lstrip("/")
+    return path
+
+
 def make_engine(url: str, replica_urls: Sequence[str] = (), max_lag: float = 30.0) -> Engine:
     """Build a Piccolo engine from ``sqlite:///path`` or ``postgresql://...``.
 
@@ -45,13 +54,7 @@ def make_engine(url: str, replica_urls: Sequence[str] = (), max_lag: float = 30.
     """
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        path = parts.path
-        # sqlite:///relative.db -> "relative.db"; sqlite:////abs.db -> "/abs.db"
-        if url.startswith("sqlite:////") or (
-            url.startswith("sqlite:///") and path.startswith("//")
-        ):
-            path = "/" + path.lstrip("/")
-        return ReusingSQLiteEngine(path=path, timeout=30, check_same_thread=False)
+        return ReusingSQLiteEngine(path=sqlite_path(url), timeout=30, check_same_thread=False)
     if parts.scheme in ("postgres", "postgresql"):
         urls = {f"replica{n}": _dsn(replica) for n, replica in enumerate(replica_urls, 1)}
         nodes = {

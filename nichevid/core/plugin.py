@@ -1,4 +1,4 @@
-"""The core as a plugin: its tables, health and metrics routes."""
+"""The core as a plugin: its tables, health and metrics routes, and `nichevid backup`."""
 
 from __future__ import annotations
 
@@ -32,3 +32,11 @@ def register_middleware(settings: Settings) -> list[Any]:
         exclude=["/metrics", "/static"],
     )
     return [config.middleware]
+
+
+@hookimpl
+def register_cli_commands() -> list[Any]:
+    """``nichevid backup``."""
+    from nichevid.backup import backup_command
+
+    return [backup_command]
