@@ -41,6 +41,29 @@ def register_static_dirs() -> dict[str, Any]:
 
 
 @hookimpl
+async def video_form_fields(
+    request: Any, user: Any, video: Any, values: dict[str, str] | None
+) -> str | None:
+    from nichevid.comments.closing import CHOICE
+
+    return await CHOICE.fields(user, video, values)
+
+
+@hookimpl
+def video_options_check(options: dict[str, str]) -> str | None:
+    from nichevid.comments.closing import CHOICE
+
+    return CHOICE.check(options)
+
+
+@hookimpl
+async def video_options_saved(video: Any, options: dict[str, str]) -> None:
+    from nichevid.comments.closing import CHOICE
+
+    await CHOICE.saved(video, options)
+
+
+@hookimpl
 async def prepare_cards(request: Any, cards: list[Any]) -> None:
     """Count the comments of every card on the page in one statement."""
     from nichevid.comments.queries import comment_counts

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from nichevid.accounts.guards import requires_login
-from nichevid.comments import queries, reactions
+from nichevid.comments import closing, queries, reactions
 from nichevid.comments import text as texts
 from nichevid.comments.services import (
     CommentError,
@@ -131,6 +131,8 @@ async def hidden_for(request: Request[Any, Any, Any], video: Video) -> queries.H
 async def closed_reason(request: Request[Any, Any, Any], video: Video) -> str:
     """Why the viewer may not comment on ``video`` (``""`` when they may, or may after
     signing in): the panel shows it in place of the form."""
+    if await closing.CLOSED.marked(int(video.id)):
+        return closing.message()
     closed = await safety.comment_closed(request.scope.get("user"), int(video.owner))
     return "" if closed is None else closed.message
 

@@ -14,7 +14,8 @@ Rules:
   once its last reply goes, it goes too.
 * Posting is limited to :data:`POSTS_PER_MINUTE` comments per user.
 * A creator's comment controls apply (:func:`nichevid.safety.services.check_comment`):
-  a block either way, "followers" or "nobody", and their refused words.
+  a block either way, "followers" or "nobody", and their refused words; and a video
+  whose comments its creator closed takes no new ones (:mod:`nichevid.comments.closing`).
 * A new comment notifies (through :func:`nichevid.social.services.notify`) the video's
   owner (``comment``), the author a reply answers (``reply``) and the users it mentions
   (``mention``), each once, never the author. Edits notify nobody.
@@ -30,6 +31,7 @@ from typing import Any
 
 from nichevid.accounts.services import has_role
 from nichevid.accounts.tables import User
+from nichevid.comments import closing
 from nichevid.comments import text as texts
 from nichevid.comments.tables import Comment, CommentLike
 from nichevid.core.errors import no_video
@@ -193,7 +195,8 @@ async def post_comment(
     Raises:
         CommentError: 404 when ``author`` may not watch the video, 400 for bad text, a reply to a
             comment elsewhere or a word the creator refuses, 403 when the creator does
-            not take comments from ``author`` (a block, followers only, nobody) or with
+            not take comments from ``author`` (a block, followers only, nobody, comments
+            of the video closed) or with
             the reason when a plugin's ``comment_accept`` gate refuses, 429 past the rate
             limit. Nothing is stored then.
     """
@@ -206,6 +209,8 @@ async def post_comment(
     parent, answered = (None, None)
     if reply_to is not None:
         parent, answered = await _thread_target(video, reply_to)
+    if await closing.CLOSED.marked(int(video.id)):
+        raise CommentError(403, closing.message())
     try:
         await safety.check_comment(author, int(video.owner), body)
     except safety.SafetyError as exc:

@@ -47,3 +47,12 @@ class CommentLike(Table, tablename="nv_comment_like"):
     viewer = ForeignKey(references=User, on_delete=OnDelete.cascade)
     comment = ForeignKey(references=Comment, on_delete=OnDelete.cascade, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class CommentsClosed(Table, tablename="nv_comments_closed"):
+    """A video whose creator closed its comments: one row while they are closed."""
+
+    id = Serial(primary_key=True)
+
+    video = ForeignKey(references=Video, on_delete=OnDelete.cascade, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())

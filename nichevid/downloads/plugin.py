@@ -30,32 +30,34 @@ def register_routes(settings: Settings) -> list[Any]:
 async def video_form_fields(
     request: Any, user: Any, video: Any, values: dict[str, str] | None
 ) -> str | None:
-    from nichevid.downloads import video_form
+    from nichevid.downloads.services import CHOICE
 
-    return await video_form.fields(user, video, values)
+    return await CHOICE.fields(user, video, values)
 
 
 @hookimpl
-async def video_options_check(user: Any, video: Any, options: dict[str, str]) -> str | None:
-    from nichevid.downloads import video_form
+def video_options_check(options: dict[str, str]) -> str | None:
+    from nichevid.downloads.services import CHOICE
 
-    return await video_form.check(user, video, options)
+    return CHOICE.check(options)
 
 
 @hookimpl
 async def video_options_saved(video: Any, options: dict[str, str]) -> None:
-    from nichevid.downloads import video_form
+    from nichevid.downloads.services import CHOICE
 
-    await video_form.saved(video, options)
+    await CHOICE.saved(video, options)
 
 
 @hookimpl
 async def prepare_cards(request: Any, cards: list[Any]) -> None:
     """On a video's own page, read whether it is offered for download (feeds never ask)."""
-    from nichevid.downloads.services import offered
+    from nichevid.downloads.services import OFFERED
 
     if cards and request.scope.get("path", "").startswith("/v/"):
-        request.scope.setdefault(OFFERED_KEY, set()).update(await offered([c.id for c in cards]))
+        request.scope.setdefault(OFFERED_KEY, set()).update(
+            await OFFERED.which([c.id for c in cards])
+        )
 
 
 @hookimpl

@@ -56,7 +56,7 @@ class Downloads(Controller):
         if video is None or not await may_view(resources, video, viewer):
             raise NotFoundException(gettext("This video does not exist or is not public."))
         mine = viewer is not None and int(viewer.id) == int(video.owner)
-        if not mine and not await services.is_offered(int(video.id)):
+        if not mine and not await services.OFFERED.marked(int(video.id)):
             raise HTTPException(
                 status_code=HTTP_403_FORBIDDEN,
                 detail=gettext(

@@ -38,7 +38,7 @@ async def scene(nv_resources: Any, make_user: Any) -> dict[str, Any]:
     viewer = await make_user("viewer")
     offered = await with_files(nv_resources, await ready_video(maker, caption="offered"))
     kept = await with_files(nv_resources, await ready_video(maker, caption="kept"))
-    await services.offer(int(offered.id), True)
+    await services.OFFERED.mark(int(offered.id), True)
     return {"maker": maker, "viewer": viewer, "offered": offered, "kept": kept}
 
 
@@ -136,20 +136,20 @@ async def test_the_edit_form_offers_and_withdraws_a_video(
     fields = {"caption": "kept", "visibility": "public", "downloads_shown": "1"}
     on = await post_form(nv_client, url, {**fields, "downloads_offer": "1"})
     assert on.status_code == 303, on.text
-    assert await services.is_offered(int(video.id))
+    assert await services.OFFERED.marked(int(video.id))
     assert 'value="1" checked' in (await nv_client.get(url, headers=HTML)).text
     # Saving again changes nothing; a form without the box leaves it; unticked says no.
     assert (await post_form(nv_client, url, {**fields, "downloads_offer": "1"})).status_code == 303
     assert await Downloadable.count().where(Downloadable.video == video.id) == 1
     plain = {"caption": "kept", "visibility": "public"}
     assert (await post_form(nv_client, url, plain)).status_code == 303
-    assert await services.is_offered(int(video.id))
+    assert await services.OFFERED.marked(int(video.id))
     assert (await post_form(nv_client, url, fields)).status_code == 303
-    assert not await services.is_offered(int(video.id))
+    assert not await services.OFFERED.marked(int(video.id))
     bad = await post_form(nv_client, url, {**fields, "downloads_offer": "maybe"})
     assert bad.status_code == 400
     assert "Say 1 to let viewers download the video, or 0 not to." in bad.text
-    assert not await services.is_offered(int(video.id))
+    assert not await services.OFFERED.marked(int(video.id))
 
 
 async def test_an_upload_can_be_offered_from_its_metadata(
@@ -159,7 +159,7 @@ async def test_an_upload_can_be_offered_from_its_metadata(
     assert sent.status_code == 201, sent.text
     video = await Video.objects().where(Video.caption == "new").first()
     assert video is not None
-    assert await services.is_offered(int(video.id))
+    assert await services.OFFERED.marked(int(video.id))
     refused = await upload(nv_client, scene["maker"], caption="bad", downloads_offer="perhaps")
     assert refused.status_code == 400
     assert "Say 1 to let viewers download the video" in refused.text
