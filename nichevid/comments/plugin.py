@@ -7,7 +7,9 @@ from typing import Any
 
 from markupsafe import escape
 
+from nichevid.comments.closing import CHOICE
 from nichevid.i18n import gettext, ngettext
+from nichevid.media.choices import form_hooks
 from nichevid.plugins import hookimpl
 from nichevid.settings import Settings
 
@@ -40,27 +42,7 @@ def register_static_dirs() -> dict[str, Any]:
     return {"comments": STATIC}
 
 
-@hookimpl
-async def video_form_fields(
-    request: Any, user: Any, video: Any, values: dict[str, str] | None
-) -> str | None:
-    from nichevid.comments.closing import CHOICE
-
-    return await CHOICE.fields(user, video, values)
-
-
-@hookimpl
-def video_options_check(options: dict[str, str]) -> str | None:
-    from nichevid.comments.closing import CHOICE
-
-    return CHOICE.check(options)
-
-
-@hookimpl
-async def video_options_saved(video: Any, options: dict[str, str]) -> None:
-    from nichevid.comments.closing import CHOICE
-
-    await CHOICE.saved(video, options)
+video_form_fields, video_options_check, video_options_saved = form_hooks(CHOICE)
 
 
 @hookimpl

@@ -10,7 +10,7 @@ either the choice stays as it was.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,7 @@ from markupsafe import escape
 from piccolo.table import Table
 
 from nichevid.accounts.services import has_role
+from nichevid.plugins import hookimpl
 
 YES = ("1", "on", "true", "yes")
 NO = ("", "0", "off", "false", "no")
@@ -107,3 +108,33 @@ class VideoChoice:
         chosen = self.choice(options)
         if chosen is not None:
             await self.flag.mark(int(video.id), chosen)
+
+
+FormHooks = tuple[
+    Callable[..., Awaitable[str | None]],
+    Callable[..., str | None],
+    Callable[..., Awaitable[None]],
+]
+
+
+def form_hooks(choice: VideoChoice) -> FormHooks:
+    """The three hooks of a choice's box, for a plugin module to take as its own::
+
+    video_form_fields, video_options_check, video_options_saved = form_hooks(CHOICE)
+    """
+
+    @hookimpl
+    async def video_form_fields(
+        request: Any, user: Any, video: Any, values: dict[str, str] | None
+    ) -> str | None:
+        return await choice.fields(user, video, values)
+
+    @hookimpl
+    def video_options_check(options: dict[str, str]) -> str | None:
+        return choice.check(options)
+
+    @hookimpl
+    async def video_options_saved(video: Any, options: dict[str, str]) -> None:
+        await choice.saved(video, options)
+
+    return video_form_fields, video_options_check, video_options_saved
