@@ -171,3 +171,22 @@ async def test_deleting_a_video_forgets_the_offer(nv_resources: Any, scene: dict
 
     await delete_video(nv_resources, scene["offered"])
     assert await Downloadable.count() == 0
+
+
+async def test_scripts_offer_a_video_through_the_api(nv_client: Any, scene: dict[str, Any]) -> None:
+    from tests.comments.conftest import bearer
+
+    video, headers = scene["kept"], await bearer(scene["maker"])
+    url = f"/api/videos/{video.slug}"
+    on = await nv_client.patch(url, json={"downloads_offer": "1"}, headers=headers)
+    assert on.status_code == 200, on.text
+    assert await services.OFFERED.marked(int(video.id))
+    bad = await nv_client.patch(url, json={"downloads_offer": "perhaps"}, headers=headers)
+    assert bad.status_code == 400
+    assert "Say 1 to let viewers download the video" in bad.text
+    caption_only = await nv_client.patch(url, json={"caption": "kept still"}, headers=headers)
+    assert caption_only.status_code == 200
+    assert await services.OFFERED.marked(int(video.id))
+    off = await nv_client.patch(url, json={"downloads_offer": "0"}, headers=headers)
+    assert off.status_code == 200
+    assert not await services.OFFERED.marked(int(video.id))
