@@ -52,8 +52,10 @@ def backup_sqlite(url: str, target: Path) -> None:
     try:
         copy = sqlite3.connect(target)
         try:
-            # Pages go over in steps, so writers are held up for one step at a time.
-            source.backup(copy, pages=1024, sleep=0.005)
+            # One step: one read transaction, so the copy is one moment of the database.
+            # In WAL mode (nichevid.db) writers go on meanwhile; copied in several steps,
+            # every write in between would start the copy again.
+            source.backup(copy)
             verdict = copy.execute("PRAGMA quick_check").fetchone()[0]
         finally:
             copy.close()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
 import subprocess
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +47,41 @@ def test_an_sqlite_instance_is_copied_whole_while_it_runs(cli: CliRunner, tmp_pa
     assert cli.invoke(main, ["backup", "--out", str(later)], obj={}).exit_code == 0
     assert users_in(next(later.iterdir())) == ["ada", "bob"]
     assert users_in(copy) == ["ada"]
+
+
+def test_writes_during_the_copy_neither_stop_nor_tear_it(cli: CliRunner, tmp_path: Path) -> None:
+    database = Path(cli.env["NICHEVID_DATABASE_URL"] or "").name
+    path = Path(cli.env["NICHEVID_DATA_DIR"] or "") / database
+    stop = threading.Event()
+    written: list[int] = []
+
+    def write() -> None:
+        with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS scratch (n INTEGER, pad TEXT)")
+            n = 0
+            while not stop.is_set():
+                n += 1
+                db.execute("INSERT INTO scratch VALUES (?, ?)", (n, "x" * 2000))
+                db.commit()
+                written.append(n)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        while len(written) < 200:
+            time.sleep(0.01)
+        done = cli.invoke(main, ["backup", "--out", str(tmp_path / "out")], obj={})
+    finally:
+        stop.set()
+        writer.join()
+    assert done.exit_code == 0, done.output
+    [copy] = (tmp_path / "out").iterdir()
+    with contextlib.closing(sqlite3.connect(copy)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        count, top = db.execute("SELECT count(*), max(n) FROM scratch").fetchone()
+    # One moment of the database: every row up to the last one copied, none torn.
+    assert count == top
+    assert 200 <= top <= written[-1]
 
 
 def test_the_default_folder_is_in_the_data_folder(cli: CliRunner) -> None:

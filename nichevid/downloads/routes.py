@@ -10,7 +10,6 @@ from litestar.params import FromPath
 from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_409_CONFLICT
 
-from nichevid.accounts.services import get_user_by_id
 from nichevid.core.ratelimit import too_many
 from nichevid.downloads import services
 from nichevid.i18n import gettext
@@ -49,10 +48,8 @@ class Downloads(Controller):
         resources = request.app.state.resources
         viewer = request.scope.get("user")
         video = await get_video(slug=slug) if 0 < len(slug) <= 16 else None
-        if video is not None and viewer is not None:
-            owner = await get_user_by_id(int(video.owner))
-            if owner is not None and await blocked_between(viewer, owner):
-                video = None
+        if video is not None and await blocked_between(viewer, int(video.owner)):
+            video = None
         if video is None or not await may_view(resources, video, viewer):
             raise NotFoundException(gettext("This video does not exist or is not public."))
         mine = viewer is not None and int(viewer.id) == int(video.owner)
