@@ -20,6 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "nichevid"
 OPERATOR_FACING = (
     "accounts/cli.py",
     "app.py",
+    "backup.py",
     "cli.py",
     "db.py",
     "default_storage.py",

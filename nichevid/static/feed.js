@@ -1,5 +1,6 @@
 // Feed player. The card in view plays (muted until a tap turns sound on for the session),
-// the others pause; double-tap likes; j/k and the arrow keys move between cards. Time
+// the others pause; double-tap likes; j/k and the arrow keys move between cards, m, l and
+// c press the card's sound, like and comments buttons, and ? lists the keys. Time
 // actually played is measured per viewing and posted to /api/events in batches.
 (() => {
   "use strict";
@@ -248,9 +249,27 @@
     if (target.matches(CARD)) activate(target);
     if (focus && target.matches(CARD)) target.focus({ preventScroll: true });
   };
+  // ---- keys: ? lists them (feed/_keys.html); m, l and c press the card's own buttons
+  const keys = document.getElementById("nv-keys");
+  const opener = document.querySelector("[data-nv-keys]");
+  if (keys && opener) {
+    opener.hidden = false;
+    opener.addEventListener("click", () => keys.showModal());
+  }
+  const press = { m: ".nv-card-sound", l: "[data-nv-like]", c: ".nv-card-comments" };
   document.addEventListener("keydown", (event) => {
     if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-    if (event.target.closest && event.target.closest("input, textarea, select, [contenteditable]")) return;
+    if (event.target.closest && event.target.closest("input, textarea, select, [contenteditable], dialog")) return;
+    if (event.key === "?" && keys) {
+      event.preventDefault();
+      return keys.showModal();
+    }
+    const card = current || document.querySelector(CARD);
+    const button = card && press[event.key] && card.querySelector(press[event.key]);
+    if (button) {
+      event.preventDefault();
+      return button.click();
+    }
     const step = { ArrowDown: 1, j: 1, ArrowUp: -1, k: -1 }[event.key];
     if (!step || !document.querySelector(CARD)) return;
     event.preventDefault();

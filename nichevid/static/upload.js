@@ -191,7 +191,9 @@
   const options = () => {
     const chosen = {};
     for (const field of form.querySelectorAll(".nv-video-options [name]")) {
-      if (!field.disabled) chosen[field.name] = field.value;
+      // A box that is not ticked sends nothing, as a form would.
+      if (field.disabled || (/^(checkbox|radio)$/.test(field.type) && !field.checked)) continue;
+      chosen[field.name] = field.value;
     }
     return chosen;
   };

@@ -190,6 +190,44 @@ async def test_desktop_keys_and_wheel_move_between_cards_with_controls_beside_th
     assert page.console_errors == []
 
 
+async def test_desktop_shortcuts_toggle_sound_open_comments_and_list_themselves(
+    feed_server: Any, desktop_page: Any, request: pytest.FixtureRequest
+) -> None:
+    page = desktop_page
+    await page.goto(feed_server.url + "/")
+    await wait_playing(page, 0)
+    sound = page.locator(CARDS).first.locator(".nv-card-sound")
+    assert await sound.get_attribute("aria-pressed") == "false"
+    await page.keyboard.press("m")
+    await page.wait_for_function(
+        "document.querySelector('video.nv-card-video').muted === false", timeout=5_000
+    )
+    assert await sound.get_attribute("aria-pressed") == "true"
+    await page.keyboard.press("m")
+    assert await sound.get_attribute("aria-pressed") == "false"
+    # c opens the card's comments in their sheet.
+    await page.keyboard.press("c")
+    sheet = page.locator(CARDS).first.locator(".nv-comments-sheet")
+    await sheet.wait_for(state="visible", timeout=5_000)
+    await page.keyboard.press("Escape")
+    # ? lists the keys in a dialog, as does the button; Escape closes it, focus comes back.
+    keys = page.locator("dialog#nv-keys")
+    await page.keyboard.press("?")
+    await keys.wait_for(state="visible")
+    assert "Sound on or off" in await keys.inner_text()
+    await shot(page, request, "shortcuts")
+    # Keys typed while the list is open do not move the feed behind it.
+    await page.keyboard.press("j")
+    assert (await page.evaluate(PLAYING))["index"] == 0
+    await page.keyboard.press("Escape")
+    await keys.wait_for(state="hidden")
+    await page.locator("[data-nv-keys]").click()
+    await keys.wait_for(state="visible")
+    await keys.get_by_role("button", name="Close").click()
+    await keys.wait_for(state="hidden")
+    assert page.console_errors == []
+
+
 async def test_reduced_motion_scrolls_without_smoothing_or_animation(
     feed_server: Any, phone_page: Any
 ) -> None:

@@ -114,6 +114,9 @@ async def test_a_creator_uploads_on_a_phone_and_watches_the_result(
     chips = await page.locator("#upload-preview .nv-chip").all_inner_texts()
     assert chips == ["#alpine", "@clip_maker"]
     await page.select_option("#upload-visibility", "public")
+    # One box ticked, one left alone: only the ticked one says yes.
+    await page.get_by_label("Let viewers download this video").check()
+    assert not await page.get_by_label("Close comments on this video").is_checked()
     await page.click("#upload-submit")
 
     await page.wait_for_function(
@@ -142,6 +145,8 @@ async def test_a_creator_uploads_on_a_phone_and_watches_the_result(
         timeout=15_000,
     )
     assert "#alpine" in (await page.inner_text("main")).lower()
+    await page.locator(f"a[href='/v/{slug}/download']").wait_for()
+    await page.locator("form.nv-comment-form textarea[name=text]").wait_for()
     assert page.console_errors == []
 
 
