@@ -7,25 +7,33 @@ for ``pg_restore``. Either way the file appears whole or not at all: it is writt
 under a ``.part`` name and renamed. ``--keep-days`` deletes this command's own
 earlier backups in the folder once they are older, never other files.
 
+With the embedded default, the ``core.backup`` cron job does the same every night at
+03:17 UTC and keeps ``backup.keep_days`` days of copies (:func:`nightly_job`).
+
 Media files are not part of it: ``nichevid storage copy`` copies them to another
 backend, or back up the data folder with the tools of the machine.
 """
 
 from __future__ import annotations
 
+import asyncio
 import glob
+import logging
 import shutil
 import sqlite3
 import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
 from nichevid.cli import UserError, friendly_errors, settings_from
 from nichevid.db import sqlite_path
 from nichevid.settings import Settings
+
+log = logging.getLogger("nichevid.backup")
 
 PREFIX = "nichevid-"
 SUFFIXES = (".sqlite3", ".dump")
@@ -142,12 +150,32 @@ def make_backup(settings: Settings, folder: Path, now: datetime | None = None) -
     return target
 
 
+JOB = "core.backup"
+
+
+def backup_folder(settings: Settings) -> Path:
+    """Where backups go unless told otherwise."""
+    return Path(settings.backup.folder) if settings.backup.folder else settings.data_dir / "backups"
+
+
+async def nightly_job(ctx: dict[str, Any]) -> None:
+    """Cron job ``core.backup``: copy an SQLite database and drop copies past ``keep_days``."""
+    settings: Settings = ctx["settings"]
+    keep = settings.backup.keep_days
+    if not keep or not settings.database_url.startswith("sqlite"):
+        return
+    folder = backup_folder(settings)
+    target = await asyncio.to_thread(make_backup, settings, folder)
+    gone = await asyncio.to_thread(prune, folder, keep, time.time())
+    log.info("nightly backup %s written; %s older than %s days deleted", target, len(gone), keep)
+
+
 @click.command("backup")
 @click.option(
     "--out",
     "folder",
     type=click.Path(path_type=Path, file_okay=False),
-    help="Folder for the backup (default: <data_dir>/backups).",
+    help="Folder for the backup (default: backup.folder, else <data_dir>/backups).",
 )
 @click.option(
     "--keep-days",
@@ -159,7 +187,7 @@ def make_backup(settings: Settings, folder: Path, now: datetime | None = None) -
 def backup_command(ctx: click.Context, folder: Path | None, keep_days: float | None) -> None:
     """Write a consistent copy of the database (SQLite or PostgreSQL) while the site runs."""
     settings = settings_from(ctx)
-    folder = folder or settings.data_dir / "backups"
+    folder = folder or backup_folder(settings)
     started = time.monotonic()
     target = make_backup(settings, folder)
     size = target.stat().st_size

@@ -190,6 +190,14 @@ class JobsSettings(_Section):
     lease: float = 60.0
 
 
+class BackupSettings(_Section):
+    # The nightly copy of an SQLite database (the embedded default) into ``folder``
+    # (empty: <data_dir>/backups), keeping this many days of them; 0 turns it off.
+    # PostgreSQL is dumped by the deployment's own backup (deploy/ansible, role backup).
+    keep_days: Annotated[int, msgspec.Meta(ge=0, le=3650)] = 7
+    folder: str = ""
+
+
 class Settings(_Section):
     """Everything an instance is configured with."""
 
@@ -208,6 +216,7 @@ class Settings(_Section):
     accounts: AccountsSettings = msgspec.field(default_factory=AccountsSettings)
     jobs: JobsSettings = msgspec.field(default_factory=JobsSettings)
     media: MediaSettings = msgspec.field(default_factory=MediaSettings)
+    backup: BackupSettings = msgspec.field(default_factory=BackupSettings)
     # Per-plugin sections, ``[plugin.<name>]``; validated by the plugin's ``register_settings``.
     plugin: dict[str, dict[str, Any]] = {}
 

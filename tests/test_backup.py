@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sqlite3
@@ -188,3 +189,49 @@ def test_a_postgres_instance_is_dumped_for_pg_restore(nv_settings: Any, tmp_path
     with pytest.raises(UserError, match="exists already"):
         backup.make_backup(nv_settings, out, now=when)
     assert [p.name for p in out.iterdir()] == [dumped.name]
+
+
+def _settings(cli: CliRunner, **extra: str) -> Any:
+    environ = {k: v for k, v in cli.env.items() if v is not None}
+    return load_settings(None, environ={**environ, **extra})
+
+
+def test_the_nightly_job_copies_sqlite_and_keeps_the_days_asked(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    old = folder / "nichevid-20201101T031700Z.sqlite3"
+    old.write_text("x")
+    month_ago = time.time() - 30 * 86400
+    os.utime(old, (month_ago, month_ago))
+    settings = _settings(cli, NICHEVID_BACKUP__FOLDER=str(folder), NICHEVID_BACKUP__KEEP_DAYS="14")
+    asyncio.run(backup.nightly_job({"settings": settings}))
+    [copy] = folder.iterdir()
+    assert copy.suffix == ".sqlite3"
+    assert copy != old
+    # The command's default folder is the same setting (a second later: names are by second).
+    time.sleep(1.05)
+    done = cli.invoke(main, ["backup"], obj={}, env={"NICHEVID_BACKUP__FOLDER": str(folder)})
+    assert done.exit_code == 0, done.output
+    assert len(list(folder.iterdir())) == 2
+
+
+def test_the_nightly_job_is_off_at_zero_days_and_with_postgres(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "nightly"
+    off = _settings(cli, NICHEVID_BACKUP__FOLDER=str(folder), NICHEVID_BACKUP__KEEP_DAYS="0")
+    asyncio.run(backup.nightly_job({"settings": off}))
+    # PostgreSQL is the deployment's to dump: the job neither dumps nor fails.
+    url = f"postgresql://nobody@127.0.0.1:{free_port()}/nichevid"
+    postgres = _settings(cli, NICHEVID_BACKUP__FOLDER=str(folder), NICHEVID_DATABASE_URL=url)
+    asyncio.run(backup.nightly_job({"settings": postgres}))
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize("days", ["-1", "3651", "soon"])
+def test_bad_keep_days_settings_are_refused(cli: CliRunner, days: str) -> None:
+    done = cli.invoke(main, ["backup"], obj={}, env={"NICHEVID_BACKUP__KEEP_DAYS": days})
+    assert done.exit_code == 2
+    assert "backup.keep_days" in done.output

@@ -144,6 +144,7 @@ async def test_hook_register_cron_jobs(job_out: Path, nv_resources: Any, nv_run_
 
     names = sorted(c.name for c in nv_resources.jobs.registry.crons)
     assert names == [
+        "core.backup",
         "hooks.tick",
         "media.expire_uploads",
         "media.publish_scheduled",

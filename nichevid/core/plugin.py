@@ -35,6 +35,14 @@ def register_middleware(settings: Settings) -> list[Any]:
 
 
 @hookimpl
+def register_cron_jobs() -> list[Any]:
+    from nichevid.backup import JOB, nightly_job
+    from nichevid.jobs import CronJob
+
+    return [CronJob(JOB, nightly_job, hour={3}, minute={17}, timeout=3600.0)]
+
+
+@hookimpl
 def register_cli_commands() -> list[Any]:
     """``nichevid backup``."""
     from nichevid.backup import backup_command
