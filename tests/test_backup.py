@@ -235,3 +235,16 @@ def test_bad_keep_days_settings_are_refused(cli: CliRunner, days: str) -> None:
     done = cli.invoke(main, ["backup"], obj={}, env={"NICHEVID_BACKUP__KEEP_DAYS": days})
     assert done.exit_code == 2
     assert "backup.keep_days" in done.output
+
+
+def test_a_backup_folder_setting_that_is_a_file_is_refused(cli: CliRunner, tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("keep me")
+    done = cli.invoke(main, ["backup"], obj={}, env={"NICHEVID_BACKUP__FOLDER": str(taken)})
+    assert done.exit_code == 2
+    assert f"cannot write backups to {taken}" in done.output
+    assert taken.read_text() == "keep me"
+    settings = _settings(cli, NICHEVID_BACKUP__FOLDER=str(taken))
+    with pytest.raises(UserError, match="cannot write backups"):
+        asyncio.run(backup.nightly_job({"settings": settings}))
+    assert taken.read_text() == "keep me"

@@ -10,6 +10,7 @@ from litestar.params import FromPath
 from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_409_CONFLICT
 
+from nichevid.accounts.web import client_ip
 from nichevid.core.ratelimit import too_many
 from nichevid.downloads import services
 from nichevid.i18n import gettext
@@ -19,13 +20,6 @@ from nichevid.safety.blocks import blocked_between
 
 PER_HOUR = 30
 HOUR = 3600
-
-
-def _who(request: Request[Any, Any, Any]) -> str:
-    user = request.scope.get("user")
-    if user is not None:
-        return f"u{int(user.id)}"
-    return "a" + (request.client.host if request.client else "unknown")
 
 
 class Downloads(Controller):
@@ -66,7 +60,8 @@ class Downloads(Controller):
                 status_code=HTTP_409_CONFLICT,
                 detail=gettext("The video is still being processed; try again in a minute."),
             )
-        verdict = await resources.limiter.hit(f"download:{_who(request)}", PER_HOUR, HOUR)
+        who = f"u{int(viewer.id)}" if viewer is not None else f"a{client_ip(request)}"
+        verdict = await resources.limiter.hit(f"download:{who}", PER_HOUR, HOUR)
         if not verdict.allowed:
             raise too_many(
                 verdict,

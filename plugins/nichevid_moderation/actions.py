@@ -219,7 +219,8 @@ async def close_reports(kind: str, target_id: int, outcome: str) -> int:
     rows = (
         await Report.update(
             {
-                Report.status: "dismissed" if outcome == "approve" else "actioned",
+                # Nothing was done to an item approved, or deleted by its author (gone).
+                Report.status: "dismissed" if outcome in ("approve", "gone") else "actioned",
                 Report.outcome: outcome,
                 Report.decided_at: _now(),
             }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
@@ -20,6 +20,7 @@ from nichevid.feed.tables import WatchEvent
 from nichevid.media.tables import Video
 from nichevid.playlists.tables import Playlist
 from nichevid_moderation import audit
+from nichevid_moderation.actions import close_reports
 from nichevid_moderation.settings import CATEGORY_WEIGHTS
 from nichevid_moderation.tables import Report
 
@@ -40,10 +41,6 @@ class Case:
     label: str = ""
     owner: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def urgency(reports: int, categories: list[str], reach: int, held: bool = False) -> float:
@@ -79,20 +76,8 @@ async def close_vanished() -> int:
         if not ids:
             continue
         found = await table.select(table.id).where(table.id.is_in(list(ids)))
-        gone = ids - {int(r["id"]) for r in found}
-        if gone:
-            rows = (
-                await Report.update(
-                    {Report.status: "dismissed", Report.outcome: "gone", Report.decided_at: _now()}
-                )
-                .where(
-                    (Report.target_kind == kind)
-                    & Report.target_id.is_in(list(gone))
-                    & (Report.status == "open")
-                )
-                .returning(Report.id)
-            )
-            closed += len(rows)
+        for target_id in ids - {int(r["id"]) for r in found}:
+            closed += await close_reports(kind, target_id, "gone")
     return closed
 
 
